@@ -1,0 +1,40 @@
+# Recall — common tasks. `make run` starts the server on the embedded default
+# (SQLite in ./recall-data/, no Redis); `make test` runs the whole suite.
+GO ?= go
+export PATH := /usr/local/go/bin:$(PATH)
+
+.PHONY: run build test vet fmt-check lint fuzz bench clean
+
+run:
+	$(GO) run ./cmd/recall serve
+
+build:
+	$(GO) build -o bin/recall ./cmd/recall
+
+test: vet fmt-check
+	$(GO) test -race -count=1 -timeout 30m ./...
+	$(MAKE) fuzz
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+lint: vet fmt-check
+
+# A short, bounded run of every fuzz target (seed corpora are committed).
+FUZZTIME ?= 10s
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg > /tmp/recall-fuzz.log 2>&1 || { cat /tmp/recall-fuzz.log; exit 1; }; \
+		done; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,145 @@
+package cache
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/recallhq/recall"
+)
+
+var _ recall.QuestionStore = (*QuestionStore)(nil)
+
+// orderField is the field of a question-bank hash that holds the question
+// ids in bank order, as a JSON array. Question ids never start with '_'.
+const orderField = "_order"
+
+var (
+	errNilItem      = errors.New("cache: null item in a cached list")
+	errMissingField = errors.New("cache: question-bank hash lacks a question")
+)
+
+// QuestionStore is a recall.QuestionStore that caches each topic's whole
+// question bank as a hash under questions:{<topic_id>}: one field per
+// question plus the bank order. A miss loads the bank with one call of the
+// inner store and fills the hash in one backend call. Every write
+// invalidates the bank and the owner's topic list (its question count and
+// ids) after the inner store committed it.
+type QuestionStore struct {
+	inner recall.QuestionStore
+	c     *core
+	cd    codec[[]*recall.Question]
+}
+
+// NewQuestionStore wraps inner with a cache kept in b.
+func NewQuestionStore(inner recall.QuestionStore, b Backend, opts Options) *QuestionStore {
+	return &QuestionStore{
+		inner: inner,
+		c:     newCore(b, opts),
+		cd:    codec[[]*recall.Question]{encode: encodeQuestions, decode: decodeQuestions},
+	}
+}
+
+// AddQuestions adds qs in the inner store and invalidates the bank and the
+// user's topic list.
+func (s *QuestionStore) AddQuestions(ctx context.Context, userID, topicID string, qs []*recall.Question) error {
+	err := s.inner.AddQuestions(ctx, userID, topicID, qs)
+	if mayHaveWritten(err) {
+		s.invalidate(ctx, userID, topicID)
+	}
+	return err
+}
+
+// Questions returns the topic's bank from the cache, filling it on a miss.
+// Like the inner store, it does not check ownership.
+func (s *QuestionStore) Questions(ctx context.Context, topicID string) ([]*recall.Question, error) {
+	if topicID == "" {
+		return s.inner.Questions(ctx, topicID)
+	}
+	return lookup(ctx, s.c, request[[]*recall.Question]{
+		name: nameQuestions,
+		key:  questionsKey(topicID),
+		hash: true,
+		cd:   s.cd,
+		load: func(ctx context.Context) ([]*recall.Question, error) {
+			return s.inner.Questions(ctx, topicID)
+		},
+	})
+}
+
+// UpdateQuestion updates the question in the inner store and invalidates
+// the bank and the user's topic list.
+func (s *QuestionStore) UpdateQuestion(ctx context.Context, userID, topicID, id string, in recall.QuestionInput, now time.Time) (*recall.Question, error) {
+	q, err := s.inner.UpdateQuestion(ctx, userID, topicID, id, in, now)
+	if mayHaveWritten(err) {
+		s.invalidate(ctx, userID, topicID)
+	}
+	return q, err
+}
+
+// DeleteQuestion deletes the question in the inner store and invalidates
+// the bank and the user's topic list.
+func (s *QuestionStore) DeleteQuestion(ctx context.Context, userID, topicID, id string, now time.Time) error {
+	err := s.inner.DeleteQuestion(ctx, userID, topicID, id, now)
+	if mayHaveWritten(err) {
+		s.invalidate(ctx, userID, topicID)
+	}
+	return err
+}
+
+func (s *QuestionStore) invalidate(ctx context.Context, userID, topicID string) {
+	var keys []string
+	if topicID != "" {
+		keys = append(keys, questionsKey(topicID))
+	}
+	if userID != "" {
+		keys = append(keys, topicsKey(userID))
+	}
+	if len(keys) > 0 {
+		s.c.invalidate(ctx, keys...)
+	}
+}
+
+func encodeQuestions(qs []*recall.Question) (entry, error) {
+	fields := make(map[string][]byte, len(qs)+1)
+	ids := make([]string, 0, len(qs))
+	for _, q := range qs {
+		if q == nil || q.ID == "" || strings.HasPrefix(q.ID, "_") {
+			return entry{}, errors.New("cache: a question id is empty or reserved")
+		}
+		b, err := json.Marshal(q)
+		if err != nil {
+			return entry{}, err
+		}
+		fields[q.ID] = b
+		ids = append(ids, q.ID)
+	}
+	b, err := json.Marshal(ids)
+	if err != nil {
+		return entry{}, err
+	}
+	fields[orderField] = b
+	return entry{fields: fields}, nil
+}
+
+func decodeQuestions(e entry) ([]*recall.Question, error) {
+	var ids []string
+	if err := json.Unmarshal(e.fields[orderField], &ids); err != nil {
+		return nil, err
+	}
+	qs := make([]*recall.Question, 0, len(ids))
+	for _, id := range ids {
+		b, ok := e.fields[id]
+		if !ok {
+			return nil, errMissingField
+		}
+		q := new(recall.Question)
+		if err := json.Unmarshal(b, q); err != nil {
+			return nil, err
+		}
+		qs = append(qs, q)
+	}
+	return qs, nil
+}

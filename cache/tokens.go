@@ -1,0 +1,74 @@
+package cache
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/recallhq/recall"
+)
+
+var _ recall.TokenStore = (*TokenStore)(nil)
+
+// TokenStore is a recall.TokenStore that caches bearer tokens under
+// token:{<hex hash>}. DeleteToken deletes in the inner store, then
+// invalidates, so a revoked token stops working at once in every process
+// that shares the backend. Unknown tokens (ENOTFOUND) are never cached.
+type TokenStore struct {
+	inner recall.TokenStore
+	c     *core
+	cd    codec[*recall.Token]
+}
+
+// NewTokenStore wraps inner with a cache kept in b.
+func NewTokenStore(inner recall.TokenStore, b Backend, opts Options) *TokenStore {
+	return &TokenStore{
+		inner: inner,
+		c:     newCore(b, opts),
+		cd:    codec[*recall.Token]{encode: encodeToken, decode: decodeToken},
+	}
+}
+
+// CreateToken stores t in the inner store. Nothing is cached yet, and
+// since unknown tokens are never cached there is nothing to invalidate.
+func (s *TokenStore) CreateToken(ctx context.Context, t *recall.Token) error {
+	return s.inner.CreateToken(ctx, t)
+}
+
+// TokenByHash returns the token from the cache, filling it on a miss.
+// Returns ENOTFOUND, uncached, if the inner store has no such token.
+func (s *TokenStore) TokenByHash(ctx context.Context, hash []byte) (*recall.Token, error) {
+	if len(hash) == 0 {
+		return s.inner.TokenByHash(ctx, hash)
+	}
+	return lookup(ctx, s.c, request[*recall.Token]{
+		name: nameTokens,
+		key:  TokenKey(hash),
+		cd:   s.cd,
+		load: func(ctx context.Context) (*recall.Token, error) {
+			return s.inner.TokenByHash(ctx, hash)
+		},
+	})
+}
+
+// DeleteToken revokes the token in the inner store, then drops it from the
+// cache.
+func (s *TokenStore) DeleteToken(ctx context.Context, hash []byte) error {
+	err := s.inner.DeleteToken(ctx, hash)
+	if mayHaveWritten(err) && len(hash) > 0 {
+		s.c.invalidate(ctx, TokenKey(hash))
+	}
+	return err
+}
+
+func encodeToken(t *recall.Token) (entry, error) {
+	b, err := json.Marshal(t)
+	return entry{val: b}, err
+}
+
+func decodeToken(e entry) (*recall.Token, error) {
+	t := new(recall.Token)
+	if err := json.Unmarshal(e.val, t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Config is the server's configuration, from flags and RECALL_* variables.
+type Config struct {
+	Addr             string
+	DB               string
+	Redis            string
+	RedisPrefix      string
+	RedisTimeout     time.Duration
+	NearCache        bool
+	NearCacheBytes   int
+	RateLimits       []string
+	RateLimitFile    string
+	RateLimitFailure string
+	Instances        int
+	TrustedProxies   string
+	SessionIdle      time.Duration
+	SessionLifetime  time.Duration
+	LogLevel         string
+	LogFormat        string
+	ShutdownTimeout  time.Duration
+	// NoCache runs on the database alone: no topic, question, token or
+	// session cache. No flag sets it; the load generator's "none" mode does.
+	NoCache bool
+}
+
+// DefaultDBPath is where the embedded default keeps its data.
+const DefaultDBPath = "recall-data/recall.db"
+
+// listFlag is a repeatable string flag.
+type listFlag struct{ list *[]string }
+
+func (f listFlag) String() string {
+	if f.list == nil {
+		return ""
+	}
+	return strings.Join(*f.list, ",")
+}
+
+func (f listFlag) Set(s string) error {
+	*f.list = append(*f.list, s)
+	return nil
+}
+
+// newFlagSet declares the flags of a command that talks to the database and
+// Redis. serve adds its own on top.
+func (c *Config) flags(name string, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("recall "+name, flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&c.DB, "db", "sqlite:"+DefaultDBPath, "primary database: sqlite:PATH (or a plain path) or postgres://…")
+	return fs
+}
+
+func (c *Config) serveFlags(out io.Writer) *flag.FlagSet {
+	fs := c.flags("serve", out)
+	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&c.Redis, "redis", "", "Redis URL: redis://[user:pass@]host:port[/db], rediss://… for TLS, redis://h1:p1,h2:p2 for a Cluster; empty: in-process equivalents")
+	fs.StringVar(&c.RedisPrefix, "redis-prefix", "recall:", "prefix of every Redis key")
+	fs.DurationVar(&c.RedisTimeout, "redis-timeout", 100*time.Millisecond, "the longest any request waits for Redis")
+	fs.BoolVar(&c.NearCache, "near-cache", true, "keep a coherent in-process copy of hot Redis keys (server-assisted client-side caching)")
+	fs.IntVar(&c.NearCacheBytes, "near-cache-bytes", 64<<20, "bytes of near-cache per Redis connection")
+	fs.Var(listFlag{&c.RateLimits}, "rate-limit", "override a rate-limit policy, NAME=QUOTA/WINDOW (repeatable), e.g. turns=30/1m")
+	fs.StringVar(&c.RateLimitFile, "rate-limit-file", "", "file of extra rate-limit policies, one NAME=QUOTA/WINDOW a line")
+	fs.StringVar(&c.RateLimitFailure, "rate-limit-failure", "local", "what the limiter does while Redis is down: open, local or closed")
+	fs.IntVar(&c.Instances, "instances", 0, "number of server instances sharing the quota, for the fallback limiter (0: learned from Redis)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is trusted")
+	fs.DurationVar(&c.SessionIdle, "session-idle", 2*time.Hour, "a session idle this long expires")
+	fs.DurationVar(&c.SessionLifetime, "session-lifetime", 24*time.Hour, "a session older than this expires")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long a shutdown waits for requests in flight")
+	return fs
+}
+
+// parse sets fs's flags first from the environment (--redis-prefix ↔
+// RECALL_REDIS_PREFIX; a repeatable flag takes a comma-separated list),
+// then from args: a flag wins over its variable.
+func parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if err != nil {
+			return
+		}
+		name := "RECALL_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		v := getenv(name)
+		if v == "" {
+			return
+		}
+		vals := []string{v}
+		if _, ok := f.Value.(listFlag); ok {
+			vals = strings.Split(v, ",")
+		}
+		for _, x := range vals {
+			if e := f.Value.Set(strings.TrimSpace(x)); e != nil {
+				err = fmt.Errorf("%s=%q: %v", name, v, e)
+				return
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
+// validate checks the values that flag parsing cannot.
+func (c *Config) validate() error {
+	var errs []error
+	if c.SessionIdle <= 0 {
+		errs = append(errs, errors.New("--session-idle must be positive"))
+	}
+	if c.SessionLifetime <= 0 {
+		errs = append(errs, errors.New("--session-lifetime must be positive"))
+	}
+	if c.RedisTimeout <= 0 {
+		errs = append(errs, errors.New("--redis-timeout must be positive"))
+	}
+	switch c.RateLimitFailure {
+	case "open", "local", "closed":
+	default:
+		errs = append(errs, fmt.Errorf("--rate-limit-failure must be open, local or closed, not %q", c.RateLimitFailure))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat))
+	}
+	if c.Instances < 0 {
+		errs = append(errs, errors.New("--instances must not be negative"))
+	}
+	if c.Redis != "" && c.RedisPrefix == "" {
+		errs = append(errs, errors.New("--redis-prefix must not be empty"))
+	}
+	return errors.Join(errs...)
+}
+
+// dbKind splits a --db value into its engine and the engine's address.
+func dbKind(db string) (kind, addr string, err error) {
+	switch {
+	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
+		return "postgres", db, nil
+	case strings.HasPrefix(db, "firestore://"):
+		return "firestore", strings.TrimPrefix(db, "firestore://"), nil
+	case strings.HasPrefix(db, "sqlite:"):
+		db = strings.TrimPrefix(strings.TrimPrefix(db, "sqlite:"), "//")
+	case strings.Contains(db, "://"):
+		return "", "", fmt.Errorf("--db %q: unknown scheme (want sqlite:PATH, a path, or postgres://…)", db)
+	}
+	if db == "" {
+		return "", "", errors.New("--db: empty SQLite path")
+	}
+	return "sqlite", filepath.Clean(db), nil
+}
+
+// getenvOS reads the process environment.
+func getenvOS(name string) string { return os.Getenv(name) }

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/rueidis"
+
+	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/auth"
+	"github.com/recallhq/recall/cache"
+	recallhttp "github.com/recallhq/recall/http"
+	"github.com/recallhq/recall/inmem"
+	"github.com/recallhq/recall/metrics"
+	"github.com/recallhq/recall/ratelimit"
+	"github.com/recallhq/recall/redis"
+	"github.com/recallhq/recall/sqlite"
+	"github.com/recallhq/recall/tutor"
+)
+
+// Main is one running Recall server: the store, caches, limiter and HTTP
+// listener wired together. Tests build it on 127.0.0.1:0 with a temporary
+// database, just as `recall serve` does.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+	// Now, when set, replaces the clock (tests).
+	Now func() time.Time
+	// HashParams, when set, replaces the password-hash cost (tests).
+	HashParams auth.HashParams
+	// DBLatency is added to every statement of an SQLite database, to make
+	// it behave like a networked one (the load generator's --db-latency).
+	DBLatency time.Duration
+
+	store    recall.Store
+	dbDesc   string
+	redis    string
+	registry *prometheus.Registry
+	metrics  *metrics.Metrics
+	server   *http.Server
+	listener net.Listener
+	closers  []func() error
+}
+
+// NewMain returns a Main for cfg; Open starts it.
+func NewMain(cfg Config, logger *slog.Logger) *Main {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	return &Main{Config: cfg, Logger: logger, redis: "disabled"}
+}
+
+type storeOptions struct {
+	Logger  *slog.Logger
+	Metrics *metrics.Metrics
+	Latency time.Duration
+}
+
+// openStore opens and migrates the primary database named by db.
+func openStore(ctx context.Context, db string, opts storeOptions) (recall.Store, string, error) {
+	kind, addr, err := dbKind(db)
+	if err != nil {
+		return nil, "", err
+	}
+	switch kind {
+	case "sqlite":
+		s, err := sqlite.Open(ctx, addr, sqlite.Options{Logger: opts.Logger, Metrics: opts.Metrics, Latency: opts.Latency})
+		if err != nil {
+			return nil, "", fmt.Errorf("open SQLite database %s: %w", addr, err)
+		}
+		abs, _ := filepath.Abs(addr)
+		return s, "SQLite file " + abs, nil
+	default:
+		return nil, "", fmt.Errorf("--db %s: the %s store is not available in this build", db, kind)
+	}
+}
+
+// Open opens the database, wires the server and starts listening.
+func (m *Main) Open(ctx context.Context) error {
+	m.registry, m.metrics = metrics.NewRegistry()
+	store, desc, err := openStore(ctx, m.Config.DB, storeOptions{Logger: m.Logger, Metrics: m.metrics, Latency: m.DBLatency})
+	if err != nil {
+		return err
+	}
+	m.store, m.dbDesc = store, desc
+	m.closers = append(m.closers, store.Close)
+	m.Logger.Info("database ready", "db", desc)
+
+	now := m.Now
+	if now == nil {
+		now = time.Now
+	}
+	// The caches: Redis when --redis is set, in-process equivalents
+	// otherwise. One decorator code path serves both.
+	var (
+		backend     cache.Backend
+		sessions    recall.SessionCache
+		redisStatus func(context.Context) string
+		limiterRC   func() rueidis.Client
+	)
+	if m.Config.Redis == "" {
+		mem := inmem.NewCache(inmem.CacheOptions{})
+		m.closers = append(m.closers, func() error { mem.Close(); return nil })
+		backend = mem
+		sessions = inmem.NewSessionCache(inmem.SessionCacheOptions{Now: now, Metrics: m.metrics})
+	} else {
+		rc, err := redis.Connect(ctx, m.Config.Redis, redis.Options{
+			Prefix:           m.Config.RedisPrefix,
+			Timeout:          m.Config.RedisTimeout,
+			DisableNearCache: !m.Config.NearCache,
+			NearCacheBytes:   m.Config.NearCacheBytes,
+			Metrics:          m.metrics,
+			Logger:           m.Logger,
+		})
+		if err != nil {
+			return fmt.Errorf("redis: %w", err)
+		}
+		m.closers = append(m.closers, func() error { rc.Close(); return nil })
+		backend = redis.NewBackend(rc)
+		sessions = redis.NewSessionCache(rc)
+		redisStatus = rc.Status
+		limiterRC = rc.Rueidis
+		m.redis = redactURL(m.Config.Redis)
+		if m.Config.NearCache {
+			m.redis += " with near-cache"
+		}
+	}
+	copts := cache.Options{Metrics: m.metrics, Logger: m.Logger}
+	topicCache := cache.NewTopicStore(store, backend, copts)
+	var (
+		topics        recall.TopicStore    = topicCache
+		questions     recall.QuestionStore = cache.NewQuestionStore(store, backend, copts)
+		tokens        recall.TokenStore    = cache.NewTokenStore(store, backend, copts)
+		topicsChanged                      = func(ctx context.Context, userID string) {
+			topicCache.InvalidateUser(ctx, userID)
+		}
+	)
+	if m.Config.NoCache {
+		// The database alone: the load generator's baseline.
+		topics, questions, tokens, topicsChanged = store, store, store, nil
+		sessions = inmem.NopSessionCache{}
+	}
+
+	policies, err := ratelimit.LoadPolicies(m.Config.RateLimitFile, m.Config.RateLimits)
+	if err != nil {
+		return err
+	}
+	trusted, err := ratelimit.ParseTrustedProxies(m.Config.TrustedProxies)
+	if err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	limiter, err := ratelimit.New(ratelimit.Config{
+		Policies:    policies,
+		RedisClient: limiterRC,
+		Prefix:      m.Config.RedisPrefix,
+		Timeout:     m.Config.RedisTimeout,
+		Failure:     m.Config.RateLimitFailure,
+		Instances:   m.Config.Instances,
+		Metrics:     m.metrics,
+		Logger:      m.Logger,
+		Now:         now,
+	})
+	if err != nil {
+		return err
+	}
+	m.closers = append(m.closers, func() error { limiter.Close(); return nil })
+
+	engine := tutor.New(tutor.Config{
+		Sessions:      store,
+		Topics:        topics,
+		Questions:     questions,
+		Cache:         sessions,
+		Idle:          m.Config.SessionIdle,
+		Lifetime:      m.Config.SessionLifetime,
+		Now:           now,
+		Logger:        m.Logger,
+		TopicsChanged: topicsChanged,
+	})
+	authSvc := auth.New(auth.Config{Users: store, Tokens: tokens, Now: now, Logger: m.Logger, HashParams: m.HashParams})
+	srv := recallhttp.NewServer(recallhttp.Config{
+		Store:          store,
+		Auth:           authSvc,
+		Topics:         topics,
+		Questions:      questions,
+		Tutor:          engine,
+		Limiter:        limiter,
+		TrustedProxies: trusted,
+		RedisStatus:    redisStatus,
+		Metrics:        m.metrics,
+		Gatherer:       m.registry,
+		Logger:         m.Logger,
+		Now:            now,
+	})
+
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.listener = ln
+	m.server = srv.HTTPServer(ln.Addr().String())
+	return nil
+}
+
+// Serve serves HTTP until Close; it returns nil after a clean shutdown.
+func (m *Main) Serve() error {
+	if err := m.server.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Addr is the address the server listens on.
+func (m *Main) Addr() string { return m.listener.Addr().String() }
+
+// URL is the server's base URL.
+func (m *Main) URL() string { return "http://" + m.Addr() }
+
+// DBDescription says where the data lives.
+func (m *Main) DBDescription() string { return m.dbDesc }
+
+// RedisDescription says which Redis is used, or "disabled".
+func (m *Main) RedisDescription() string { return m.redis }
+
+// Close stops accepting requests, waits for those in flight (until ctx is
+// done), then closes the caches and the database.
+func (m *Main) Close(ctx context.Context) error {
+	var errs []error
+	if m.server != nil {
+		if err := m.server.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		if err := m.closers[i](); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	m.closers = nil
+	return errors.Join(errs...)
+}
+
+// redactURL hides the password of a Redis URL.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

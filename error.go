@@ -1,0 +1,86 @@
+// Package recall holds the domain of the Recall learning backend: its types,
+// their validation, the error codes every layer speaks, and the interfaces
+// that the storage, cache, session-state and rate-limit adapters implement.
+//
+// The package imports no adapter. Each technology lives in a package of its
+// own (sqlite, redis, inmem, ...) and cmd/recall wires them together.
+package recall
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. The http package holds the only table that maps them to
+// HTTP statuses.
+const (
+	EINVALID      = "invalid"
+	EUNAUTHORIZED = "unauthorized"
+	ENOTFOUND     = "not_found"
+	ECONFLICT     = "conflict"
+	ETOOLARGE     = "too_large"
+	ERATELIMITED  = "rate_limited"
+	EINTERNAL     = "internal"
+	EUNAVAILABLE  = "unavailable"
+)
+
+// Error is the domain error: a code from the list above and a message meant
+// for a person. Fields, when set, names the invalid input fields.
+type Error struct {
+	Code    string
+	Message string
+	Fields  map[string]string
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	return fmt.Sprintf("recall error: code=%s message=%s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid returns an EINVALID error naming one bad field.
+func Invalid(field, message string) *Error {
+	return &Error{Code: EINVALID, Message: message, Fields: map[string]string{field: message}}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL
+// for any other error and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the message of the first *Error in err's chain, or a
+// generic message for any other error: internals never reach a user.
+func ErrorMessage(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Message
+	}
+	return "An internal error has occurred."
+}
+
+// ErrorFields returns the invalid fields named by err, if any.
+func ErrorFields(err error) map[string]string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Fields
+	}
+	return nil
+}
+
+// IsCode reports whether err carries the given code.
+func IsCode(err error, code string) bool {
+	return err != nil && ErrorCode(err) == code
+}

@@ -1,0 +1,215 @@
+// Package http serves Recall's JSON API (see /work/shared/api.md and the
+// embedded OpenAPI document served at GET /v1/openapi.json).
+//
+// One route table (Server.Routes) builds the ServeMux, drives the OpenAPI
+// test and names the rate-limit policies of each route. Every response is
+// JSON with an X-Request-Id; every error has the body
+// {"error":{"code","message"[,"fields"]}}, with the status given by the one
+// code→status table in errors.go.
+//
+// Request bodies: at most 1 MiB (413 too_large); decoded strictly (unknown
+// fields, trailing data, wrong types and invalid UTF-8 give 400 invalid). A
+// request with a body may omit Content-Type; if it sends one, it must be
+// application/json (or a +json type) with no charset but UTF-8, else 415
+// unsupported_media_type.
+//
+// Import it as recallhttp.
+package http
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/auth"
+	"github.com/recallhq/recall/metrics"
+	"github.com/recallhq/recall/tutor"
+)
+
+// MaxBodyBytes is the largest request body accepted: 1 MiB.
+const MaxBodyBytes = 1 << 20
+
+// Rate-limit policy names used by the route table. They match the policies
+// of the ratelimit package.
+const (
+	PolicyDefault = "default"
+	PolicyAuth    = "auth"
+	PolicyTurns   = "turns"
+	PolicyWrites  = "writes"
+)
+
+// Limiter decides rate limits (implemented by ratelimit.Limiter).
+type Limiter interface {
+	// Limit reports whether a request by principal may proceed under all
+	// of policies at once, and if not, how long until it could. It may set
+	// the RateLimit and RateLimit-Policy headers on h.
+	Limit(ctx context.Context, principal string, policies []string, h http.Header) (ok bool, retryAfter time.Duration)
+}
+
+// Config configures a Server. Auth, Topics, Questions and Tutor are
+// required; the rest have usable zero values.
+type Config struct {
+	// Store tells whether the primary database is ready (GET /readyz).
+	Store interface {
+		Ping(ctx context.Context) error
+	}
+	// Auth registers users and checks tokens.
+	Auth *auth.Service
+	// Topics and Questions keep topics and question banks (usually the
+	// cache decorators over the primary store).
+	Topics    recall.TopicStore
+	Questions recall.QuestionStore
+	// Tutor runs learning sessions.
+	Tutor *tutor.Engine
+	// Limiter decides rate limits; nil means no rate limiting.
+	Limiter Limiter
+	// TrustedProxies are the peers whose X-Forwarded-For is believed when
+	// finding a client's address.
+	TrustedProxies []netip.Prefix
+	// RedisStatus reports "ok", "degraded" or "disabled" for GET /readyz;
+	// nil means "disabled".
+	RedisStatus func(ctx context.Context) string
+	// Metrics receives the HTTP series; nil counts nothing.
+	Metrics *metrics.Metrics
+	// Gatherer is what GET /metrics exposes; nil exposes an empty registry.
+	Gatherer prometheus.Gatherer
+	// Logger receives the access log and internal errors; nil discards.
+	Logger *slog.Logger
+	// Now returns the current time for the timestamps the server sets;
+	// nil means time.Now.
+	Now func() time.Time
+}
+
+// Route is one entry of the route table.
+type Route struct {
+	// Method is the HTTP method, e.g. "GET".
+	Method string
+	// Pattern is the path pattern in ServeMux syntax, e.g. "/v1/topics/{id}".
+	Pattern string
+	// Auth is true if the route needs a bearer token.
+	Auth bool
+	// Policies are the rate-limit policies that apply, all at once.
+	Policies []string
+
+	handle handlerFunc
+}
+
+// handlerFunc is a route's handler: it writes a success response itself,
+// or returns an error for the server to write.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Server is Recall's HTTP API. It is safe for concurrent use.
+type Server struct {
+	cfg       Config
+	log       *slog.Logger
+	now       func() time.Time
+	routes    []Route
+	byPattern map[string]*Route // by ServeMux pattern, "GET /v1/me"
+	mux       *http.ServeMux
+	handler   http.Handler
+
+	metricsHandler http.Handler
+}
+
+// NewServer returns a Server for cfg.
+func NewServer(cfg Config) *Server {
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.cfg.Gatherer == nil {
+		s.cfg.Gatherer = prometheus.NewRegistry()
+	}
+	s.metricsHandler = promhttp.HandlerFor(s.cfg.Gatherer, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError),
+	})
+	s.routes = s.routeTable()
+	s.mux = http.NewServeMux()
+	s.byPattern = make(map[string]*Route, len(s.routes))
+	for i := range s.routes {
+		rt := &s.routes[i]
+		key := rt.Method + " " + rt.Pattern
+		s.byPattern[key] = rt
+		s.mux.Handle(key, s.routeHandler(rt))
+	}
+	s.handler = http.HandlerFunc(s.serveHTTP)
+	return s
+}
+
+// routeTable lists every route of the API.
+func (s *Server) routeTable() []Route {
+	user := []string{PolicyDefault}
+	writes := []string{PolicyDefault, PolicyWrites}
+	turns := []string{PolicyDefault, PolicyTurns}
+	ip := []string{PolicyAuth}
+	return []Route{
+		{Method: "GET", Pattern: "/healthz", handle: s.healthz},
+		{Method: "GET", Pattern: "/readyz", handle: s.readyz},
+		{Method: "GET", Pattern: "/metrics", handle: s.metrics},
+		{Method: "GET", Pattern: "/v1/openapi.json", handle: s.openAPI},
+
+		{Method: "POST", Pattern: "/v1/users", Policies: ip, handle: s.createUser},
+		{Method: "POST", Pattern: "/v1/tokens", Policies: ip, handle: s.createToken},
+		{Method: "DELETE", Pattern: "/v1/tokens/current", Auth: true, Policies: user, handle: s.deleteToken},
+		{Method: "GET", Pattern: "/v1/me", Auth: true, Policies: user, handle: s.me},
+
+		{Method: "POST", Pattern: "/v1/topics", Auth: true, Policies: writes, handle: s.createTopic},
+		{Method: "GET", Pattern: "/v1/topics", Auth: true, Policies: user, handle: s.listTopics},
+		{Method: "GET", Pattern: "/v1/topics/{id}", Auth: true, Policies: user, handle: s.getTopic},
+		{Method: "PATCH", Pattern: "/v1/topics/{id}", Auth: true, Policies: writes, handle: s.updateTopic},
+		{Method: "DELETE", Pattern: "/v1/topics/{id}", Auth: true, Policies: writes, handle: s.deleteTopic},
+
+		{Method: "POST", Pattern: "/v1/topics/{id}/questions", Auth: true, Policies: writes, handle: s.addQuestions},
+		{Method: "GET", Pattern: "/v1/topics/{id}/questions", Auth: true, Policies: user, handle: s.listQuestions},
+		{Method: "GET", Pattern: "/v1/topics/{id}/questions/{qid}", Auth: true, Policies: user, handle: s.getQuestion},
+		{Method: "PATCH", Pattern: "/v1/topics/{id}/questions/{qid}", Auth: true, Policies: writes, handle: s.updateQuestion},
+		{Method: "DELETE", Pattern: "/v1/topics/{id}/questions/{qid}", Auth: true, Policies: writes, handle: s.deleteQuestion},
+
+		{Method: "POST", Pattern: "/v1/sessions", Auth: true, Policies: user, handle: s.startSession},
+		{Method: "GET", Pattern: "/v1/sessions", Auth: true, Policies: user, handle: s.listSessions},
+		{Method: "GET", Pattern: "/v1/sessions/{id}", Auth: true, Policies: user, handle: s.getSession},
+		{Method: "POST", Pattern: "/v1/sessions/{id}/turns", Auth: true, Policies: turns, handle: s.createTurn},
+		{Method: "GET", Pattern: "/v1/sessions/{id}/turns", Auth: true, Policies: user, handle: s.listTurns},
+		{Method: "POST", Pattern: "/v1/sessions/{id}/end", Auth: true, Policies: user, handle: s.endSession},
+	}
+}
+
+// Routes returns a copy of the route table: every method and pattern the
+// server answers, whether it needs a token and its rate-limit policies.
+func (s *Server) Routes() []Route {
+	out := make([]Route, len(s.routes))
+	for i, rt := range s.routes {
+		rt.Policies = append([]string(nil), rt.Policies...)
+		rt.handle = nil
+		out[i] = rt
+	}
+	return out
+}
+
+// Handler returns the server's http.Handler, middleware included.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// HTTPServer returns an *http.Server for addr with timeouts and limits that
+// keep slow or hostile clients (slow-loris, huge headers, idle connections)
+// from holding resources.
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}

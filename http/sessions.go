@@ -1,0 +1,97 @@
+package http
+
+import (
+	"net/http"
+
+	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/tutor"
+)
+
+// startSession handles POST /v1/sessions. The engine validates the input.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request) error {
+	var in tutor.StartInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	v, err := s.cfg.Tutor.Start(r.Context(), userID(r), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/v1/sessions/"+v.Session.ID)
+	s.writeJSON(w, r, http.StatusCreated, map[string]any{"session": sessionView(v)})
+	return nil
+}
+
+// listSessions handles GET /v1/sessions?state=.
+func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
+	state := recall.SessionState(r.URL.Query().Get("state"))
+	switch state {
+	case "", recall.SessionActive, recall.SessionCompleted, recall.SessionExpired:
+	default:
+		return recall.Invalid("state", "must be active, completed or expired")
+	}
+	vs, err := s.cfg.Tutor.List(r.Context(), userID(r), state)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, map[string]any{"sessions": sessionViews(vs)})
+	return nil
+}
+
+// getSession handles GET /v1/sessions/{id}.
+func (s *Server) getSession(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.cfg.Tutor.Get(r.Context(), userID(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, map[string]any{"session": sessionView(v)})
+	return nil
+}
+
+// turnBody is the body of POST /v1/sessions/{id}/turns.
+type turnBody struct {
+	Message string `json:"message"`
+}
+
+// turnResponse is the response of POST /v1/sessions/{id}/turns.
+type turnResponse struct {
+	Turn    turnJSON    `json:"turn"`
+	Session sessionJSON `json:"session"`
+}
+
+// createTurn handles POST /v1/sessions/{id}/turns, with an optional
+// Idempotency-Key header.
+func (s *Server) createTurn(w http.ResponseWriter, r *http.Request) error {
+	var body turnBody
+	if err := decodeJSON(r, &body); err != nil {
+		return err
+	}
+	// The engine checks the message and the key (at most 200 characters).
+	key := r.Header.Get("Idempotency-Key")
+	t, v, err := s.cfg.Tutor.Turn(r.Context(), userID(r), r.PathValue("id"), body.Message, key)
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, turnResponse{Turn: turnView(t), Session: sessionView(v)})
+	return nil
+}
+
+// listTurns handles GET /v1/sessions/{id}/turns.
+func (s *Server) listTurns(w http.ResponseWriter, r *http.Request) error {
+	ts, err := s.cfg.Tutor.Transcript(r.Context(), userID(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, map[string]any{"turns": turnViews(ts)})
+	return nil
+}
+
+// endSession handles POST /v1/sessions/{id}/end. It takes no body.
+func (s *Server) endSession(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.cfg.Tutor.End(r.Context(), userID(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, map[string]any{"session": sessionView(v)})
+	return nil
+}

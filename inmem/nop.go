@@ -1,0 +1,28 @@
+package inmem
+
+import (
+	"context"
+	"time"
+
+	"github.com/recallhq/recall"
+)
+
+// NopSessionCache is a recall.SessionCache that keeps nothing: every Get
+// misses. It runs the server on the database alone, which is how the load
+// generator measures its "none" mode.
+type NopSessionCache struct{}
+
+var _ recall.SessionCache = NopSessionCache{}
+
+// Get always misses.
+func (NopSessionCache) Get(ctx context.Context, id string) (*recall.Session, error) {
+	return nil, recall.Errorf(recall.ENOTFOUND, "The session is not cached.")
+}
+
+// Put keeps nothing.
+func (NopSessionCache) Put(ctx context.Context, s *recall.Session, ttl time.Duration, expiresAt time.Time) error {
+	return nil
+}
+
+// Delete has nothing to drop.
+func (NopSessionCache) Delete(ctx context.Context, id string) error { return nil }

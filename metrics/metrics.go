@@ -1,0 +1,87 @@
+// Package metrics defines Recall's Prometheus series under one namespace.
+// Nothing here is global: New registers the collectors on the registry it
+// is given, and the resulting *Metrics is passed to whoever counts.
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics holds every series Recall exports.
+type Metrics struct {
+	// HTTPRequests counts responses by route pattern, method and status code.
+	HTTPRequests *prometheus.CounterVec
+	// HTTPDuration observes request durations by route pattern and method.
+	HTTPDuration *prometheus.HistogramVec
+	// DBQueries counts every statement sent to the primary database, by
+	// kind ("read" or "write") and op (the store method).
+	DBQueries *prometheus.CounterVec
+	// CacheRequests counts cache lookups by cache (topics, questions,
+	// sessions, tokens) and result (hit, miss, error).
+	CacheRequests *prometheus.CounterVec
+	// RedisCalls counts round trips to Redis by operation.
+	RedisCalls *prometheus.CounterVec
+	// RateLimitDecisions counts rate-limit outcomes by policy and result
+	// (allowed, limited, fallback_allowed, fallback_limited).
+	RateLimitDecisions *prometheus.CounterVec
+}
+
+// New creates the collectors and registers them on reg. With a nil reg it
+// makes a private registry (handy in tests).
+func New(reg prometheus.Registerer) *Metrics {
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	m := &Metrics{
+		HTTPRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "recall", Subsystem: "http", Name: "requests_total",
+			Help: "HTTP responses by route pattern, method and status code.",
+		}, []string{"route", "method", "code"}),
+		HTTPDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "recall", Subsystem: "http", Name: "request_duration_seconds",
+			Help:    "HTTP request durations by route pattern and method.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route", "method"}),
+		DBQueries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "recall", Subsystem: "db", Name: "queries_total",
+			Help: "Statements sent to the primary database, by kind (read|write) and store method.",
+		}, []string{"kind", "op"}),
+		CacheRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "recall", Subsystem: "cache", Name: "requests_total",
+			Help: "Cache lookups by cache and result (hit|miss|error).",
+		}, []string{"cache", "result"}),
+		RedisCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "recall", Subsystem: "redis", Name: "calls_total",
+			Help: "Round trips to Redis by operation.",
+		}, []string{"op"}),
+		RateLimitDecisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "recall", Subsystem: "ratelimit", Name: "decisions_total",
+			Help: "Rate-limit decisions by policy and result.",
+		}, []string{"policy", "result"}),
+	}
+	reg.MustRegister(m.HTTPRequests, m.HTTPDuration, m.DBQueries, m.CacheRequests, m.RedisCalls, m.RateLimitDecisions)
+	return m
+}
+
+// NewRegistry returns a registry with the Go runtime and process collectors
+// and Recall's own series registered on it.
+func NewRegistry() (*prometheus.Registry, *Metrics) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg, New(reg)
+}
+
+// DBQuery counts one statement. It is safe on a nil *Metrics.
+func (m *Metrics) DBQuery(kind, op string) {
+	if m != nil {
+		m.DBQueries.WithLabelValues(kind, op).Inc()
+	}
+}
+
+// Cache counts one cache lookup. It is safe on a nil *Metrics.
+func (m *Metrics) Cache(cache, result string) {
+	if m != nil {
+		m.CacheRequests.WithLabelValues(cache, result).Inc()
+	}
+}

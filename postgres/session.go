@@ -1,0 +1,338 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/recallhq/recall"
+)
+
+// sessionCols are the columns of a session row, in scanSession's order; the
+// last one gathers the session's idempotency keys from its turns (NULL
+// when there are none).
+const sessionCols = `s.id, s.user_id, s.topic_id, s.state, s.question_ids, s.current, s.answered, s.correct,
+       s.skipped, s.turns, s.version, s.created_at, s.updated_at,
+       (SELECT json_object_agg(k.idempotency_key, k.idx) FROM turns k
+        WHERE k.session_id = s.id AND k.idempotency_key IS NOT NULL)`
+
+// scanSession reads the sessionCols of one row.
+func scanSession(row pgx.Row) (*recall.Session, error) {
+	var (
+		ss    recall.Session
+		state string
+		keys  []byte
+	)
+	if err := row.Scan(&ss.ID, &ss.UserID, &ss.TopicID, &state, &ss.QuestionIDs, &ss.Current, &ss.Answered, &ss.Correct,
+		&ss.Skipped, &ss.Turns, &ss.Version, &ss.CreatedAt, &ss.UpdatedAt, &keys); err != nil {
+		return nil, err
+	}
+	ss.State = recall.SessionState(state)
+	ss.QuestionIDs = listOrNil(ss.QuestionIDs)
+	ss.IdempotencyKeys = map[string]int{}
+	if keys != nil {
+		if err := json.Unmarshal(keys, &ss.IdempotencyKeys); err != nil {
+			return nil, fmt.Errorf("decode idempotency keys: %w", err)
+		}
+	}
+	ss.CreatedAt, ss.UpdatedAt = fromDB(ss.CreatedAt), fromDB(ss.UpdatedAt)
+	return &ss, nil
+}
+
+// sessionNotFound is the error for a session that does not exist.
+func sessionNotFound() error { return recall.Errorf(recall.ENOTFOUND, "Session not found.") }
+
+// CreateSession stores a new session; s.IdempotencyKeys is ignored (the
+// keys live with the turns). The topic must be s.UserID's: returns
+// ENOTFOUND otherwise, and ECONFLICT if the ID is taken.
+func (s *Store) CreateSession(ctx context.Context, ss *recall.Session) error {
+	const op = "CreateSession"
+	if ss == nil {
+		return recall.Errorf(recall.EINVALID, "No session was given.")
+	}
+	if badKey(ss.UserID, ss.TopicID) {
+		return topicNotFound()
+	}
+	return s.do(ctx, kindWrite, op, func(c db) error {
+		tag, err := c.exec(ctx,
+			`INSERT INTO sessions (id, user_id, topic_id, state, question_ids, current, answered, correct, skipped, turns, version, created_at, updated_at)
+			 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
+			 WHERE EXISTS (SELECT 1 FROM topics WHERE id = $3 AND user_id = $2)`,
+			ss.ID, ss.UserID, ss.TopicID, string(ss.State), textList(ss.QuestionIDs), ss.Current, ss.Answered, ss.Correct,
+			ss.Skipped, ss.Turns, ss.Version, toDB(ss.CreatedAt), toDB(ss.UpdatedAt))
+		switch {
+		case isUnique(err, ""):
+			return recall.Errorf(recall.ECONFLICT, "That session exists already.")
+		case isForeignKey(err): // the topic went between the check and the insert
+			return topicNotFound()
+		case err != nil:
+			return err
+		case tag.RowsAffected() == 0:
+			return topicNotFound()
+		}
+		return nil
+	})
+}
+
+// Session returns the session with its idempotency keys (rebuilt from its
+// turns), in one statement. Returns ENOTFOUND if there is none.
+func (s *Store) Session(ctx context.Context, id string) (*recall.Session, error) {
+	const op = "Session"
+	if badKey(id) {
+		return nil, sessionNotFound()
+	}
+	var ss *recall.Session
+	err := s.do(ctx, kindRead, op, func(c db) error {
+		var err error
+		ss, err = scanSession(c.queryRow(ctx, `SELECT `+sessionCols+` FROM sessions s WHERE s.id = $1`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return sessionNotFound()
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ss, nil
+}
+
+// Sessions returns the user's sessions, newest first (by CreatedAt, then
+// ID), each with its idempotency keys, in one statement.
+func (s *Store) Sessions(ctx context.Context, userID string) ([]*recall.Session, error) {
+	const op = "Sessions"
+	list := []*recall.Session{}
+	if badKey(userID) {
+		return list, nil
+	}
+	err := s.do(ctx, kindRead, op, func(c db) error {
+		rows, err := c.query(ctx,
+			`SELECT `+sessionCols+` FROM sessions s WHERE s.user_id = $1 ORDER BY s.created_at DESC, s.id`, userID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			ss, err := scanSession(rows)
+			if err != nil {
+				return err
+			}
+			list = append(list, ss)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return list, nil
+}
+
+// insertTurn and updateSession are the two statements of SaveTurn.
+const (
+	insertTurn = `INSERT INTO turns (session_id, idx, kind, message, reply, question_id, correct, created_at, idempotency_key, after)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+	updateSession = `UPDATE sessions SET state = $1, question_ids = $2, current = $3, answered = $4, correct = $5, skipped = $6,
+       turns = $7, version = $8, updated_at = $9
+WHERE id = $10 AND version = $11`
+)
+
+// SaveTurn records t and replaces the session with ss in one write
+// transaction of two statements that reads nothing: the turn's INSERT, then
+// an UPDATE of the session guarded by its version (ss.Version-1), sent in
+// one round trip with the BEGIN; the COMMIT (or ROLLBACK) is the second.
+// The turn is stored under ss.ID and t.After is kept as JSON.
+//
+// Returns ENOTFOUND if the session does not exist (the turn's foreign key
+// says so); ECONFLICT if its version is not ss.Version-1, if t's
+// idempotency key is already used in the session or if a turn with t's
+// index exists; EINVALID if t belongs to another session.
+func (s *Store) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn) error {
+	const op = "SaveTurn"
+	if ss == nil || t == nil {
+		return recall.Errorf(recall.EINVALID, "No session or turn was given.")
+	}
+	if t.SessionID != "" && t.SessionID != ss.ID {
+		return recall.Errorf(recall.EINVALID, "The turn belongs to another session.")
+	}
+	after, err := encodeAfter(t.After)
+	if err != nil {
+		return s.fail(ctx, op, err)
+	}
+	var key *string
+	if t.IdempotencyKey != "" {
+		key = &t.IdempotencyKey
+	}
+	return s.inTx(ctx, op, []stmt{
+		{insertTurn, []any{ss.ID, t.Index, string(t.Kind), t.Message, t.Reply, t.QuestionID, t.Correct,
+			toDB(t.CreatedAt), key, after}},
+		{updateSession, []any{string(ss.State), textList(ss.QuestionIDs), ss.Current, ss.Answered, ss.Correct, ss.Skipped,
+			ss.Turns, ss.Version, toDB(ss.UpdatedAt), ss.ID, ss.Version - 1}},
+	}, func(tx *txn) error {
+		_, err := tx.next()
+		switch {
+		case isUnique(err, "turns_idempotency_key"):
+			return recall.Errorf(recall.ECONFLICT, "That idempotency key was already used in this session.")
+		case isUnique(err, ""):
+			return recall.Errorf(recall.ECONFLICT, "The session has changed; try again.")
+		case isForeignKey(err):
+			return sessionNotFound()
+		case err != nil:
+			return err
+		}
+		tag, err := tx.next()
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return recall.Errorf(recall.ECONFLICT, "The session has changed; try again.")
+		}
+		return nil
+	})
+}
+
+// turnCols are the columns of a turn row, in scanTurn's order.
+const turnCols = `session_id, idx, kind, message, reply, question_id, correct, created_at, idempotency_key`
+
+// scanTurn reads the turnCols of one row, and after too if it is non-nil.
+func scanTurn(row pgx.Row, after *[]byte) (*recall.Turn, error) {
+	var (
+		t    recall.Turn
+		kind string
+		key  *string
+	)
+	dest := []any{&t.SessionID, &t.Index, &kind, &t.Message, &t.Reply, &t.QuestionID, &t.Correct, &t.CreatedAt, &key}
+	if after != nil {
+		dest = append(dest, after)
+	}
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	t.Kind = recall.TurnKind(kind)
+	t.CreatedAt = fromDB(t.CreatedAt)
+	if key != nil {
+		t.IdempotencyKey = *key
+	}
+	return &t, nil
+}
+
+// Turns returns the session's transcript, oldest first, in one statement.
+// The turns' After is left nil: Turn has it. An unknown session gives an
+// empty slice.
+func (s *Store) Turns(ctx context.Context, sessionID string) ([]*recall.Turn, error) {
+	const op = "Turns"
+	list := []*recall.Turn{}
+	if badKey(sessionID) {
+		return list, nil
+	}
+	err := s.do(ctx, kindRead, op, func(c db) error {
+		rows, err := c.query(ctx, `SELECT `+turnCols+` FROM turns WHERE session_id = $1 ORDER BY idx`, sessionID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			t, err := scanTurn(rows, nil)
+			if err != nil {
+				return err
+			}
+			list = append(list, t)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return list, nil
+}
+
+// Turn returns one turn by index, with After as it was saved (its times in
+// UTC microseconds). Returns ENOTFOUND if there is none.
+func (s *Store) Turn(ctx context.Context, sessionID string, index int) (*recall.Turn, error) {
+	const op = "Turn"
+	notFound := func() error { return recall.Errorf(recall.ENOTFOUND, "Turn not found.") }
+	if badKey(sessionID) || index < math.MinInt32 || index > math.MaxInt32 {
+		return nil, notFound()
+	}
+	var t *recall.Turn
+	err := s.do(ctx, kindRead, op, func(c db) error {
+		var (
+			after []byte
+			err   error
+		)
+		t, err = scanTurn(c.queryRow(ctx,
+			`SELECT `+turnCols+`, after FROM turns WHERE session_id = $1 AND idx = $2`, sessionID, index), &after)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return notFound()
+		} else if err != nil {
+			return err
+		}
+		if after != nil {
+			t.After, err = decodeAfter(after)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// sessionDoc is the stored JSON form of a turn's After: explicit names, so
+// that renaming a Go field cannot silently change stored data, and times
+// as Unix microseconds (the SQLite store's format too).
+type sessionDoc struct {
+	ID              string         `json:"id"`
+	UserID          string         `json:"user_id"`
+	TopicID         string         `json:"topic_id"`
+	State           string         `json:"state"`
+	QuestionIDs     []string       `json:"question_ids"`
+	Current         int            `json:"current"`
+	Answered        int            `json:"answered"`
+	Correct         int            `json:"correct"`
+	Skipped         int            `json:"skipped"`
+	Turns           int            `json:"turns"`
+	Version         int64          `json:"version"`
+	IdempotencyKeys map[string]int `json:"idempotency_keys,omitempty"`
+	CreatedAt       int64          `json:"created_at_us"`
+	UpdatedAt       int64          `json:"updated_at_us"`
+}
+
+// encodeAfter serialises a turn's After; nil is stored as NULL.
+func encodeAfter(ss *recall.Session) ([]byte, error) {
+	if ss == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(sessionDoc{
+		ID: ss.ID, UserID: ss.UserID, TopicID: ss.TopicID, State: string(ss.State),
+		QuestionIDs: ss.QuestionIDs, Current: ss.Current, Answered: ss.Answered, Correct: ss.Correct,
+		Skipped: ss.Skipped, Turns: ss.Turns, Version: ss.Version, IdempotencyKeys: ss.IdempotencyKeys,
+		CreatedAt: ss.CreatedAt.UnixMicro(), UpdatedAt: ss.UpdatedAt.UnixMicro(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encode after: %w", err)
+	}
+	return b, nil
+}
+
+// decodeAfter reads what encodeAfter wrote. A session without keys gets an
+// empty map, like the sessions Session returns.
+func decodeAfter(b []byte) (*recall.Session, error) {
+	var d sessionDoc
+	if err := json.Unmarshal(b, &d); err != nil {
+		return nil, fmt.Errorf("decode after: %w", err)
+	}
+	ss := &recall.Session{
+		ID: d.ID, UserID: d.UserID, TopicID: d.TopicID, State: recall.SessionState(d.State),
+		QuestionIDs: listOrNil(d.QuestionIDs), Current: d.Current, Answered: d.Answered, Correct: d.Correct,
+		Skipped: d.Skipped, Turns: d.Turns, Version: d.Version, IdempotencyKeys: d.IdempotencyKeys,
+		CreatedAt: time.UnixMicro(d.CreatedAt).UTC(), UpdatedAt: time.UnixMicro(d.UpdatedAt).UTC(),
+	}
+	if ss.IdempotencyKeys == nil {
+		ss.IdempotencyKeys = map[string]int{}
+	}
+	return ss, nil
+}

@@ -1,0 +1,185 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/recallhq/recall"
+)
+
+// topicCols are the columns of a topic row, in scanTopic's order: the
+// topic t with its question IDs in bank order and the stats st of its
+// completed sessions. A FROM clause naming t and followed by topicStats
+// completes them.
+const topicCols = `t.id, t.user_id, t.title, t.description, t.created_at, t.updated_at,
+       ARRAY(SELECT q.id FROM questions q WHERE q.topic_id = t.id ORDER BY q.position),
+       st.n, coalesce(st.answers, 0), coalesce(st.correct, 0), st.last`
+
+// topicStats joins each topic t to the stats of its completed sessions: an
+// aggregate without GROUP BY always gives one row, of zeros and NULLs for a
+// topic that has none.
+const topicStats = `
+CROSS JOIN LATERAL (
+    SELECT count(*) AS n, sum(s.answered + s.skipped) AS answers, sum(s.correct) AS correct,
+           max(s.updated_at) AS last
+    FROM sessions s
+    WHERE s.topic_id = t.id AND s.state = 'completed'
+) st`
+
+// topicsQuery reads all of a user's topics ($1), most recently updated
+// first, in one statement.
+const topicsQuery = `SELECT ` + topicCols + `
+FROM topics t` + topicStats + `
+WHERE t.user_id = $1
+ORDER BY t.updated_at DESC, t.id`
+
+// topicQuery reads one topic ($2) of a user ($1).
+const topicQuery = `SELECT ` + topicCols + `
+FROM topics t` + topicStats + `
+WHERE t.user_id = $1 AND t.id = $2`
+
+// updateTopicQuery updates one topic ($2) of a user ($1), setting the
+// title ($3) and description ($4) unless NULL and updated_at ($5), and
+// reads it back as topicQuery does, in one statement.
+const updateTopicQuery = `WITH t AS (
+    UPDATE topics SET title = coalesce($3, title), description = coalesce($4, description), updated_at = $5
+    WHERE id = $2 AND user_id = $1
+    RETURNING id, user_id, title, description, created_at, updated_at
+)
+SELECT ` + topicCols + `
+FROM t` + topicStats
+
+// scanTopic reads one row of topicCols.
+func scanTopic(row pgx.Row) (*recall.Topic, error) {
+	var (
+		t                 recall.Topic
+		last              *time.Time
+		n, answers, right int64
+	)
+	if err := row.Scan(&t.ID, &t.UserID, &t.Title, &t.Description, &t.CreatedAt, &t.UpdatedAt,
+		&t.QuestionIDs, &n, &answers, &right, &last); err != nil {
+		return nil, err
+	}
+	if t.QuestionIDs == nil {
+		t.QuestionIDs = []string{}
+	}
+	t.CreatedAt, t.UpdatedAt = fromDB(t.CreatedAt), fromDB(t.UpdatedAt)
+	t.Stats = recall.TopicStats{SessionsCompleted: int(n), Answers: int(answers), Correct: int(right)}
+	if last != nil {
+		at := fromDB(*last)
+		t.Stats.LastStudiedAt = &at
+	}
+	return &t, nil
+}
+
+// topicNotFound is the error for a topic that does not exist or is another
+// user's.
+func topicNotFound() error { return recall.Errorf(recall.ENOTFOUND, "Topic not found.") }
+
+// CreateTopic stores t, whose ID, UserID and times the caller has set.
+// Returns ENOTFOUND if the user does not exist, ECONFLICT if the ID is taken.
+func (s *Store) CreateTopic(ctx context.Context, t *recall.Topic) error {
+	const op = "CreateTopic"
+	if t == nil {
+		return recall.Errorf(recall.EINVALID, "No topic was given.")
+	}
+	return s.do(ctx, kindWrite, op, func(c db) error {
+		_, err := c.exec(ctx,
+			`INSERT INTO topics (id, user_id, title, description, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			t.ID, t.UserID, t.Title, t.Description, toDB(t.CreatedAt), toDB(t.UpdatedAt))
+		switch {
+		case isUnique(err, ""):
+			return recall.Errorf(recall.ECONFLICT, "That topic exists already.")
+		case isForeignKey(err):
+			return userNotFound()
+		}
+		return err
+	})
+}
+
+// Topics returns the user's topics, most recently updated first (then by
+// ID), each with its question IDs and stats, in one statement.
+func (s *Store) Topics(ctx context.Context, userID string) ([]*recall.Topic, error) {
+	const op = "Topics"
+	topics := []*recall.Topic{}
+	if badKey(userID) {
+		return topics, nil
+	}
+	err := s.do(ctx, kindRead, op, func(c db) error {
+		rows, err := c.query(ctx, topicsQuery, userID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			t, err := scanTopic(rows)
+			if err != nil {
+				return err
+			}
+			topics = append(topics, t)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return topics, nil
+}
+
+// Topic returns one of the user's topics, in one statement. Returns
+// ENOTFOUND if it does not exist or is another user's.
+func (s *Store) Topic(ctx context.Context, userID, id string) (*recall.Topic, error) {
+	const op = "Topic"
+	return s.topic(ctx, kindRead, op, topicQuery, userID, id)
+}
+
+// topic reads one topic with query, a statement of kind whose first
+// arguments are the user's ID and the topic's.
+func (s *Store) topic(ctx context.Context, kind, op, query, userID, id string, args ...any) (*recall.Topic, error) {
+	if badKey(userID, id) {
+		return nil, topicNotFound()
+	}
+	var t *recall.Topic
+	err := s.do(ctx, kind, op, func(c db) error {
+		var err error
+		t, err = scanTopic(c.queryRow(ctx, query, append([]any{userID, id}, args...)...))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return topicNotFound()
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// UpdateTopic applies the non-nil fields of in, sets UpdatedAt to now and
+// returns the topic as Topic does, in one statement. Returns ENOTFOUND as
+// Topic does.
+func (s *Store) UpdateTopic(ctx context.Context, userID, id string, in recall.TopicInput, now time.Time) (*recall.Topic, error) {
+	const op = "UpdateTopic"
+	return s.topic(ctx, kindWrite, op, updateTopicQuery, userID, id, in.Title, in.Description, toDB(now))
+}
+
+// DeleteTopic deletes the topic; its questions, sessions and their turns go
+// with it (ON DELETE CASCADE). Returns ENOTFOUND as Topic does.
+func (s *Store) DeleteTopic(ctx context.Context, userID, id string) error {
+	const op = "DeleteTopic"
+	if badKey(userID, id) {
+		return topicNotFound()
+	}
+	return s.do(ctx, kindWrite, op, func(c db) error {
+		tag, err := c.exec(ctx, `DELETE FROM topics WHERE id = $1 AND user_id = $2`, id, userID)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return topicNotFound()
+		}
+		return nil
+	})
+}

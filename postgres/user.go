@@ -1,0 +1,138 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/recallhq/recall"
+)
+
+// CreateUser stores u with its password hash. Returns ECONFLICT if the
+// username is taken (or, improbably, the ID is).
+func (s *Store) CreateUser(ctx context.Context, u *recall.User, passwordHash string) error {
+	const op = "CreateUser"
+	if u == nil {
+		return recall.Errorf(recall.EINVALID, "No user was given.")
+	}
+	return s.do(ctx, kindWrite, op, func(c db) error {
+		_, err := c.exec(ctx,
+			`INSERT INTO users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4)`,
+			u.ID, u.Username, passwordHash, toDB(u.CreatedAt))
+		switch {
+		case isUnique(err, "users_username_key"):
+			return recall.Errorf(recall.ECONFLICT, "That username is taken.")
+		case isUnique(err, ""):
+			return recall.Errorf(recall.ECONFLICT, "That user exists already.")
+		}
+		return err
+	})
+}
+
+// userNotFound is the error for a user that does not exist.
+func userNotFound() error { return recall.Errorf(recall.ENOTFOUND, "User not found.") }
+
+// UserByUsername returns the user with that username (matched exactly:
+// callers normalise it) and its password hash. Returns ENOTFOUND if there is
+// none.
+func (s *Store) UserByUsername(ctx context.Context, username string) (*recall.User, string, error) {
+	const op = "UserByUsername"
+	if badKey(username) {
+		return nil, "", userNotFound()
+	}
+	var (
+		u    recall.User
+		hash string
+	)
+	err := s.do(ctx, kindRead, op, func(c db) error {
+		err := c.queryRow(ctx,
+			`SELECT id, username, password_hash, created_at FROM users WHERE username = $1`, username,
+		).Scan(&u.ID, &u.Username, &hash, &u.CreatedAt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return userNotFound()
+		}
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	u.CreatedAt = fromDB(u.CreatedAt)
+	return &u, hash, nil
+}
+
+// UserByID returns the user. Returns ENOTFOUND if there is none.
+func (s *Store) UserByID(ctx context.Context, id string) (*recall.User, error) {
+	const op = "UserByID"
+	if badKey(id) {
+		return nil, userNotFound()
+	}
+	var u recall.User
+	err := s.do(ctx, kindRead, op, func(c db) error {
+		err := c.queryRow(ctx,
+			`SELECT id, username, created_at FROM users WHERE id = $1`, id,
+		).Scan(&u.ID, &u.Username, &u.CreatedAt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return userNotFound()
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	u.CreatedAt = fromDB(u.CreatedAt)
+	return &u, nil
+}
+
+// CreateToken stores t. Returns ECONFLICT if the hash exists already and
+// ENOTFOUND if its user does not exist.
+func (s *Store) CreateToken(ctx context.Context, t *recall.Token) error {
+	const op = "CreateToken"
+	if t == nil || len(t.Hash) == 0 {
+		return recall.Errorf(recall.EINVALID, "No token was given.")
+	}
+	return s.do(ctx, kindWrite, op, func(c db) error {
+		_, err := c.exec(ctx,
+			`INSERT INTO tokens (hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+			t.Hash, t.UserID, toDB(t.CreatedAt), toDB(t.ExpiresAt))
+		switch {
+		case isUnique(err, ""):
+			return recall.Errorf(recall.ECONFLICT, "That token exists already.")
+		case isForeignKey(err):
+			return userNotFound()
+		}
+		return err
+	})
+}
+
+// TokenByHash returns the token with that hash, expired or not. Returns
+// ENOTFOUND if there is none.
+func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*recall.Token, error) {
+	const op = "TokenByHash"
+	var t recall.Token
+	var created, expires time.Time
+	err := s.do(ctx, kindRead, op, func(c db) error {
+		err := c.queryRow(ctx,
+			`SELECT hash, user_id, created_at, expires_at FROM tokens WHERE hash = $1`, hash,
+		).Scan(&t.Hash, &t.UserID, &created, &expires)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return recall.Errorf(recall.ENOTFOUND, "Token not found.")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	t.CreatedAt, t.ExpiresAt = fromDB(created), fromDB(expires)
+	return &t, nil
+}
+
+// DeleteToken deletes the token with that hash, if there is one.
+func (s *Store) DeleteToken(ctx context.Context, hash []byte) error {
+	const op = "DeleteToken"
+	return s.do(ctx, kindWrite, op, func(c db) error {
+		_, err := c.exec(ctx, `DELETE FROM tokens WHERE hash = $1`, hash)
+		return err
+	})
+}

@@ -1,0 +1,454 @@
+package ratelimit
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/rueidis"
+
+	"github.com/recallhq/recall/metrics"
+)
+
+// Failure modes: what a Limiter does when Redis cannot decide.
+const (
+	// FailureOpen admits every request.
+	FailureOpen = "open"
+	// FailureLocal applies a local GCRA sized quota / live instances.
+	FailureLocal = "local"
+	// FailureClosed refuses every request.
+	FailureClosed = "closed"
+)
+
+// Decision results, the values of the "result" label of
+// recall_ratelimit_decisions_total.
+const (
+	ResultAllowed         = "allowed"
+	ResultLimited         = "limited"
+	ResultFallbackAllowed = "fallback_allowed"
+	ResultFallbackLimited = "fallback_limited"
+)
+
+// Defaults of Config.
+const (
+	DefaultPrefix            = "recall:"
+	DefaultTimeout           = 25 * time.Millisecond
+	DefaultBreakerThreshold  = 3
+	DefaultBreakerCooldown   = time.Second
+	DefaultHeartbeatInterval = 5 * time.Second
+	DefaultInstanceTTL       = 15 * time.Second
+)
+
+// Config configures a Limiter. Only Policies matters for the embedded
+// default; the rest concerns Redis.
+type Config struct {
+	// Policies are the known policies; nil means DefaultPolicies().
+	Policies Policies
+	// Redis is the shared Redis; nil means a local limiter only, exact
+	// within this process (the embedded default).
+	Redis rueidis.Client
+	// RedisClient, when set, replaces Redis: it returns the client to use
+	// for each decision, or nil while none is connected yet (a Redis that
+	// was down when the server started), which counts as a Redis failure
+	// so the fallback decides.
+	RedisClient func() rueidis.Client
+	// Prefix starts every Redis key. It is used as given (an empty prefix
+	// means none); the command line passes --redis-prefix (DefaultPrefix).
+	Prefix string
+	// Timeout bounds one Redis decision (default DefaultTimeout).
+	Timeout time.Duration
+	// Failure is FailureOpen, FailureLocal or FailureClosed (default local).
+	Failure string
+	// Instances, when > 0, is the number of server instances the local
+	// fallback divides each quota by. When 0 the number comes from the
+	// heartbeat every instance keeps in Redis while Redis is up.
+	Instances int
+	// InstanceID names this instance in the heartbeat (default random).
+	InstanceID string
+	// HeartbeatInterval is how often the heartbeat is refreshed (default 5s).
+	HeartbeatInterval time.Duration
+	// InstanceTTL is how long an instance counts as live after its last
+	// heartbeat (default 15s).
+	InstanceTTL time.Duration
+	// BreakerThreshold is the number of consecutive Redis failures that
+	// open the circuit breaker (default 3).
+	BreakerThreshold int
+	// BreakerCooldown is how long the open breaker skips Redis before one
+	// decision probes it again (default 1s).
+	BreakerCooldown time.Duration
+	// MaxLocalKeys bounds the entries of the local limiter (default 2^20).
+	MaxLocalKeys int
+	// Metrics receives recall_ratelimit_decisions_total; nil counts nothing.
+	Metrics *metrics.Metrics
+	// Logger receives breaker transitions and configuration warnings; nil
+	// discards them.
+	Logger *slog.Logger
+	// Now is the clock of the local limiter (default time.Now). Redis
+	// decisions always use Redis's clock.
+	Now func() time.Time
+}
+
+// policyState is a policy compiled for the hot path.
+type policyState struct {
+	Policy
+	redis  gcra // in microseconds, as the script computes
+	local  gcra // in nanoseconds
+	argT   string
+	argTau string
+	header string // `"name";q=Q;w=W`
+
+	allowed, limited, fbAllowed, fbLimited prometheus.Counter
+}
+
+// Limiter decides rate limits: through one Redis script call shared by every
+// instance when Redis is configured and answering, locally otherwise. It is
+// safe for concurrent use; decisions for different principals never wait on
+// each other (no lock is held across Redis I/O).
+type Limiter struct {
+	policies  map[string]*policyState
+	redis     *redisPath
+	failure   string
+	fixedN    int64
+	liveN     atomic.Int64
+	id        string
+	ttl       time.Duration
+	breaker   breaker
+	local     *localGCRA // the limiter of the embedded default
+	fallback  *localGCRA // the fallback of the Redis path
+	now       func() time.Time
+	epoch     time.Time
+	log       *slog.Logger
+	warned    sync.Map
+	noCount   atomic.Bool
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+// New builds a Limiter. With cfg.Redis set it registers this instance in the
+// heartbeat set at once (ignoring a Redis that is down: the fallback covers
+// it) and keeps the heartbeat until Close.
+func New(cfg Config) (*Limiter, error) {
+	if cfg.Policies == nil {
+		cfg.Policies = DefaultPolicies()
+	}
+	switch cfg.Failure {
+	case "":
+		cfg.Failure = FailureLocal
+	case FailureOpen, FailureLocal, FailureClosed:
+	default:
+		return nil, fmt.Errorf("rate-limit failure mode %q: want open, local or closed", cfg.Failure)
+	}
+	if cfg.Instances < 0 {
+		return nil, fmt.Errorf("rate-limit instances %d: want 0 (from the heartbeat) or more", cfg.Instances)
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.BreakerThreshold <= 0 {
+		cfg.BreakerThreshold = DefaultBreakerThreshold
+	}
+	if cfg.BreakerCooldown <= 0 {
+		cfg.BreakerCooldown = DefaultBreakerCooldown
+	}
+	if cfg.HeartbeatInterval <= 0 {
+		cfg.HeartbeatInterval = DefaultHeartbeatInterval
+	}
+	if cfg.InstanceTTL <= 0 {
+		cfg.InstanceTTL = DefaultInstanceTTL
+	}
+	if cfg.InstanceTTL < cfg.HeartbeatInterval {
+		return nil, fmt.Errorf("rate-limit instance TTL %s is shorter than the heartbeat interval %s", cfg.InstanceTTL, cfg.HeartbeatInterval)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.InstanceID == "" {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		cfg.InstanceID = hex.EncodeToString(b[:])
+	}
+	l := &Limiter{
+		policies: make(map[string]*policyState, len(cfg.Policies)),
+		failure:  cfg.Failure,
+		fixedN:   int64(cfg.Instances),
+		id:       cfg.InstanceID,
+		ttl:      cfg.InstanceTTL,
+		breaker: breaker{
+			threshold: int64(cfg.BreakerThreshold),
+			cooldown:  cfg.BreakerCooldown,
+			now:       time.Now,
+		},
+		now:   cfg.Now,
+		epoch: cfg.Now(),
+		log:   cfg.Logger,
+	}
+	for name, p := range cfg.Policies {
+		if p.Name != name {
+			return nil, fmt.Errorf("rate limit %q is listed under the name %q", p.String(), name)
+		}
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("rate limit %q: %w", p.String(), err)
+		}
+		l.policies[name] = compile(p, cfg.Metrics)
+	}
+	client := cfg.RedisClient
+	if client == nil && cfg.Redis != nil {
+		rc := cfg.Redis
+		client = func() rueidis.Client { return rc }
+	}
+	if client == nil {
+		l.local = newLocalGCRA(cfg.MaxLocalKeys)
+		return l, nil
+	}
+	l.redis = newRedisPath(client, cfg.Prefix, cfg.Timeout)
+	l.fallback = newLocalGCRA(cfg.MaxLocalKeys)
+	l.stop, l.done = make(chan struct{}), make(chan struct{})
+	l.heartbeat()
+	go l.heartbeatLoop(cfg.HeartbeatInterval)
+	return l, nil
+}
+
+func compile(p Policy, m *metrics.Metrics) *policyState {
+	s := &policyState{
+		Policy: p,
+		redis:  gcraFor(p.Quota, p.Window, time.Microsecond),
+		local:  gcraFor(p.Quota, p.Window, time.Nanosecond),
+	}
+	s.argT = strconv.FormatInt(s.redis.t, 10)
+	s.argTau = strconv.FormatInt(s.redis.tau, 10)
+	w := int64((p.Window + time.Second - 1) / time.Second)
+	s.header = quoteString(p.Name) + ";q=" + strconv.FormatInt(p.Burst(), 10) + ";w=" + strconv.FormatInt(w, 10)
+	if m != nil {
+		s.allowed = m.RateLimitDecisions.WithLabelValues(p.Name, ResultAllowed)
+		s.limited = m.RateLimitDecisions.WithLabelValues(p.Name, ResultLimited)
+		s.fbAllowed = m.RateLimitDecisions.WithLabelValues(p.Name, ResultFallbackAllowed)
+		s.fbLimited = m.RateLimitDecisions.WithLabelValues(p.Name, ResultFallbackLimited)
+	}
+	return s
+}
+
+// Close stops the heartbeat and removes this instance from the instance
+// set. Decisions keep working after Close (the Redis client is the caller's).
+func (l *Limiter) Close() {
+	l.closeOnce.Do(func() {
+		if l.stop == nil {
+			return
+		}
+		close(l.stop)
+		<-l.done
+		if err := l.redis.leave(context.Background(), l.id); err != nil {
+			l.log.Debug("rate limiter: leaving the instance set", "err", err)
+		}
+	})
+}
+
+// Policies returns a copy of the policies the Limiter knows.
+func (l *Limiter) Policies() Policies {
+	ps := make(Policies, len(l.policies))
+	for n, p := range l.policies {
+		ps[n] = p.Policy
+	}
+	return ps
+}
+
+// Degraded reports whether Redis is configured and the circuit breaker
+// currently considers it down (decisions use the fallback).
+func (l *Limiter) Degraded() bool {
+	return l.redis != nil && l.breaker.open()
+}
+
+// Instances returns the number of live instances the local fallback divides
+// each quota by: Config.Instances if set, else the last heartbeat count
+// (at least 1).
+func (l *Limiter) Instances() int {
+	return int(l.instances())
+}
+
+func (l *Limiter) instances() int64 {
+	if l.fixedN > 0 {
+		return l.fixedN
+	}
+	return max(l.liveN.Load(), 1)
+}
+
+func (l *Limiter) heartbeat() {
+	n, err := l.redis.beat(context.Background(), l.id, l.ttl)
+	if err != nil {
+		l.log.Debug("rate limiter: heartbeat", "err", err)
+		if l.fixedN == 0 && l.liveN.Load() == 0 && l.noCount.CompareAndSwap(false, true) {
+			l.log.Warn("rate limiter: the number of live instances is unknown until Redis answers; the local fallback assumes 1 (set --instances to fix it)")
+		}
+		return
+	}
+	l.liveN.Store(n)
+}
+
+func (l *Limiter) heartbeatLoop(every time.Duration) {
+	defer close(l.done)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-t.C:
+			l.heartbeat()
+		}
+	}
+}
+
+// resolve looks the names up, dropping unknown names (logged once each) and
+// duplicates.
+func (l *Limiter) resolve(names []string, ps []*policyState) []*policyState {
+next:
+	for _, n := range names {
+		p, ok := l.policies[n]
+		if !ok {
+			if _, seen := l.warned.LoadOrStore(n, true); !seen {
+				l.log.Warn("rate limiter: unknown policy ignored", "policy", n)
+			}
+			continue
+		}
+		for _, q := range ps {
+			if q == p {
+				continue next
+			}
+		}
+		ps = append(ps, p)
+	}
+	return ps
+}
+
+// Limit decides, in one step, every policy named for principal (for example
+// "user:<id>" or "ip:203.0.113.7"), all or nothing: when any policy refuses,
+// none is consumed. Unknown policy names are ignored. It sets the
+// RateLimit-Policy and RateLimit headers on h (h may be nil) and reports
+// whether the request may proceed; when it may not, retryAfter is the exact
+// wait after which the same request is admitted, provided nothing else
+// consumes the quota meanwhile.
+func (l *Limiter) Limit(ctx context.Context, principal string, policies []string, h http.Header) (ok bool, retryAfter time.Duration) {
+	var pbuf [4]*policyState
+	ps := l.resolve(policies, pbuf[:0])
+	if len(ps) == 0 {
+		return true, 0
+	}
+	var dbuf [4]int64
+	d := dbuf[:]
+	if len(ps) > len(dbuf) {
+		d = make([]int64, len(ps))
+	}
+	d = d[:len(ps)]
+	var gbuf [4]gcra
+	g := gbuf[:0]
+
+	if l.redis == nil {
+		for _, p := range ps {
+			g = append(g, p.local)
+		}
+		ok = l.decideLocal(l.local, principal, ps, g, d)
+		return l.finish(ok, false, ps, g, d, h)
+	}
+
+	if l.breaker.allow() {
+		ok, err := l.redis.decide(ctx, principal, ps, d)
+		if err == nil {
+			if l.breaker.success() {
+				l.log.Info("rate limiter: Redis answers again; decisions are shared again")
+			}
+			for _, p := range ps {
+				g = append(g, gcra{t: p.redis.t * int64(time.Microsecond), tau: p.redis.tau * int64(time.Microsecond)})
+			}
+			return l.finish(ok, false, ps, g, d, h)
+		}
+		if ctx.Err() == nil { // the caller giving up is not Redis's fault
+			if l.breaker.failure() {
+				l.log.Warn("rate limiter: Redis failing; using the fallback", "mode", l.failure, "err", err,
+					"instances", l.instances(), "cooldown", l.breaker.cooldown)
+			}
+		}
+	}
+
+	switch l.failure {
+	case FailureOpen:
+		for _, p := range ps {
+			inc(p.fbAllowed)
+		}
+		setPolicyHeader(h, ps)
+		return true, 0
+	case FailureClosed:
+		for _, p := range ps {
+			inc(p.fbLimited)
+		}
+		setPolicyHeader(h, ps)
+		return false, l.breaker.retryIn()
+	}
+	n := l.instances()
+	for _, p := range ps {
+		if n == 1 {
+			g = append(g, p.local)
+		} else {
+			g = append(g, gcraFor(p.Quota/float64(n), p.Window, time.Nanosecond))
+		}
+	}
+	ok = l.decideLocal(l.fallback, principal, ps, g, d)
+	return l.finish(ok, true, ps, g, d, h)
+}
+
+func (l *Limiter) decideLocal(lg *localGCRA, principal string, ps []*policyState, g []gcra, d []int64) bool {
+	var nbuf [4]string
+	names := nbuf[:0]
+	for _, p := range ps {
+		names = append(names, p.Name)
+	}
+	now := int64(l.now().Sub(l.epoch))
+	return lg.decide(principal, names, g, now, d)
+}
+
+// finish counts the decision, writes the headers and computes Retry-After.
+// d[i] is TAT_i - now after the decision, g[i] the parameters it used.
+func (l *Limiter) finish(ok, fallback bool, ps []*policyState, g []gcra, d []int64, h http.Header) (bool, time.Duration) {
+	var retry int64
+	for i, p := range ps {
+		// How late the request is for policy i: positive means refused.
+		late := d[i] + g[i].t - g[i].tau
+		switch {
+		case ok && fallback:
+			inc(p.fbAllowed)
+		case ok:
+			inc(p.allowed)
+		case late > 0 && fallback:
+			inc(p.fbLimited)
+		case late > 0:
+			inc(p.limited)
+		}
+		if !ok && late > retry {
+			retry = late
+		}
+	}
+	if h != nil {
+		setPolicyHeader(h, ps)
+		h.Set("RateLimit", formatRateLimit(ps, g, d))
+	}
+	if ok {
+		return true, 0
+	}
+	return false, time.Duration(retry)
+}
+
+func inc(c prometheus.Counter) {
+	if c != nil {
+		c.Inc()
+	}
+}

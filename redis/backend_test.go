@@ -1,0 +1,82 @@
+package redis_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/cache"
+	"github.com/recallhq/recall/cache/cachetest"
+	"github.com/recallhq/recall/redis"
+)
+
+func TestBackend_Contract(t *testing.T) {
+	t.Run("NearCache", func(t *testing.T) {
+		cachetest.Run(t, func(t *testing.T) cache.Backend {
+			return redis.NewBackend(connect(t, redis.Options{}))
+		})
+	})
+	t.Run("NoNearCache", func(t *testing.T) {
+		cachetest.Run(t, func(t *testing.T) cache.Backend {
+			return redis.NewBackend(connect(t, redis.Options{DisableNearCache: true}))
+		})
+	})
+}
+
+func TestSessionCache_Contract(t *testing.T) {
+	cachetest.RunSessionCache(t, func(t *testing.T) recall.SessionCache {
+		return redis.NewSessionCache(connect(t, redis.Options{}))
+	})
+}
+
+func TestBackend_KeysAndHashTags(t *testing.T) {
+	c := connect(t, redis.Options{})
+	b := redis.NewBackend(c)
+	ctx := context.Background()
+	l, err := b.Lease(ctx, "topics:{u1}", false, 10e9)
+	if err != nil || l.Token == "" {
+		t.Fatal(l, err)
+	}
+	rc := c.Rueidis()
+	lease, err := rc.Do(ctx, rc.B().Get().Key(c.Prefix()+"topics:{u1}:lease").Build()).ToString()
+	if err != nil || lease != l.Token {
+		t.Fatalf("lease key %stopics:{u1}:lease = %q, %v; want the token", c.Prefix(), lease, err)
+	}
+	if ok, err := b.Fill(ctx, "topics:{u1}", l.Token, []byte("[]"), 60e9); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if v, err := rc.Do(ctx, rc.B().Get().Key(c.Prefix()+"topics:{u1}").Build()).ToString(); err != nil || v != "[]" {
+		t.Fatalf("value key = %q, %v", v, err)
+	}
+	if n, _ := rc.Do(ctx, rc.B().Exists().Key(c.Prefix()+"topics:{u1}:lease").Build()).AsInt64(); n != 0 {
+		t.Fatal("the fill left its lease behind")
+	}
+	if pttl, _ := rc.Do(ctx, rc.B().Pttl().Key(c.Prefix()+"topics:{u1}").Build()).AsInt64(); pttl <= 0 || pttl > 60000 {
+		t.Fatalf("PTTL of a filled key = %d; want (0, 60000]", pttl)
+	}
+}
+
+func TestBackend_HashWithoutMarkerIsAMiss(t *testing.T) {
+	c := connect(t, redis.Options{})
+	b := redis.NewBackend(c)
+	ctx := context.Background()
+	rc := c.Rueidis()
+	key := c.Prefix() + "questions:{t1}"
+	if err := rc.Do(ctx, rc.B().Hset().Key(key).FieldValue().FieldValue("q1", "{}").FieldValue("_order", `["q1"]`).Build()).Error(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := b.GetHash(ctx, "questions:{t1}"); ok || err != nil {
+		t.Fatalf("GetHash of a partial hash = %v, %v; want a miss", ok, err)
+	}
+	l, err := b.Lease(ctx, "questions:{t1}", true, 10e9)
+	if err != nil || l.Found || l.Token == "" {
+		t.Fatalf("Lease of a partial hash = %+v, %v; want a lease", l, err)
+	}
+	if ok, err := b.FillHash(ctx, "questions:{t1}", l.Token, map[string][]byte{"q2": []byte("{}")}, 60e9); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	f, ok, err := b.GetHash(ctx, "questions:{t1}")
+	if !ok || err != nil || len(f) != 1 || f["q2"] == nil {
+		t.Fatalf("GetHash after FillHash = %q, %v, %v; want exactly the filled fields", f, ok, err)
+	}
+}

@@ -1,0 +1,149 @@
+package redis
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/redis/rueidis"
+
+	"github.com/recallhq/recall"
+)
+
+var _ recall.SessionCache = (*SessionCache)(nil)
+
+// sessionGetScript returns the session JSON at KEYS[1] and restarts its
+// idle time, capped by its absolute expiry; ARGV[1] is now in unix ms.
+// The hash holds d (the JSON), v (the version), i (the idle time in ms)
+// and x (the absolute expiry in unix ms).
+const sessionGetScript = `
+local r = redis.call('HMGET', KEYS[1], 'd', 'x', 'i')
+if not r[1] then return false end
+local left = tonumber(r[2]) - tonumber(ARGV[1])
+if left <= 0 then
+  redis.call('DEL', KEYS[1])
+  return false
+end
+redis.call('PEXPIRE', KEYS[1], string.format('%d', math.min(tonumber(r[3]), left)))
+return r[1]
+`
+
+// sessionPutScript stores a session unless KEYS[1] holds the same or a
+// newer version. ARGV: version, JSON, idle ms, absolute expiry (unix ms),
+// now (unix ms). A session already past its expiry is not stored, but an
+// older cached version is still dropped. Returns 1 if it stored.
+const sessionPutScript = `
+local cur = redis.call('HGET', KEYS[1], 'v')
+if cur and tonumber(cur) >= tonumber(ARGV[1]) then return 0 end
+local ttl = math.min(tonumber(ARGV[3]), tonumber(ARGV[4]) - tonumber(ARGV[5]))
+if ttl <= 0 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2], 'i', ARGV[3], 'x', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], string.format('%d', ttl))
+return 1
+`
+
+// SessionCache is the Redis recall.SessionCache: each session under
+// <prefix>session:<id>, as versioned JSON in a hash. Put is a
+// compare-and-set on the version and Get refreshes the idle time, each in
+// one round trip. Session keys are never near-cached. Errors of Redis come
+// back with the code EUNAVAILABLE: callers treat them as a miss and use the
+// database.
+type SessionCache struct {
+	c   *Client
+	get *rueidis.Lua
+	put *rueidis.Lua
+	now func() time.Time
+}
+
+// NewSessionCache returns the session cache over c.
+func NewSessionCache(c *Client) *SessionCache {
+	return &SessionCache{
+		c:   c,
+		get: rueidis.NewLuaScript(sessionGetScript),
+		put: rueidis.NewLuaScript(sessionPutScript),
+		now: time.Now,
+	}
+}
+
+func (s *SessionCache) key(id string) string { return s.c.opts.Prefix + "session:" + id }
+
+// Get returns the cached session and restarts its idle time. Returns
+// ENOTFOUND on a miss.
+func (s *SessionCache) Get(ctx context.Context, id string) (*recall.Session, error) {
+	var data []byte
+	err := s.c.Call(ctx, func(ctx context.Context, rc rueidis.Client) error {
+		s.c.count("session_get")
+		b, err := s.get.Exec(ctx, rc, []string{s.key(id)}, []string{unixMillis(s.now())}).AsBytes()
+		if rueidis.IsRedisNil(err) {
+			return nil
+		}
+		data = b
+		return err
+	})
+	if err != nil {
+		s.c.m.Cache("sessions", "error")
+		return nil, unavailable(err)
+	}
+	if data == nil {
+		s.c.m.Cache("sessions", "miss")
+		return nil, recall.Errorf(recall.ENOTFOUND, "Session not cached.")
+	}
+	sess := new(recall.Session)
+	if err := json.Unmarshal(data, sess); err != nil || sess.ID != id {
+		s.c.log.Warn("redis: dropping a cached session that does not decode", "id", id, "err", err)
+		s.c.m.Cache("sessions", "error")
+		_ = s.Delete(context.WithoutCancel(ctx), id)
+		return nil, recall.Errorf(recall.ENOTFOUND, "Session not cached.")
+	}
+	s.c.m.Cache("sessions", "hit")
+	return sess, nil
+}
+
+// Put stores s unless the cache holds the same or a newer version, for ttl
+// after this Put or the last Get and never past expiresAt.
+func (s *SessionCache) Put(ctx context.Context, sess *recall.Session, ttl time.Duration, expiresAt time.Time) error {
+	if sess == nil || sess.ID == "" {
+		return recall.Errorf(recall.EINVALID, "No session to cache.")
+	}
+	data, err := json.Marshal(sess)
+	if err != nil {
+		return err
+	}
+	args := []string{
+		strconv.FormatInt(sess.Version, 10),
+		rueidis.BinaryString(data),
+		strconv.FormatInt(max(ttl.Milliseconds(), 0), 10),
+		unixMillis(expiresAt),
+		unixMillis(s.now()),
+	}
+	err = s.c.Call(ctx, func(ctx context.Context, rc rueidis.Client) error {
+		s.c.count("session_put")
+		return s.put.Exec(ctx, rc, []string{s.key(sess.ID)}, args).Error()
+	})
+	if err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Delete drops a session from the cache. If Redis cannot be reached, the
+// key is deleted before the Client makes any other call.
+func (s *SessionCache) Delete(ctx context.Context, id string) error {
+	groups := [][]string{{s.key(id)}}
+	err := s.c.Call(ctx, func(ctx context.Context, rc rueidis.Client) error {
+		s.c.count("session_delete")
+		return rc.Do(ctx, rc.B().Del().Key(groups[0]...).Build()).Error()
+	})
+	if err != nil {
+		s.c.addPending(groups)
+		return unavailable(err)
+	}
+	return nil
+}
+
+func unixMillis(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }

@@ -1,0 +1,215 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/recallhq/recall"
+)
+
+// questionBatch is how many questions one INSERT statement carries.
+const questionBatch = 100
+
+// questionCols are the columns of a question row, in scanQuestion's order.
+const questionCols = `q.id, q.topic_id, q.prompt, q.answers, q.choices, q.explanation, q.hint, q.created_at, q.updated_at`
+
+// scanQuestion reads the questionCols of one row.
+func scanQuestion(sc interface{ Scan(...any) error }) (*recall.Question, error) {
+	var (
+		q                recall.Question
+		answers          string
+		choices          sql.NullString
+		created, updated int64
+	)
+	if err := sc.Scan(&q.ID, &q.TopicID, &q.Prompt, &answers, &choices, &q.Explanation, &q.Hint, &created, &updated); err != nil {
+		return nil, err
+	}
+	var err error
+	if q.Answers, err = decodeList(answers); err != nil {
+		return nil, err
+	}
+	if choices.Valid {
+		if q.Choices, err = decodeList(choices.String); err != nil {
+			return nil, err
+		}
+	}
+	q.CreatedAt, q.UpdatedAt = fromDB(created), fromDB(updated)
+	return &q, nil
+}
+
+// encodeChoices stores no choices as NULL.
+func encodeChoices(choices []string) (sql.NullString, error) {
+	if len(choices) == 0 {
+		return sql.NullString{}, nil
+	}
+	s, err := encodeList(choices)
+	return sql.NullString{String: s, Valid: true}, err
+}
+
+// questionNotFound is the error for a question that is not in the topic or
+// whose topic is not the user's.
+func questionNotFound() error { return recall.Errorf(recall.ENOTFOUND, "Question not found.") }
+
+// AddQuestions appends qs to the end of the topic's bank in one transaction,
+// all or nothing, and sets the topic's UpdatedAt to the latest CreatedAt of
+// qs. Each question is stored under topicID whatever its TopicID says.
+// Returns ENOTFOUND if the topic does not exist or is another user's, and
+// ECONFLICT if a question ID is taken.
+func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*recall.Question) error {
+	const op = "AddQuestions"
+	var latest time.Time
+	for i, q := range qs {
+		if q == nil {
+			return recall.Errorf(recall.EINVALID, "Question %d is missing.", i)
+		}
+		if i == 0 || q.CreatedAt.After(latest) {
+			latest = q.CreatedAt
+		}
+	}
+	if len(qs) == 0 {
+		var one int
+		err := s.reader(op).queryRow(ctx, `SELECT 1 FROM topics WHERE id = ? AND user_id = ?`, topicID, userID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return topicNotFound()
+		}
+		return s.fail(ctx, op, err)
+	}
+	return s.inTx(ctx, op, func(c conn) error {
+		// One statement checks ownership, touches the topic and finds the
+		// end of the bank.
+		var last int64
+		err := c.queryRow(ctx,
+			`UPDATE topics SET updated_at = ? WHERE id = ? AND user_id = ?
+			 RETURNING (SELECT coalesce(max(position), -1) FROM questions WHERE topic_id = topics.id)`,
+			toDB(latest), topicID, userID).Scan(&last)
+		if errors.Is(err, sql.ErrNoRows) {
+			return topicNotFound()
+		} else if err != nil {
+			return err
+		}
+		for start := 0; start < len(qs); start += questionBatch {
+			batch := qs[start:min(start+questionBatch, len(qs))]
+			var b strings.Builder
+			b.WriteString(`INSERT INTO questions (id, topic_id, position, prompt, answers, choices, explanation, hint, created_at, updated_at) VALUES `)
+			args := make([]any, 0, len(batch)*10)
+			for i, q := range batch {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+				answers, err := encodeList(q.Answers)
+				if err != nil {
+					return err
+				}
+				choices, err := encodeChoices(q.Choices)
+				if err != nil {
+					return err
+				}
+				last++
+				args = append(args, q.ID, topicID, last, q.Prompt, answers, choices, q.Explanation, q.Hint,
+					toDB(q.CreatedAt), toDB(q.UpdatedAt))
+			}
+			if _, err := c.exec(ctx, b.String(), args...); err != nil {
+				if isUnique(err, "questions.id") {
+					return recall.Errorf(recall.ECONFLICT, "A question with that ID exists already.")
+				}
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Questions returns the topic's bank in bank order, in one statement,
+// without checking ownership. No questions (or no topic) give an empty
+// slice.
+func (s *Store) Questions(ctx context.Context, topicID string) ([]*recall.Question, error) {
+	const op = "Questions"
+	rows, err := s.reader(op).query(ctx,
+		`SELECT `+questionCols+` FROM questions q WHERE q.topic_id = ? ORDER BY q.position`, topicID)
+	if err != nil {
+		return nil, s.fail(ctx, op, err)
+	}
+	defer rows.Close()
+	qs := []*recall.Question{}
+	for rows.Next() {
+		q, err := scanQuestion(rows)
+		if err != nil {
+			return nil, s.fail(ctx, op, err)
+		}
+		qs = append(qs, q)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(ctx, op, err)
+	}
+	return qs, nil
+}
+
+// UpdateQuestion applies in to the question, checks the result with
+// Question.Check and sets its UpdatedAt and the topic's to now, in one
+// transaction. It does not call in.Validate: callers do. Returns ENOTFOUND
+// if the topic is not the user's or the question is not in it, EINVALID if
+// the result fails Check.
+func (s *Store) UpdateQuestion(ctx context.Context, userID, topicID, id string, in recall.QuestionInput, now time.Time) (*recall.Question, error) {
+	const op = "UpdateQuestion"
+	var q *recall.Question
+	err := s.inTx(ctx, op, func(c conn) error {
+		var err error
+		q, err = scanQuestion(c.queryRow(ctx,
+			`SELECT `+questionCols+` FROM questions q JOIN topics t ON t.id = q.topic_id
+			 WHERE q.id = ? AND q.topic_id = ? AND t.user_id = ?`, id, topicID, userID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return questionNotFound()
+		} else if err != nil {
+			return err
+		}
+		in.Apply(q)
+		if err := q.Check(""); err != nil {
+			return err
+		}
+		q.UpdatedAt = trunc(now)
+		answers, err := encodeList(q.Answers)
+		if err != nil {
+			return err
+		}
+		choices, err := encodeChoices(q.Choices)
+		if err != nil {
+			return err
+		}
+		if _, err := c.exec(ctx,
+			`UPDATE questions SET prompt = ?, answers = ?, choices = ?, explanation = ?, hint = ?, updated_at = ? WHERE id = ?`,
+			q.Prompt, answers, choices, q.Explanation, q.Hint, toDB(now), id); err != nil {
+			return err
+		}
+		_, err = c.exec(ctx, `UPDATE topics SET updated_at = ? WHERE id = ?`, toDB(now), topicID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// DeleteQuestion removes the question and sets the topic's UpdatedAt to
+// now, in one transaction. Returns ENOTFOUND as UpdateQuestion does.
+func (s *Store) DeleteQuestion(ctx context.Context, userID, topicID, id string, now time.Time) error {
+	const op = "DeleteQuestion"
+	return s.inTx(ctx, op, func(c conn) error {
+		res, err := c.exec(ctx,
+			`DELETE FROM questions WHERE id = ? AND topic_id = (SELECT id FROM topics WHERE id = ? AND user_id = ?)`,
+			id, topicID, userID)
+		if err != nil {
+			return err
+		}
+		if n, err := affected(res); err != nil {
+			return err
+		} else if n == 0 {
+			return questionNotFound()
+		}
+		_, err = c.exec(ctx, `UPDATE topics SET updated_at = ? WHERE id = ?`, toDB(now), topicID)
+		return err
+	})
+}

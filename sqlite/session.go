@@ -1,0 +1,314 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/recallhq/recall"
+)
+
+// sessionCols are the columns of a session row, in scanSession's order; the
+// last one gathers the session's idempotency keys from its turns.
+const sessionCols = `s.id, s.user_id, s.topic_id, s.state, s.question_ids, s.current, s.answered, s.correct,
+       s.skipped, s.turns, s.version, s.created_at, s.updated_at,
+       (SELECT json_group_object(k.idempotency_key, k.idx) FROM turns k
+        WHERE k.session_id = s.id AND k.idempotency_key IS NOT NULL)`
+
+// scanSession reads the sessionCols of one row.
+func scanSession(sc interface{ Scan(...any) error }) (*recall.Session, error) {
+	var (
+		ss               recall.Session
+		state, qids      string
+		keys             string
+		created, updated int64
+	)
+	if err := sc.Scan(&ss.ID, &ss.UserID, &ss.TopicID, &state, &qids, &ss.Current, &ss.Answered, &ss.Correct,
+		&ss.Skipped, &ss.Turns, &ss.Version, &created, &updated, &keys); err != nil {
+		return nil, err
+	}
+	ss.State = recall.SessionState(state)
+	var err error
+	if ss.QuestionIDs, err = decodeList(qids); err != nil {
+		return nil, err
+	}
+	ss.IdempotencyKeys = map[string]int{}
+	if err := json.Unmarshal([]byte(keys), &ss.IdempotencyKeys); err != nil {
+		return nil, fmt.Errorf("decode idempotency keys: %w", err)
+	}
+	ss.CreatedAt, ss.UpdatedAt = fromDB(created), fromDB(updated)
+	return &ss, nil
+}
+
+// sessionNotFound is the error for a session that does not exist.
+func sessionNotFound() error { return recall.Errorf(recall.ENOTFOUND, "Session not found.") }
+
+// CreateSession stores a new session; s.IdempotencyKeys is ignored (the
+// keys live with the turns). The topic must be s.UserID's: returns
+// ENOTFOUND otherwise, and ECONFLICT if the ID is taken.
+func (s *Store) CreateSession(ctx context.Context, ss *recall.Session) error {
+	const op = "CreateSession"
+	if ss == nil {
+		return recall.Errorf(recall.EINVALID, "No session was given.")
+	}
+	qids, err := encodeList(ss.QuestionIDs)
+	if err != nil {
+		return s.fail(ctx, op, err)
+	}
+	res, err := s.writer(op).exec(ctx,
+		`INSERT INTO sessions (id, user_id, topic_id, state, question_ids, current, answered, correct, skipped, turns, version, created_at, updated_at)
+		 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+		 WHERE EXISTS (SELECT 1 FROM topics WHERE id = ? AND user_id = ?)`,
+		ss.ID, ss.UserID, ss.TopicID, string(ss.State), qids, ss.Current, ss.Answered, ss.Correct, ss.Skipped,
+		ss.Turns, ss.Version, toDB(ss.CreatedAt), toDB(ss.UpdatedAt), ss.TopicID, ss.UserID)
+	switch {
+	case isUnique(err, ""):
+		return recall.Errorf(recall.ECONFLICT, "That session exists already.")
+	case err != nil:
+		return s.fail(ctx, op, err)
+	}
+	if n, err := affected(res); err != nil {
+		return s.fail(ctx, op, err)
+	} else if n == 0 {
+		return topicNotFound()
+	}
+	return nil
+}
+
+// Session returns the session with its idempotency keys (rebuilt from its
+// turns), in one statement. Returns ENOTFOUND if there is none.
+func (s *Store) Session(ctx context.Context, id string) (*recall.Session, error) {
+	const op = "Session"
+	ss, err := scanSession(s.reader(op).queryRow(ctx, `SELECT `+sessionCols+` FROM sessions s WHERE s.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, sessionNotFound()
+	} else if err != nil {
+		return nil, s.fail(ctx, op, err)
+	}
+	return ss, nil
+}
+
+// Sessions returns the user's sessions, newest first (by CreatedAt, then
+// ID), each with its idempotency keys, in one statement.
+func (s *Store) Sessions(ctx context.Context, userID string) ([]*recall.Session, error) {
+	const op = "Sessions"
+	rows, err := s.reader(op).query(ctx,
+		`SELECT `+sessionCols+` FROM sessions s WHERE s.user_id = ? ORDER BY s.created_at DESC, s.id`, userID)
+	if err != nil {
+		return nil, s.fail(ctx, op, err)
+	}
+	defer rows.Close()
+	list := []*recall.Session{}
+	for rows.Next() {
+		ss, err := scanSession(rows)
+		if err != nil {
+			return nil, s.fail(ctx, op, err)
+		}
+		list = append(list, ss)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(ctx, op, err)
+	}
+	return list, nil
+}
+
+// SaveTurn records t and replaces the session with ss in one write
+// transaction of two statements that reads nothing: the turn's INSERT, then
+// an UPDATE of the session guarded by its version (ss.Version-1). The turn
+// is stored under ss.ID and t.After is kept as JSON.
+//
+// Returns ENOTFOUND if the session does not exist (the turn's foreign key
+// says so); ECONFLICT if its version is not ss.Version-1, if t's
+// idempotency key is already used in the session or if a turn with t's
+// index exists; EINVALID if t belongs to another session.
+func (s *Store) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn) error {
+	const op = "SaveTurn"
+	if ss == nil || t == nil {
+		return recall.Errorf(recall.EINVALID, "No session or turn was given.")
+	}
+	if t.SessionID != "" && t.SessionID != ss.ID {
+		return recall.Errorf(recall.EINVALID, "The turn belongs to another session.")
+	}
+	qids, err := encodeList(ss.QuestionIDs)
+	if err != nil {
+		return s.fail(ctx, op, err)
+	}
+	after, err := encodeAfter(t.After)
+	if err != nil {
+		return s.fail(ctx, op, err)
+	}
+	return s.inTx(ctx, op, func(c conn) error {
+		_, err := c.exec(ctx,
+			`INSERT INTO turns (session_id, idx, kind, message, reply, question_id, correct, created_at, idempotency_key, after)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			ss.ID, t.Index, string(t.Kind), t.Message, t.Reply, t.QuestionID, nullBool(t.Correct), toDB(t.CreatedAt),
+			sql.NullString{String: t.IdempotencyKey, Valid: t.IdempotencyKey != ""}, after)
+		switch {
+		case isUnique(err, "turns.idempotency_key"):
+			return recall.Errorf(recall.ECONFLICT, "That idempotency key was already used in this session.")
+		case isUnique(err, ""):
+			return recall.Errorf(recall.ECONFLICT, "The session has changed; try again.")
+		case isForeignKey(err):
+			return sessionNotFound()
+		case err != nil:
+			return err
+		}
+		res, err := c.exec(ctx,
+			`UPDATE sessions SET state = ?, question_ids = ?, current = ?, answered = ?, correct = ?, skipped = ?,
+			        turns = ?, version = ?, updated_at = ?
+			 WHERE id = ? AND version = ?`,
+			string(ss.State), qids, ss.Current, ss.Answered, ss.Correct, ss.Skipped,
+			ss.Turns, ss.Version, toDB(ss.UpdatedAt), ss.ID, ss.Version-1)
+		if err != nil {
+			return err
+		}
+		if n, err := affected(res); err != nil {
+			return err
+		} else if n == 0 {
+			return recall.Errorf(recall.ECONFLICT, "The session has changed; try again.")
+		}
+		return nil
+	})
+}
+
+// turnCols are the columns of a turn row, in scanTurn's order.
+const turnCols = `session_id, idx, kind, message, reply, question_id, correct, created_at, idempotency_key`
+
+// scanTurn reads the turnCols of one row, and after too if it is non-nil.
+func scanTurn(sc interface{ Scan(...any) error }, after *sql.NullString) (*recall.Turn, error) {
+	var (
+		t       recall.Turn
+		kind    string
+		correct sql.NullBool
+		created int64
+		key     sql.NullString
+	)
+	dest := []any{&t.SessionID, &t.Index, &kind, &t.Message, &t.Reply, &t.QuestionID, &correct, &created, &key}
+	if after != nil {
+		dest = append(dest, after)
+	}
+	if err := sc.Scan(dest...); err != nil {
+		return nil, err
+	}
+	t.Kind = recall.TurnKind(kind)
+	if correct.Valid {
+		b := correct.Bool
+		t.Correct = &b
+	}
+	t.CreatedAt = fromDB(created)
+	t.IdempotencyKey = key.String
+	return &t, nil
+}
+
+// Turns returns the session's transcript, oldest first, in one statement.
+// The turns' After is left nil: Turn has it. An unknown session gives an
+// empty slice.
+func (s *Store) Turns(ctx context.Context, sessionID string) ([]*recall.Turn, error) {
+	const op = "Turns"
+	rows, err := s.reader(op).query(ctx, `SELECT `+turnCols+` FROM turns WHERE session_id = ? ORDER BY idx`, sessionID)
+	if err != nil {
+		return nil, s.fail(ctx, op, err)
+	}
+	defer rows.Close()
+	list := []*recall.Turn{}
+	for rows.Next() {
+		t, err := scanTurn(rows, nil)
+		if err != nil {
+			return nil, s.fail(ctx, op, err)
+		}
+		list = append(list, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(ctx, op, err)
+	}
+	return list, nil
+}
+
+// Turn returns one turn by index, with After as it was saved (its times in
+// UTC microseconds). Returns ENOTFOUND if there is none.
+func (s *Store) Turn(ctx context.Context, sessionID string, index int) (*recall.Turn, error) {
+	const op = "Turn"
+	var after sql.NullString
+	t, err := scanTurn(s.reader(op).queryRow(ctx,
+		`SELECT `+turnCols+`, after FROM turns WHERE session_id = ? AND idx = ?`, sessionID, index), &after)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, recall.Errorf(recall.ENOTFOUND, "Turn not found.")
+	} else if err != nil {
+		return nil, s.fail(ctx, op, err)
+	}
+	if after.Valid {
+		if t.After, err = decodeAfter(after.String); err != nil {
+			return nil, s.fail(ctx, op, err)
+		}
+	}
+	return t, nil
+}
+
+// nullBool turns a nil *bool into SQL NULL.
+func nullBool(p *bool) sql.NullBool {
+	if p == nil {
+		return sql.NullBool{}
+	}
+	return sql.NullBool{Bool: *p, Valid: true}
+}
+
+// sessionDoc is the stored JSON form of a turn's After: explicit names, so
+// that renaming a Go field cannot silently change stored data, and times
+// as Unix microseconds like every other time of this store.
+type sessionDoc struct {
+	ID              string         `json:"id"`
+	UserID          string         `json:"user_id"`
+	TopicID         string         `json:"topic_id"`
+	State           string         `json:"state"`
+	QuestionIDs     []string       `json:"question_ids"`
+	Current         int            `json:"current"`
+	Answered        int            `json:"answered"`
+	Correct         int            `json:"correct"`
+	Skipped         int            `json:"skipped"`
+	Turns           int            `json:"turns"`
+	Version         int64          `json:"version"`
+	IdempotencyKeys map[string]int `json:"idempotency_keys,omitempty"`
+	CreatedAt       int64          `json:"created_at_us"`
+	UpdatedAt       int64          `json:"updated_at_us"`
+}
+
+// encodeAfter serialises a turn's After; nil is stored as NULL.
+func encodeAfter(ss *recall.Session) (sql.NullString, error) {
+	if ss == nil {
+		return sql.NullString{}, nil
+	}
+	b, err := json.Marshal(sessionDoc{
+		ID: ss.ID, UserID: ss.UserID, TopicID: ss.TopicID, State: string(ss.State),
+		QuestionIDs: ss.QuestionIDs, Current: ss.Current, Answered: ss.Answered, Correct: ss.Correct,
+		Skipped: ss.Skipped, Turns: ss.Turns, Version: ss.Version, IdempotencyKeys: ss.IdempotencyKeys,
+		CreatedAt: toDB(ss.CreatedAt), UpdatedAt: toDB(ss.UpdatedAt),
+	})
+	if err != nil {
+		return sql.NullString{}, fmt.Errorf("encode after: %w", err)
+	}
+	return sql.NullString{String: string(b), Valid: true}, nil
+}
+
+// decodeAfter reads what encodeAfter wrote. A session without keys gets an
+// empty map, like the sessions Session returns.
+func decodeAfter(s string) (*recall.Session, error) {
+	var d sessionDoc
+	if err := json.Unmarshal([]byte(s), &d); err != nil {
+		return nil, fmt.Errorf("decode after: %w", err)
+	}
+	ss := &recall.Session{
+		ID: d.ID, UserID: d.UserID, TopicID: d.TopicID, State: recall.SessionState(d.State),
+		QuestionIDs: d.QuestionIDs, Current: d.Current, Answered: d.Answered, Correct: d.Correct,
+		Skipped: d.Skipped, Turns: d.Turns, Version: d.Version, IdempotencyKeys: d.IdempotencyKeys,
+		CreatedAt: fromDB(d.CreatedAt), UpdatedAt: fromDB(d.UpdatedAt),
+	}
+	if len(ss.QuestionIDs) == 0 {
+		ss.QuestionIDs = nil
+	}
+	if ss.IdempotencyKeys == nil {
+		ss.IdempotencyKeys = map[string]int{}
+	}
+	return ss, nil
+}

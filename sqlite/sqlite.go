@@ -1,0 +1,467 @@
+// Package sqlite implements recall.Store on a SQLite file, through the
+// pure-Go driver modernc.org/sqlite.
+//
+// # Connections
+//
+// A Store keeps two pools on one file. The write pool has exactly one
+// connection, so the process's writes queue in Go instead of fighting for
+// SQLite's write lock; its transactions start with BEGIN IMMEDIATE, so a
+// second process on the same file (say `recall migrate` while a server runs)
+// waits for the lock up front (busy_timeout) rather than failing half-way.
+// The read pool has several query-only connections that, in WAL mode, read
+// alongside the writer. Every connection gets its pragmas from the DSN
+// (_pragma=...), so a connection the pool opens later has them too:
+// busy_timeout=5000 and foreign_keys=ON on all; journal_mode=WAL and
+// synchronous=FULL on the writer; query_only on the readers.
+//
+// synchronous=FULL rather than NORMAL: in WAL mode NORMAL is safe against a
+// crash of the process but may lose the last commits on a power cut or an
+// OS crash. Recall acknowledges a write only once it is durable, so every
+// commit syncs the WAL. The cost is one fsync per write transaction.
+//
+// # Times
+//
+// Times are stored as INTEGER Unix microseconds. Every time a Store returns
+// is in UTC and truncated (floored) to the microsecond, so a time passed in
+// with nanoseconds or in another zone comes back as t.UTC().Truncate(time.Microsecond).
+// Stores do not modify the values they are given.
+//
+// # Errors
+//
+// Driver errors are translated here: unique violations become ECONFLICT,
+// missing rows and foreign-key violations ENOTFOUND, a database that cannot
+// be opened, is locked for longer than the busy timeout, fails to do I/O or
+// is closed EUNAVAILABLE; a cancelled or expired context is returned as the
+// context's error. Anything else is an internal error wrapping the cause.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/metrics"
+)
+
+//go:embed migration/*.sql
+var migrationFS embed.FS
+
+// Statement kinds for metrics.Metrics.DBQuery.
+const (
+	kindRead  = "read"
+	kindWrite = "write"
+)
+
+// Pragmas every connection gets, in DSN form. busy_timeout is in
+// milliseconds.
+const (
+	commonPragmas = "_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"
+	writePragmas  = commonPragmas + "&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
+	readPragmas   = commonPragmas + "&_pragma=query_only(1)"
+)
+
+// Options configures a Store. The zero value is usable.
+type Options struct {
+	// Metrics counts every statement by kind ("read" or "write") and store
+	// method. Nil counts nothing.
+	Metrics *metrics.Metrics
+	// Logger receives the migration log. Nil discards it.
+	Logger *slog.Logger
+	// Latency is a delay added before each statement, to make the embedded
+	// database behave like a remote one (the load generator's --db-latency).
+	// Zero adds none.
+	Latency time.Duration
+}
+
+// Store is the SQLite implementation of recall.Store. It is safe for
+// concurrent use.
+type Store struct {
+	path    string
+	w       *sql.DB // the one writer connection
+	r       *sql.DB // query-only readers
+	metrics *metrics.Metrics
+	logger  *slog.Logger
+	latency time.Duration
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ recall.Store = (*Store)(nil)
+
+// Open opens (creating it and its parent directory if missing) the SQLite
+// database at path and applies any pending migration. Returns EINVALID for
+// an unusable path and EUNAVAILABLE if the database cannot be opened.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if path == "" || strings.ContainsRune(path, '?') || strings.HasPrefix(path, "file:") || strings.Contains(path, ":memory:") {
+		return nil, recall.Errorf(recall.EINVALID, "The SQLite path %q is not a plain file path.", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, unavailable(fmt.Errorf("sqlite: create directory: %w", err))
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Store{path: path, metrics: opts.Metrics, logger: logger, latency: opts.Latency}
+
+	w, err := sql.Open("sqlite", path+"?"+writePragmas)
+	if err != nil {
+		return nil, unavailable(fmt.Errorf("sqlite: open: %w", err))
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	s.w = w
+	// The writer connects first: it turns the file to WAL before any reader
+	// opens it.
+	if err := w.PingContext(ctx); err != nil {
+		_ = w.Close()
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, ctxErr
+		}
+		return nil, unavailable(fmt.Errorf("sqlite: open %s: %w", path, err))
+	}
+
+	r, err := sql.Open("sqlite", path+"?"+readPragmas)
+	if err != nil {
+		_ = w.Close()
+		return nil, unavailable(fmt.Errorf("sqlite: open: %w", err))
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxLifetime(0)
+	r.SetConnMaxIdleTime(0)
+	s.r = r
+
+	if err := s.Migrate(ctx); err != nil {
+		_ = s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Migrate opens the database at path, applies the pending migrations and
+// closes it again: what `recall migrate` does.
+func Migrate(ctx context.Context, path string, opts Options) error {
+	s, err := Open(ctx, path, opts)
+	if err != nil {
+		return err
+	}
+	return s.Close()
+}
+
+// Migrate applies, in order, the migrations of sqlite/migration that the
+// database has not recorded yet (goose's table goose_db_version), each in
+// its own transaction. Open calls it; calling it again is a no-op. Its
+// statements are not counted in the metrics.
+func (s *Store) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrationFS, "migration")
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.w, sub,
+		goose.WithDisableGlobalRegistry(true),
+	)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	for _, r := range results {
+		if r.Error == nil && !r.Empty {
+			s.logger.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
+		}
+	}
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
+		var pe *goose.PartialError
+		if errors.As(err, &pe) && pe.Err != nil {
+			err = pe.Err
+		}
+		if code := translateCode(err); code == recall.EUNAVAILABLE {
+			return unavailable(fmt.Errorf("sqlite: migrate: %w", err))
+		}
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping returns nil while the database answers a query (counted as a read
+// of op "Ping"), EUNAVAILABLE otherwise, or the context's error.
+func (s *Store) Ping(ctx context.Context) error {
+	c := s.reader("Ping")
+	var one int
+	if err := c.queryRow(ctx, `SELECT 1 FROM sqlite_schema LIMIT 1`).Scan(&one); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return unavailable(errors.New("sqlite: ping: the database has no schema"))
+		}
+		err = s.fail(ctx, "Ping", err)
+		if recall.ErrorCode(err) == recall.EINTERNAL && ctx.Err() == nil {
+			// Whatever keeps the database from answering makes it unavailable.
+			return unavailable(err)
+		}
+		return err
+	}
+	return nil
+}
+
+// Close closes both pools; it checkpoints the WAL when the last connection
+// to the file closes. Calling it again returns the first result.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		var errs []error
+		if s.r != nil {
+			errs = append(errs, s.r.Close())
+		}
+		if s.w != nil {
+			errs = append(errs, s.w.Close())
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// --- statements ---
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// conn runs statements for one store method, counting each and adding the
+// configured latency before it.
+type conn struct {
+	s    *Store
+	q    querier
+	kind string
+	op   string
+}
+
+func (s *Store) reader(op string) conn { return conn{s: s, q: s.r, kind: kindRead, op: op} }
+func (s *Store) writer(op string) conn { return conn{s: s, q: s.w, kind: kindWrite, op: op} }
+
+// before waits out the configured latency and counts the statement about
+// to be sent; a statement the context cancelled first is not counted.
+func (c conn) before(ctx context.Context) error {
+	if c.s.latency > 0 {
+		t := time.NewTimer(c.s.latency)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	c.s.metrics.DBQuery(c.kind, c.op)
+	return nil
+}
+
+func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if err := c.before(ctx); err != nil {
+		return nil, err
+	}
+	return c.q.ExecContext(ctx, query, args...)
+}
+
+func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := c.before(ctx); err != nil {
+		return nil, err
+	}
+	return c.q.QueryContext(ctx, query, args...)
+}
+
+// row is a *sql.Row, or the error that kept the statement from running.
+type row struct {
+	r   *sql.Row
+	err error
+}
+
+func (r row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.r.Scan(dest...)
+}
+
+func (c conn) queryRow(ctx context.Context, query string, args ...any) row {
+	if err := c.before(ctx); err != nil {
+		return row{err: err}
+	}
+	return row{r: c.q.QueryRowContext(ctx, query, args...)}
+}
+
+// affected returns how many rows a write changed.
+func affected(res sql.Result) (int64, error) {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("rows affected: %w", err)
+	}
+	return n, nil
+}
+
+// inTx runs fn in one write transaction (BEGIN IMMEDIATE on the single
+// writer connection) and commits it if fn returns nil. Its statements count
+// as writes of op. Errors are translated.
+func (s *Store) inTx(ctx context.Context, op string, fn func(c conn) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return s.fail(ctx, op, err)
+	}
+	if err := fn(conn{s: s, q: tx, kind: kindWrite, op: op}); err != nil {
+		_ = tx.Rollback()
+		return s.fail(ctx, op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return s.fail(ctx, op, err)
+	}
+	return nil
+}
+
+// --- errors ---
+
+// fail translates err, returned by the store method op, into the error the
+// caller gets: domain errors pass, context errors pass, driver errors
+// become domain codes where one fits, anything else is wrapped.
+func (s *Store) fail(ctx context.Context, op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var re *recall.Error
+	if errors.As(err, &re) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		// The driver reports an interrupted statement in its own words.
+		return ctxErr
+	}
+	switch translateCode(err) {
+	case recall.ECONFLICT:
+		return &recall.Error{Code: recall.ECONFLICT, Message: "It exists already."}
+	case recall.ENOTFOUND:
+		return &recall.Error{Code: recall.ENOTFOUND, Message: "It was not found."}
+	case recall.EUNAVAILABLE:
+		return unavailable(fmt.Errorf("sqlite: %s: %w", op, err))
+	}
+	return fmt.Errorf("sqlite: %s: %w", op, err)
+}
+
+// translateCode returns the domain code a driver error maps to, or
+// EINTERNAL.
+func translateCode(err error) string {
+	if errors.Is(err, sql.ErrConnDone) || err != nil && strings.Contains(err.Error(), "sql: database is closed") {
+		return recall.EUNAVAILABLE
+	}
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return recall.EINTERNAL
+	}
+	switch code := se.Code(); code {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return recall.ECONFLICT
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return recall.ENOTFOUND
+	default:
+		switch code & 0xff {
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN,
+			sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY,
+			sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_PERM, sqlite3.SQLITE_PROTOCOL:
+			return recall.EUNAVAILABLE
+		}
+	}
+	return recall.EINTERNAL
+}
+
+// isUnique reports whether err is a unique (or primary key) violation
+// whose message names column, e.g. "users.username".
+func isUnique(err error, column string) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	c := se.Code()
+	return (c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) &&
+		(column == "" || strings.Contains(se.Error(), column))
+}
+
+// isForeignKey reports whether err is a foreign-key violation.
+func isForeignKey(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
+// unavailableError is an EUNAVAILABLE domain error that keeps its cause for
+// the log (errors.Unwrap), while users only see the message.
+type unavailableError struct {
+	err   *recall.Error
+	cause error
+}
+
+func (e *unavailableError) Error() string   { return e.err.Error() + ": " + e.cause.Error() }
+func (e *unavailableError) Unwrap() []error { return []error{e.err, e.cause} }
+
+func unavailable(cause error) error {
+	return &unavailableError{
+		err:   recall.Errorf(recall.EUNAVAILABLE, "The database is unavailable."),
+		cause: cause,
+	}
+}
+
+// --- values ---
+
+// toDB converts t to what the database keeps: Unix microseconds.
+func toDB(t time.Time) int64 { return t.UnixMicro() }
+
+// fromDB converts stored microseconds back to a time in UTC.
+func fromDB(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// trunc returns t as a Store returns it: in UTC, floored to the microsecond.
+func trunc(t time.Time) time.Time { return fromDB(toDB(t)) }
+
+// encodeList stores a list of strings as a JSON array ("[]" for none).
+func encodeList(list []string) (string, error) {
+	if len(list) == 0 {
+		return "[]", nil
+	}
+	b, err := json.Marshal(list)
+	return string(b), err
+}
+
+// decodeList reads a JSON array of strings; an empty one gives nil.
+func decodeList(s string) ([]string, error) {
+	var list []string
+	if err := json.Unmarshal([]byte(s), &list); err != nil {
+		return nil, fmt.Errorf("decode list: %w", err)
+	}
+	if len(list) == 0 {
+		return nil, nil
+	}
+	return list, nil
+}

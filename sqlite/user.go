@@ -1,0 +1,115 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/recallhq/recall"
+)
+
+// CreateUser stores u with its password hash. Returns ECONFLICT if the
+// username is taken (or, improbably, the ID is).
+func (s *Store) CreateUser(ctx context.Context, u *recall.User, passwordHash string) error {
+	const op = "CreateUser"
+	if u == nil {
+		return recall.Errorf(recall.EINVALID, "No user was given.")
+	}
+	_, err := s.writer(op).exec(ctx,
+		`INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?)`,
+		u.ID, u.Username, passwordHash, toDB(u.CreatedAt))
+	switch {
+	case isUnique(err, "users.username"):
+		return recall.Errorf(recall.ECONFLICT, "That username is taken.")
+	case isUnique(err, ""):
+		return recall.Errorf(recall.ECONFLICT, "That user exists already.")
+	}
+	return s.fail(ctx, op, err)
+}
+
+// UserByUsername returns the user with that username (matched exactly:
+// callers normalise it) and its password hash. Returns ENOTFOUND if there is
+// none.
+func (s *Store) UserByUsername(ctx context.Context, username string) (*recall.User, string, error) {
+	const op = "UserByUsername"
+	var (
+		u    recall.User
+		hash string
+		at   int64
+	)
+	err := s.reader(op).queryRow(ctx,
+		`SELECT id, username, password_hash, created_at FROM users WHERE username = ?`, username,
+	).Scan(&u.ID, &u.Username, &hash, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", recall.Errorf(recall.ENOTFOUND, "User not found.")
+	} else if err != nil {
+		return nil, "", s.fail(ctx, op, err)
+	}
+	u.CreatedAt = fromDB(at)
+	return &u, hash, nil
+}
+
+// UserByID returns the user. Returns ENOTFOUND if there is none.
+func (s *Store) UserByID(ctx context.Context, id string) (*recall.User, error) {
+	const op = "UserByID"
+	var (
+		u  recall.User
+		at int64
+	)
+	err := s.reader(op).queryRow(ctx,
+		`SELECT id, username, created_at FROM users WHERE id = ?`, id,
+	).Scan(&u.ID, &u.Username, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, recall.Errorf(recall.ENOTFOUND, "User not found.")
+	} else if err != nil {
+		return nil, s.fail(ctx, op, err)
+	}
+	u.CreatedAt = fromDB(at)
+	return &u, nil
+}
+
+// CreateToken stores t. Returns ECONFLICT if the hash exists already and
+// ENOTFOUND if its user does not exist.
+func (s *Store) CreateToken(ctx context.Context, t *recall.Token) error {
+	const op = "CreateToken"
+	if t == nil || len(t.Hash) == 0 {
+		return recall.Errorf(recall.EINVALID, "No token was given.")
+	}
+	_, err := s.writer(op).exec(ctx,
+		`INSERT INTO tokens (hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+		t.Hash, t.UserID, toDB(t.CreatedAt), toDB(t.ExpiresAt))
+	switch {
+	case isUnique(err, ""):
+		return recall.Errorf(recall.ECONFLICT, "That token exists already.")
+	case isForeignKey(err):
+		return recall.Errorf(recall.ENOTFOUND, "User not found.")
+	}
+	return s.fail(ctx, op, err)
+}
+
+// TokenByHash returns the token with that hash, expired or not. Returns
+// ENOTFOUND if there is none.
+func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*recall.Token, error) {
+	const op = "TokenByHash"
+	var (
+		t                  recall.Token
+		created, expiresAt int64
+	)
+	err := s.reader(op).queryRow(ctx,
+		`SELECT hash, user_id, created_at, expires_at FROM tokens WHERE hash = ?`, hash,
+	).Scan(&t.Hash, &t.UserID, &created, &expiresAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, recall.Errorf(recall.ENOTFOUND, "Token not found.")
+	} else if err != nil {
+		return nil, s.fail(ctx, op, err)
+	}
+	t.CreatedAt, t.ExpiresAt = fromDB(created), fromDB(expiresAt)
+	return &t, nil
+}
+
+// DeleteToken deletes the token with that hash, if there is one.
+func (s *Store) DeleteToken(ctx context.Context, hash []byte) error {
+	const op = "DeleteToken"
+	_, err := s.writer(op).exec(ctx, `DELETE FROM tokens WHERE hash = ?`, hash)
+	return s.fail(ctx, op, err)
+}

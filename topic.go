@@ -1,0 +1,126 @@
+package recall
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Topic is a subject a user studies. It owns a question bank.
+type Topic struct {
+	ID          string
+	UserID      string
+	Title       string
+	Description string
+	// QuestionIDs lists the topic's question bank in bank order.
+	QuestionIDs []string
+	// Stats summarises the completed sessions on this topic.
+	Stats     TopicStats
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// TopicStats counts the turns of a topic's completed sessions.
+type TopicStats struct {
+	SessionsCompleted int
+	// Answers counts the questions whose outcome is decided: answered or skipped.
+	Answers       int
+	Correct       int
+	LastStudiedAt *time.Time
+}
+
+// Accuracy returns Correct/Answers, or nil before any answer.
+func (s TopicStats) Accuracy() *float64 {
+	if s.Answers == 0 {
+		return nil
+	}
+	a := float64(s.Correct) / float64(s.Answers)
+	return &a
+}
+
+// TopicInput is the body of a topic create (Title required) or update (any
+// field may be nil, meaning unchanged).
+type TopicInput struct {
+	Title       *string `json:"title"`
+	Description *string `json:"description"`
+}
+
+// Validate checks the fields that are present; create is true for a new
+// topic, which must have a title.
+func (in *TopicInput) Validate(create bool) error {
+	fields := map[string]string{}
+	if in.Title == nil {
+		if create {
+			fields["title"] = "is required"
+		}
+	} else {
+		*in.Title = strings.TrimSpace(*in.Title)
+		if msg := checkText(*in.Title, 1, 200); msg != "" {
+			fields["title"] = msg
+		}
+	}
+	if in.Description != nil {
+		if msg := checkText(*in.Description, 0, 4000); msg != "" {
+			fields["description"] = msg
+		}
+	}
+	if !create && in.Title == nil && in.Description == nil {
+		fields["body"] = "must change at least one field"
+	}
+	return fieldsError(fields)
+}
+
+// checkText returns "" if s is valid UTF-8 of min..max characters, or what is wrong.
+func checkText(s string, min, max int) string {
+	if !utf8.ValidString(s) {
+		return "must be valid UTF-8"
+	}
+	n := utf8.RuneCountInString(s)
+	switch {
+	case n < min && min == 1:
+		return "must not be empty"
+	case n < min:
+		return "is too short"
+	case n > max:
+		return "must be at most " + itoa(max) + " characters long"
+	}
+	return ""
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for ; n > 0; n /= 10 {
+		i--
+		b[i] = byte('0' + n%10)
+	}
+	return string(b[i:])
+}
+
+// TopicStore keeps topics. Every method is scoped to one user: another
+// user's topic is reported as ENOTFOUND, never as forbidden.
+type TopicStore interface {
+	// CreateTopic stores t, whose ID, UserID and times the caller has set.
+	CreateTopic(ctx context.Context, t *Topic) error
+
+	// Topics returns the user's topics, most recently updated first, each
+	// with its question IDs and stats. The topic cache keeps this list, and
+	// every topic view is a projection of it.
+	Topics(ctx context.Context, userID string) ([]*Topic, error)
+
+	// Topic returns one of the user's topics. Returns ENOTFOUND if it does
+	// not exist or belongs to another user.
+	Topic(ctx context.Context, userID, id string) (*Topic, error)
+
+	// UpdateTopic applies the non-nil fields of in and sets UpdatedAt to now.
+	// Returns ENOTFOUND as Topic does.
+	UpdateTopic(ctx context.Context, userID, id string, in TopicInput, now time.Time) (*Topic, error)
+
+	// DeleteTopic deletes the topic with its questions and sessions.
+	// Returns ENOTFOUND as Topic does.
+	DeleteTopic(ctx context.Context, userID, id string) error
+}

@@ -1,0 +1,549 @@
+// Package tutor is Recall's conversation logic: it grades typed answers and
+// moves a learning session along, one turn at a time, over the primary
+// SessionStore (the truth) and a SessionCache (an accelerator), so that a
+// turn on a cached session costs one database write and no database read.
+package tutor
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/recallhq/recall"
+)
+
+// Limits of the session API.
+const (
+	// DefaultQuestionCount is the number of questions a session asks when
+	// StartInput.QuestionCount is not given (or fewer, if the bank is
+	// smaller).
+	DefaultQuestionCount = 20
+	// MaxQuestionCount is the largest StartInput.QuestionCount.
+	MaxQuestionCount = 100
+	// MaxMessageLength is the longest turn message, in characters.
+	MaxMessageLength = 2000
+	// MaxIdempotencyKeyLength is the longest Idempotency-Key, in characters.
+	MaxIdempotencyKeyLength = 200
+)
+
+// Commands a turn message may be, compared case-insensitively after
+// trimming white space. Any other message is an answer.
+const (
+	CommandHint = "/hint" // show the current question's hint
+	CommandSkip = "/skip" // skip the current question
+	CommandEnd  = "/end"  // end the session, as Engine.End does
+)
+
+// Config is what an Engine needs. Sessions, Topics, Questions and Cache are
+// required.
+type Config struct {
+	// Sessions is the primary session store: the truth.
+	Sessions recall.SessionStore
+	// Topics checks that a topic is the user's; it may be a cache decorator.
+	Topics recall.TopicStore
+	// Questions gives a topic's whole bank in one call; it may be a cache
+	// decorator, and should be one for a turn to read no database row.
+	Questions recall.QuestionStore
+	// Cache keeps session state close at hand (in process or in Redis).
+	// Its errors are logged and otherwise ignored.
+	Cache recall.SessionCache
+	// Idle and Lifetime are the session expiry; zero means
+	// recall.DefaultSessionIdle and recall.DefaultSessionLifetime.
+	Idle, Lifetime time.Duration
+	// Now returns the current time; nil means time.Now.
+	Now func() time.Time
+	// Shuffle shuffles the questions of a new session; nil means the
+	// Shuffle of math/rand/v2.
+	Shuffle func(n int, swap func(i, j int))
+	// TopicsChanged, if not nil, is called after a session completes (its
+	// topic's stats changed) so that the user's cached topics are dropped.
+	TopicsChanged func(ctx context.Context, userID string)
+	// Logger receives the cache errors; nil discards them. (The cache
+	// backends count their own hits, misses and errors.)
+	Logger *slog.Logger
+}
+
+// Engine runs learning sessions. It is safe for concurrent use; turns on
+// one session are applied one at a time within the process, and the
+// store's version check refuses a turn that raced with one applied by
+// another process.
+type Engine struct {
+	sessions      recall.SessionStore
+	topics        recall.TopicStore
+	questions     recall.QuestionStore
+	cache         recall.SessionCache
+	idle          time.Duration
+	lifetime      time.Duration
+	now           func() time.Time
+	shuffle       func(n int, swap func(i, j int))
+	topicsChanged func(ctx context.Context, userID string)
+	log           *slog.Logger
+	locks         keyedMutex
+}
+
+// New returns an Engine; see Config for the defaults.
+func New(cfg Config) *Engine {
+	e := &Engine{
+		sessions:      cfg.Sessions,
+		topics:        cfg.Topics,
+		questions:     cfg.Questions,
+		cache:         cfg.Cache,
+		idle:          cfg.Idle,
+		lifetime:      cfg.Lifetime,
+		now:           cfg.Now,
+		shuffle:       cfg.Shuffle,
+		topicsChanged: cfg.TopicsChanged,
+		log:           cfg.Logger,
+	}
+	if e.idle <= 0 {
+		e.idle = recall.DefaultSessionIdle
+	}
+	if e.lifetime <= 0 {
+		e.lifetime = recall.DefaultSessionLifetime
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.shuffle == nil {
+		e.shuffle = rand.Shuffle
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	return e
+}
+
+// View is a session as its owner sees it at one moment.
+type View struct {
+	// Session is the session's state.
+	Session *recall.Session
+	// State is the session's state at the time of the view: an active
+	// session whose time is up is SessionExpired.
+	State recall.SessionState
+	// ExpiresAt is when the session expires if nothing happens before.
+	ExpiresAt time.Time
+	// Current is the question being asked: nil when the session is not
+	// active, when the question was deleted from the bank (the next turn
+	// passes over it), and in the views of List (which would otherwise cost
+	// one bank lookup per session). It holds only the question's ID,
+	// TopicID, Prompt, Choices and times: never its answers, hint or
+	// explanation.
+	Current *recall.Question
+}
+
+// StartInput is the body of a request to start a session.
+type StartInput struct {
+	// TopicID is the topic to study; required.
+	TopicID string `json:"topic_id"`
+	// QuestionCount is the number of questions to ask, 1 to
+	// MaxQuestionCount; nil means DefaultQuestionCount. Either way it is
+	// capped at the size of the bank.
+	QuestionCount *int `json:"question_count"`
+	// Shuffle says whether to ask the questions in random order (nil means
+	// true) or in bank order.
+	Shuffle *bool `json:"shuffle"`
+}
+
+// Validate checks the input, trimming the white space around TopicID.
+func (in *StartInput) Validate() error {
+	fields := map[string]string{}
+	in.TopicID = strings.TrimSpace(in.TopicID)
+	if in.TopicID == "" {
+		fields["topic_id"] = "is required"
+	}
+	if in.QuestionCount != nil && (*in.QuestionCount < 1 || *in.QuestionCount > MaxQuestionCount) {
+		fields["question_count"] = fmt.Sprintf("must be between 1 and %d", MaxQuestionCount)
+	}
+	return invalidFields(fields)
+}
+
+// Start starts a session on one of the user's topics. Returns ENOTFOUND if
+// the topic does not exist or is another user's, EINVALID if in is invalid
+// or the topic has no questions.
+func (e *Engine) Start(ctx context.Context, userID string, in StartInput) (*View, error) {
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	topic, err := e.topics.Topic(ctx, userID, in.TopicID)
+	if err != nil {
+		return nil, err
+	}
+	qs, err := e.questions.Questions(ctx, topic.ID)
+	if err != nil {
+		return nil, err
+	}
+	if len(qs) == 0 {
+		return nil, &recall.Error{Code: recall.EINVALID, Message: "This topic has no questions yet.",
+			Fields: map[string]string{"topic_id": "has no questions yet"}}
+	}
+	ids := make([]string, len(qs))
+	for i, q := range qs {
+		ids[i] = q.ID
+	}
+	if in.Shuffle == nil || *in.Shuffle {
+		e.shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
+	}
+	n := min(len(ids), DefaultQuestionCount)
+	if in.QuestionCount != nil {
+		n = min(len(ids), *in.QuestionCount)
+	}
+	now := e.clock()
+	s := &recall.Session{
+		ID:          recall.NewID(),
+		UserID:      userID,
+		TopicID:     topic.ID,
+		State:       recall.SessionActive,
+		QuestionIDs: ids[:n:n],
+		Version:     1,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+	}
+	if err := e.sessions.CreateSession(ctx, s); err != nil {
+		return nil, err
+	}
+	e.cachePut(context.WithoutCancel(ctx), s)
+	return e.view(s, now, qs), nil
+}
+
+// Get returns one of the user's sessions. Returns ENOTFOUND if it does not
+// exist or is another user's.
+func (e *Engine) Get(ctx context.Context, userID, id string) (*View, error) {
+	s, err := e.load(ctx, userID, id)
+	if err != nil {
+		return nil, err
+	}
+	return e.viewWithBank(ctx, s)
+}
+
+// List returns the user's sessions, newest first, in the given state ("" for
+// all). Its views have no Current question. Returns EINVALID for an unknown
+// state.
+func (e *Engine) List(ctx context.Context, userID string, state recall.SessionState) ([]*View, error) {
+	switch state {
+	case "", recall.SessionActive, recall.SessionCompleted, recall.SessionExpired:
+	default:
+		return nil, recall.Invalid("state", "must be active, completed or expired")
+	}
+	ss, err := e.sessions.Sessions(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	now := e.clock()
+	views := make([]*View, 0, len(ss))
+	for _, s := range ss {
+		if v := e.view(s, now, nil); state == "" || v.State == state {
+			views = append(views, v)
+		}
+	}
+	return views, nil
+}
+
+// Turn applies one message of the user to a session and returns the turn
+// with the session as the turn left it.
+//
+// The message (1 to MaxMessageLength characters, not blank) is a command
+// (CommandHint, CommandSkip, CommandEnd) or an answer to the current
+// question, which is graded with Grade. A non-empty idempotencyKey (at most
+// MaxIdempotencyKeyLength characters) makes retries safe: a message with a
+// key already used in the session grades nothing and returns the response
+// the key first got.
+//
+// Returns EINVALID for a bad message or key, ENOTFOUND if the session does
+// not exist or is another user's, ECONFLICT if it is not active or a
+// concurrent turn (on another server instance) won.
+func (e *Engine) Turn(ctx context.Context, userID, id, message, idempotencyKey string) (*recall.Turn, *View, error) {
+	if err := checkMessage(message); err != nil {
+		return nil, nil, err
+	}
+	if !utf8.ValidString(idempotencyKey) || utf8.RuneCountInString(idempotencyKey) > MaxIdempotencyKeyLength {
+		return nil, nil, recall.Invalid("Idempotency-Key",
+			fmt.Sprintf("Idempotency-Key must be valid UTF-8 of at most %d characters.", MaxIdempotencyKeyLength))
+	}
+	return e.step(ctx, userID, id, idempotencyKey, func(ns *recall.Session, b bank, t *recall.Turn) {
+		converse(ns, b, t, message)
+	})
+}
+
+// End ends a session: the questions not answered yet count as skipped, the
+// session is completed, and the reply of the summary turn it records sums it
+// up. Returns ENOTFOUND as Get does, ECONFLICT if the session is not active.
+func (e *Engine) End(ctx context.Context, userID, id string) (*View, error) {
+	_, v, err := e.step(ctx, userID, id, "", func(ns *recall.Session, b bank, t *recall.Turn) {
+		end(ns, t, CommandEnd)
+	})
+	return v, err
+}
+
+// Transcript returns the turns of one of the user's sessions, oldest
+// first. Returns ENOTFOUND as Get does.
+func (e *Engine) Transcript(ctx context.Context, userID, id string) ([]*recall.Turn, error) {
+	if _, err := e.load(ctx, userID, id); err != nil {
+		return nil, err
+	}
+	return e.sessions.Turns(ctx, id)
+}
+
+// step runs one turn: act fills in the turn and changes the new state,
+// everything else (locking, loading, idempotency, the write, the cache) is
+// the same for every kind of turn.
+func (e *Engine) step(ctx context.Context, userID, id, key string, act func(ns *recall.Session, b bank, t *recall.Turn)) (*recall.Turn, *View, error) {
+	unlock, err := e.locks.lock(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unlock()
+
+	s, err := e.load(ctx, userID, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if idx, ok := s.IdempotencyKeys[key]; ok && key != "" {
+		return e.replay(ctx, s, idx)
+	}
+	now := e.clock()
+	if s.StateAt(now, e.idle, e.lifetime) != recall.SessionActive {
+		return nil, nil, recall.Errorf(recall.ECONFLICT, "This session is not active.")
+	}
+	qs, err := e.questions.Questions(ctx, s.TopicID)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	ns := s.Clone()
+	ns.Version++
+	ns.UpdatedAt = now
+	t := &recall.Turn{SessionID: s.ID, Index: s.Turns, CreatedAt: now, IdempotencyKey: key}
+	act(ns, qs, t)
+	ns.Turns++
+	if key != "" {
+		if ns.IdempotencyKeys == nil {
+			ns.IdempotencyKeys = make(map[string]int, 1)
+		}
+		ns.IdempotencyKeys[key] = t.Index
+	}
+	t.After = ns.Clone()
+
+	if err := e.sessions.SaveTurn(ctx, ns, t); err != nil {
+		switch recall.ErrorCode(err) {
+		case recall.ECONFLICT:
+			return e.afterConflict(ctx, userID, id, key)
+		case recall.ENOTFOUND: // deleted with its topic
+			if err := e.cache.Delete(context.WithoutCancel(ctx), id); err != nil {
+				e.log.WarnContext(ctx, "session cache delete failed", "session_id", id, "err", err)
+			}
+		}
+		return nil, nil, err
+	}
+	// The turn is committed: finish the bookkeeping even if the client
+	// has gone.
+	ctx = context.WithoutCancel(ctx)
+	e.cachePut(ctx, ns)
+	if ns.State == recall.SessionCompleted && e.topicsChanged != nil {
+		e.topicsChanged(ctx, userID)
+	}
+	return t, e.view(ns, now, qs), nil
+}
+
+// afterConflict handles a SaveTurn refused because the stored session
+// changed: if the change was this very turn (a retry with the same key that
+// another instance applied) it returns that response, otherwise ECONFLICT.
+func (e *Engine) afterConflict(ctx context.Context, userID, id, key string) (*recall.Turn, *View, error) {
+	s, err := e.sessions.Session(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.UserID != userID {
+		return nil, nil, notFound()
+	}
+	e.cachePut(ctx, s)
+	if idx, ok := s.IdempotencyKeys[key]; ok && key != "" {
+		return e.replay(ctx, s, idx)
+	}
+	return nil, nil, recall.Errorf(recall.ECONFLICT, "A concurrent change won; retry.")
+}
+
+// replay returns the turn recorded for an idempotency key, with the session
+// as that turn left it.
+func (e *Engine) replay(ctx context.Context, s *recall.Session, index int) (*recall.Turn, *View, error) {
+	t, err := e.sessions.Turn(ctx, s.ID, index)
+	if err != nil {
+		return nil, nil, err
+	}
+	after := t.After
+	if after == nil {
+		after = s
+	}
+	v, err := e.viewWithBank(ctx, after)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, v, nil
+}
+
+// load returns the user's session from the cache, or from the store (and
+// then caches it).
+func (e *Engine) load(ctx context.Context, userID, id string) (*recall.Session, error) {
+	s, err := e.cache.Get(ctx, id)
+	if err != nil && !recall.IsCode(err, recall.ENOTFOUND) {
+		e.log.WarnContext(ctx, "session cache get failed", "session_id", id, "err", err)
+	}
+	if err != nil {
+		if s, err = e.sessions.Session(ctx, id); err != nil {
+			return nil, err
+		}
+		if s.UserID == userID {
+			e.cachePut(ctx, s)
+		}
+	}
+	if s.UserID != userID {
+		return nil, notFound()
+	}
+	return s, nil
+}
+
+func (e *Engine) cachePut(ctx context.Context, s *recall.Session) {
+	if err := e.cache.Put(ctx, s, e.idle, s.ExpiresAt(e.idle, e.lifetime)); err != nil {
+		e.log.WarnContext(ctx, "session cache put failed", "session_id", s.ID, "err", err)
+	}
+}
+
+// viewWithBank returns the view of s now, with its current question if it is
+// active.
+func (e *Engine) viewWithBank(ctx context.Context, s *recall.Session) (*View, error) {
+	now := e.clock()
+	var qs bank
+	if s.StateAt(now, e.idle, e.lifetime) == recall.SessionActive {
+		var err error
+		if qs, err = e.questions.Questions(ctx, s.TopicID); err != nil {
+			return nil, err
+		}
+	}
+	return e.view(s, now, qs), nil
+}
+
+func (e *Engine) view(s *recall.Session, now time.Time, qs bank) *View {
+	v := &View{Session: s, State: s.StateAt(now, e.idle, e.lifetime), ExpiresAt: s.ExpiresAt(e.idle, e.lifetime)}
+	if v.State == recall.SessionActive && s.Current < len(s.QuestionIDs) {
+		if q := qs.find(s.QuestionIDs[s.Current]); q != nil {
+			v.Current = &recall.Question{
+				ID: q.ID, TopicID: q.TopicID, Prompt: q.Prompt,
+				Choices:   append([]string(nil), q.Choices...),
+				CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt,
+			}
+		}
+	}
+	return v
+}
+
+// clock returns the time now in UTC, to the microsecond as the databases
+// keep it, so that a state read from the cache and one read from the store
+// are alike.
+func (e *Engine) clock() time.Time {
+	return e.now().UTC().Truncate(time.Microsecond)
+}
+
+func checkMessage(m string) error {
+	switch {
+	case !utf8.ValidString(m):
+		return recall.Invalid("message", "The message must be valid UTF-8.")
+	case utf8.RuneCountInString(m) > MaxMessageLength:
+		return recall.Invalid("message", fmt.Sprintf("The message must be at most %d characters long.", MaxMessageLength))
+	case strings.TrimSpace(m) == "":
+		return recall.Invalid("message", "The message must not be empty.")
+	}
+	return nil
+}
+
+func notFound() error {
+	return recall.Errorf(recall.ENOTFOUND, "Session not found.")
+}
+
+// invalidFields turns a map of invalid fields into one EINVALID error, or
+// nil.
+func invalidFields(fields map[string]string) error {
+	if len(fields) == 0 {
+		return nil
+	}
+	msg := "The request is invalid."
+	if len(fields) == 1 {
+		for k, v := range fields {
+			msg = k + " " + v + "."
+		}
+	}
+	return &recall.Error{Code: recall.EINVALID, Message: msg, Fields: fields}
+}
+
+// bank is a topic's question bank.
+type bank []*recall.Question
+
+// find returns the question with that id, or nil if it is not in the bank.
+// A session looks up two or three questions per turn: a scan is cheaper
+// than building a map.
+func (b bank) find(id string) *recall.Question {
+	for _, q := range b {
+		if q.ID == id {
+			return q
+		}
+	}
+	return nil
+}
+
+// keyedMutex serializes the turns of one session within the process. An
+// entry lives only while someone holds or waits for its lock, so the map
+// does not grow with the number of sessions ever seen.
+type keyedMutex struct {
+	mu sync.Mutex
+	m  map[string]*keyedEntry
+}
+
+type keyedEntry struct {
+	ch   chan struct{} // holds a token while the lock is held
+	refs int           // holders and waiters
+}
+
+// lock waits for the lock of key, or for ctx to be done, and returns the
+// function that releases it.
+func (k *keyedMutex) lock(ctx context.Context, key string) (func(), error) {
+	k.mu.Lock()
+	if k.m == nil {
+		k.m = make(map[string]*keyedEntry)
+	}
+	e := k.m[key]
+	if e == nil {
+		e = &keyedEntry{ch: make(chan struct{}, 1)}
+		k.m[key] = e
+	}
+	e.refs++
+	k.mu.Unlock()
+
+	select {
+	case e.ch <- struct{}{}:
+		return func() {
+			<-e.ch
+			k.release(key, e)
+		}, nil
+	case <-ctx.Done():
+		k.release(key, e)
+		return nil, ctx.Err()
+	}
+}
+
+func (k *keyedMutex) release(key string, e *keyedEntry) {
+	k.mu.Lock()
+	if e.refs--; e.refs == 0 {
+		delete(k.m, key)
+	}
+	k.mu.Unlock()
+}
+
+// len returns the number of keys locked or waited for.
+func (k *keyedMutex) len() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return len(k.m)
+}
