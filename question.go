@@ -56,9 +56,13 @@ func (in *QuestionInput) Validate(create bool, prefix string) error {
 	} else if msg := checkList(*in.Answers, 1, MaxAnswers, 500); msg != "" {
 		fields[prefix+"answers"] = msg
 	}
-	if in.Choices != nil && len(*in.Choices) > 0 {
+	// An explicit empty list of choices makes no sense for a new question;
+	// on an update it turns multiple choice off.
+	if in.Choices != nil && (create || len(*in.Choices) > 0) {
 		if msg := checkList(*in.Choices, 2, 10, 500); msg != "" {
 			fields[prefix+"choices"] = msg
+		} else if hasDuplicates(*in.Choices) {
+			fields[prefix+"choices"] = "must all differ"
 		}
 	}
 	if in.Explanation != nil {
@@ -153,4 +157,18 @@ type QuestionStore interface {
 	// DeleteQuestion removes one question and sets the topic's UpdatedAt to
 	// now. Returns ENOTFOUND as UpdateQuestion does.
 	DeleteQuestion(ctx context.Context, userID, topicID, id string, now time.Time) error
+}
+
+// hasDuplicates reports whether two items are equal once trimmed and
+// case-folded: such choices would make a choice letter ambiguous.
+func hasDuplicates(list []string) bool {
+	seen := make(map[string]bool, len(list))
+	for _, s := range list {
+		k := strings.ToLower(strings.TrimSpace(s))
+		if seen[k] {
+			return true
+		}
+		seen[k] = true
+	}
+	return false
 }

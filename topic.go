@@ -76,6 +76,9 @@ func checkText(s string, min, max int) string {
 	if !utf8.ValidString(s) {
 		return "must be valid UTF-8"
 	}
+	if strings.IndexByte(s, 0) >= 0 {
+		return "must not contain NUL characters"
+	}
 	n := utf8.RuneCountInString(s)
 	switch {
 	case n < min && min == 1:

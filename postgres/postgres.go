@@ -82,6 +82,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/dbmigrate"
 	"github.com/recallhq/recall/metrics"
 )
 
@@ -196,19 +197,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, sub,
 		goose.WithDisableGlobalRegistry(true),
 		goose.WithSessionLocker(migrationLock{}),
-		goose.WithSlog(s.logger),
-		goose.WithVerbose(true),
 	)
 	if err != nil {
 		return fmt.Errorf("postgres: migrations: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
+	if err := dbmigrate.Up(ctx, p, s.logger); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
-		}
-		var pe *goose.PartialError
-		if errors.As(err, &pe) && pe.Err != nil {
-			err = pe.Err
 		}
 		if code, _ := classify(err); code == recall.EUNAVAILABLE {
 			return unavailable(fmt.Errorf("postgres: migrate: %w", err))

@@ -56,6 +56,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/dbmigrate"
 	"github.com/recallhq/recall/metrics"
 )
 
@@ -184,19 +185,9 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: migrations: %w", err)
 	}
-	results, err := p.Up(ctx)
-	for _, r := range results {
-		if r.Error == nil && !r.Empty {
-			s.logger.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "duration", r.Duration)
-		}
-	}
-	if err != nil {
+	if err := dbmigrate.Up(ctx, p, s.logger); err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
-		}
-		var pe *goose.PartialError
-		if errors.As(err, &pe) && pe.Err != nil {
-			err = pe.Err
 		}
 		if code := translateCode(err); code == recall.EUNAVAILABLE {
 			return unavailable(fmt.Errorf("sqlite: migrate: %w", err))

@@ -399,9 +399,25 @@ func (e *Engine) load(ctx context.Context, userID, id string) (*recall.Session, 
 		if s.UserID == userID {
 			e.cachePut(ctx, s)
 		}
+		if s.UserID != userID {
+			return nil, notFound()
+		}
+		return s, nil
 	}
 	if s.UserID != userID {
 		return nil, notFound()
+	}
+	// A cached session outlives its topic's deletion (the delete cascades
+	// in the database only): check that the topic is still there. The
+	// check is served from the topic cache, so it costs no database read.
+	if _, err := e.topics.Topic(ctx, userID, s.TopicID); err != nil {
+		if recall.IsCode(err, recall.ENOTFOUND) {
+			if err := e.cache.Delete(ctx, id); err != nil {
+				e.log.WarnContext(ctx, "session cache delete failed", "session_id", id, "err", err)
+			}
+			return nil, notFound()
+		}
+		return nil, err
 	}
 	return s, nil
 }

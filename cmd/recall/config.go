@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/recallhq/recall/ratelimit"
 )
 
 // Config is the server's configuration, from flags and RECALL_* variables.
@@ -53,8 +55,8 @@ func (f listFlag) Set(s string) error {
 	return nil
 }
 
-// newFlagSet declares the flags of a command that talks to the database and
-// Redis. serve adds its own on top.
+// flags declares the flags every command that opens the database has;
+// serveFlags adds the server's own on top.
 func (c *Config) flags(name string, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("recall "+name, flag.ContinueOnError)
 	fs.SetOutput(out)
@@ -83,16 +85,25 @@ func (c *Config) serveFlags(out io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parse sets fs's flags first from the environment (--redis-prefix ↔
-// RECALL_REDIS_PREFIX; a repeatable flag takes a comma-separated list),
-// then from args: a flag wins over its variable.
+// parse sets fs's flags from args, then every flag that args did not set
+// from its environment variable (--redis-prefix ↔ RECALL_REDIS_PREFIX; a
+// repeatable flag takes a comma-separated list). A flag wins over its
+// variable, and a variable that a flag overrides is not even read.
 func parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
-		if err != nil {
+		if err != nil || set[f.Name] {
 			return
 		}
-		name := "RECALL_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		name := envName(f.Name)
 		v := getenv(name)
 		if v == "" {
 			return
@@ -108,16 +119,12 @@ func parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 			}
 		}
 	})
-	if err != nil {
-		return err
-	}
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
-	}
-	return nil
+	return err
+}
+
+// envName is the environment variable of a flag.
+func envName(flagName string) string {
+	return "RECALL_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
 // validate checks the values that flag parsing cannot.
@@ -141,6 +148,21 @@ func (c *Config) validate() error {
 	case "text", "json":
 	default:
 		errs = append(errs, fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, errors.New("--shutdown-timeout must be positive"))
+	}
+	if c.NearCacheBytes < 0 {
+		errs = append(errs, errors.New("--near-cache-bytes must not be negative"))
+	}
+	if _, err := ratelimit.LoadPolicies(c.RateLimitFile, c.RateLimits); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := ratelimit.ParseTrustedProxies(c.TrustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("--trusted-proxies: %w", err))
+	}
+	if _, _, err := dbKind(c.DB); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Instances < 0 {
 		errs = append(errs, errors.New("--instances must not be negative"))

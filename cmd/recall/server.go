@@ -20,6 +20,7 @@ import (
 	recallhttp "github.com/recallhq/recall/http"
 	"github.com/recallhq/recall/inmem"
 	"github.com/recallhq/recall/metrics"
+	"github.com/recallhq/recall/postgres"
 	"github.com/recallhq/recall/ratelimit"
 	"github.com/recallhq/recall/redis"
 	"github.com/recallhq/recall/sqlite"
@@ -78,6 +79,12 @@ func openStore(ctx context.Context, db string, opts storeOptions) (recall.Store,
 		}
 		abs, _ := filepath.Abs(addr)
 		return s, "SQLite file " + abs, nil
+	case "postgres":
+		s, err := postgres.Open(ctx, addr, postgres.Options{Logger: opts.Logger, Metrics: opts.Metrics, Latency: opts.Latency})
+		if err != nil {
+			return nil, "", fmt.Errorf("open PostgreSQL database %s: %w", redactURL(addr), err)
+		}
+		return s, "PostgreSQL " + redactURL(addr), nil
 	default:
 		return nil, "", fmt.Errorf("--db %s: the %s store is not available in this build", db, kind)
 	}
