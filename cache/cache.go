@@ -136,6 +136,11 @@ type Options struct {
 	Metrics *metrics.Metrics
 	// Logger receives failed invalidations; nil discards them.
 	Logger *slog.Logger
+	// MemoBytes bounds the memo of decoded values: a hit whose bytes are
+	// those of the previous hit of the key returns a copy of the value
+	// decoded then instead of decoding again. Zero means
+	// DefaultMemoBytes; a negative value turns the memo off.
+	MemoBytes int
 	// AfterLoad, if set, is called with the key between a fill's read of
 	// the inner store and its write to the backend. It is a test hook: a
 	// test blocks in it to pause a fill deterministically.
@@ -211,6 +216,29 @@ func newCore(b Backend, opts Options) *core {
 type codec[T any] struct {
 	encode func(T) (entry, error)
 	decode func(entry) (T, error)
+	// clone returns a deep copy of a decoded value: nothing a caller can
+	// change in it is shared with the original.
+	clone func(T) T
+	// memo, if not nil, remembers decoded values (see memo).
+	memo *memo[T]
+}
+
+// value returns the value of the entry e read at key: a copy of the one
+// remembered by the memo if e is the entry it was decoded from, otherwise
+// decoded (and remembered).
+func (cd codec[T]) value(key string, e entry) (T, error) {
+	if cd.memo == nil {
+		return cd.decode(e)
+	}
+	if v, ok := cd.memo.get(key, e); ok {
+		return cd.clone(v), nil
+	}
+	v, err := cd.decode(e)
+	if err != nil {
+		return v, err
+	}
+	cd.memo.put(key, e, v)
+	return cd.clone(v), nil
 }
 
 // request is one lookup.
@@ -246,7 +274,7 @@ func lookup[T any](ctx context.Context, c *core, r request[T]) (T, error) {
 		return direct()
 	}
 	if ok {
-		v, err := r.cd.decode(e)
+		v, err := r.cd.value(r.key, e)
 		if err == nil {
 			c.m.Cache(r.name, "hit")
 			return v, nil
@@ -308,7 +336,7 @@ func shared[T any](ctx context.Context, c *core, r request[T], fkey string, load
 		if !leader && start > f.valid {
 			continue // the flight read before this lookup began: look again
 		}
-		v, err := r.cd.decode(f.e)
+		v, err := r.cd.value(r.key, f.e)
 		if err != nil {
 			c.corrupt(ctx, r.key, err)
 			return load(ctx)

@@ -393,3 +393,51 @@ func TestNoStampede(t *testing.T) {
 		t.Logf("%d instances × %d readers: %d loads in all", instances, readers, total)
 	})
 }
+
+// TestCallerCopies changes everything a lookup returned, hit after hit:
+// the next lookups still return what the store holds (the memo of decoded
+// values hands out copies).
+func TestCallerCopies(t *testing.T) {
+	forEachBackend(t, false, func(t *testing.T, k backendKind, space string) {
+		ctx := context.Background()
+		db := openDB(t)
+		f := newFixture(t, db)
+		in := newInstance(db, k.new(t, space), cache.Options{})
+		u := f.user()
+		tp := f.newTopic(u, "Go")
+		if err := in.topics.CreateTopic(ctx, tp); err != nil {
+			t.Fatal(err)
+		}
+		if err := in.questions.AddQuestions(ctx, u.ID, tp.ID, f.newQuestions(tp, 4)); err != nil {
+			t.Fatal(err)
+		}
+		hash, _ := f.token(u)
+		wantTopics, _ := db.Topics(ctx, u.ID)
+		wantQs, _ := db.Questions(ctx, tp.ID)
+		wantTok, _ := db.TokenByHash(ctx, hash)
+		for i := range 3 {
+			ts, err := in.topics.Topics(ctx, u.ID)
+			if err != nil || !reflect.DeepEqual(ts, wantTopics) {
+				t.Fatalf("read %d: Topics = %+v, %v", i, ts, err)
+			}
+			ts[0].QuestionIDs[0] = "scribbled"
+			ts[0].QuestionIDs = append(ts[0].QuestionIDs, "more")
+			ts[0] = nil
+			qs, err := in.questions.Questions(ctx, tp.ID)
+			if err != nil || !reflect.DeepEqual(qs, wantQs) {
+				t.Fatalf("read %d: Questions = %+v, %v", i, qs, err)
+			}
+			qs[0].Answers[0] = "scribbled"
+			qs[0].Choices = append(qs[0].Choices, "more")
+			qs[1].Prompt = "scribbled"
+			tok, err := in.tokens.TokenByHash(ctx, hash)
+			if err != nil || !reflect.DeepEqual(tok, wantTok) {
+				t.Fatalf("read %d: TokenByHash = %+v, %v", i, tok, err)
+			}
+			tok.Hash[0] ^= 0xff
+		}
+		if in.count("topics", "hit") != 2 || in.count("questions", "hit") != 2 || in.count("tokens", "hit") != 2 {
+			t.Fatal("the reads were not cache hits")
+		}
+	})
+}

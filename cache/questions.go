@@ -38,7 +38,7 @@ func NewQuestionStore(inner recall.QuestionStore, b Backend, opts Options) *Ques
 	return &QuestionStore{
 		inner: inner,
 		c:     newCore(b, opts),
-		cd:    codec[[]*recall.Question]{encode: encodeQuestions, decode: decodeQuestions},
+		cd:    codec[[]*recall.Question]{encode: encodeQuestions, decode: decodeQuestions, clone: cloneQuestions, memo: newMemo[[]*recall.Question](opts.MemoBytes)},
 	}
 }
 

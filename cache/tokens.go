@@ -24,7 +24,7 @@ func NewTokenStore(inner recall.TokenStore, b Backend, opts Options) *TokenStore
 	return &TokenStore{
 		inner: inner,
 		c:     newCore(b, opts),
-		cd:    codec[*recall.Token]{encode: encodeToken, decode: decodeToken},
+		cd:    codec[*recall.Token]{encode: encodeToken, decode: decodeToken, clone: cloneToken, memo: newMemo[*recall.Token](opts.MemoBytes)},
 	}
 }
 

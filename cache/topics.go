@@ -25,7 +25,7 @@ func NewTopicStore(inner recall.TopicStore, b Backend, opts Options) *TopicStore
 	return &TopicStore{
 		inner: inner,
 		c:     newCore(b, opts),
-		cd:    codec[[]*recall.Topic]{encode: encodeTopics, decode: decodeTopics},
+		cd:    codec[[]*recall.Topic]{encode: encodeTopics, decode: decodeTopics, clone: cloneTopics, memo: newMemo[[]*recall.Topic](opts.MemoBytes)},
 	}
 }
 

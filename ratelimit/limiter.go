@@ -213,6 +213,9 @@ func New(cfg Config) (*Limiter, error) {
 		return l, nil
 	}
 	l.redis = newRedisPath(client, cfg.Prefix, cfg.Timeout)
+	if cfg.Metrics != nil {
+		l.redis.calls = cfg.Metrics.RedisCalls.WithLabelValues("ratelimit")
+	}
 	l.fallback = newLocalGCRA(cfg.MaxLocalKeys)
 	l.stop, l.done = make(chan struct{}), make(chan struct{})
 	l.heartbeat()

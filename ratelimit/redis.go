@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/rueidis"
 )
 
@@ -39,6 +40,9 @@ type redisPath struct {
 	heartbeat *rueidis.Lua
 	prefix    string
 	timeout   time.Duration
+	// calls counts the decisions sent to Redis in recall_redis_calls_total
+	// (op "ratelimit"); nil counts nothing.
+	calls prometheus.Counter
 }
 
 func newRedisPath(c func() rueidis.Client, prefix string, timeout time.Duration) *redisPath {
@@ -81,6 +85,9 @@ func (r *redisPath) decide(ctx context.Context, principal string, ps []*policySt
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
+	if r.calls != nil {
+		r.calls.Inc()
+	}
 	reply, err := r.script.Exec(ctx, c, keys, args).ToArray()
 	if err != nil {
 		return false, err

@@ -213,11 +213,20 @@ func (e *Engine) Start(ctx context.Context, userID string, in StartInput) (*View
 // Get returns one of the user's sessions. Returns ENOTFOUND if it does not
 // exist or is another user's.
 func (e *Engine) Get(ctx context.Context, userID, id string) (*View, error) {
-	s, err := e.load(ctx, userID, id)
+	s, cached, err := e.load(ctx, userID, id)
 	if err != nil {
 		return nil, err
 	}
-	return e.viewWithBank(ctx, s)
+	v, qs, err := e.viewWithBank(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	if cached && len(qs) == 0 {
+		if err := e.ensureTopic(ctx, userID, s); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
 }
 
 // List returns the user's sessions, newest first, in the given state ("" for
@@ -282,8 +291,14 @@ func (e *Engine) End(ctx context.Context, userID, id string) (*View, error) {
 // Transcript returns the turns of one of the user's sessions, oldest
 // first. Returns ENOTFOUND as Get does.
 func (e *Engine) Transcript(ctx context.Context, userID, id string) ([]*recall.Turn, error) {
-	if _, err := e.load(ctx, userID, id); err != nil {
+	s, cached, err := e.load(ctx, userID, id)
+	if err != nil {
 		return nil, err
+	}
+	if cached {
+		if err := e.ensureTopic(ctx, userID, s); err != nil {
+			return nil, err
+		}
 	}
 	return e.sessions.Turns(ctx, id)
 }
@@ -298,20 +313,32 @@ func (e *Engine) step(ctx context.Context, userID, id, key string, act func(ns *
 	}
 	defer unlock()
 
-	s, err := e.load(ctx, userID, id)
+	s, cached, err := e.load(ctx, userID, id)
 	if err != nil {
 		return nil, nil, err
 	}
-	if idx, ok := s.IdempotencyKeys[key]; ok && key != "" {
-		return e.replay(ctx, s, idx)
-	}
 	now := e.clock()
+	_, replay := s.IdempotencyKeys[key]
+	replay = replay && key != ""
+	if cached && (replay || s.StateAt(now, e.idle, e.lifetime) != recall.SessionActive) {
+		if err := e.ensureTopic(ctx, userID, s); err != nil {
+			return nil, nil, err
+		}
+	}
+	if replay {
+		return e.replay(ctx, s, s.IdempotencyKeys[key])
+	}
 	if s.StateAt(now, e.idle, e.lifetime) != recall.SessionActive {
 		return nil, nil, recall.Errorf(recall.ECONFLICT, "This session is not active.")
 	}
 	qs, err := e.questions.Questions(ctx, s.TopicID)
 	if err != nil {
 		return nil, nil, err
+	}
+	if cached && len(qs) == 0 {
+		if err := e.ensureTopic(ctx, userID, s); err != nil {
+			return nil, nil, err
+		}
 	}
 
 	ns := s.Clone()
@@ -378,7 +405,7 @@ func (e *Engine) replay(ctx context.Context, s *recall.Session, index int) (*rec
 	if after == nil {
 		after = s
 	}
-	v, err := e.viewWithBank(ctx, after)
+	v, _, err := e.viewWithBank(ctx, after)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -386,40 +413,44 @@ func (e *Engine) replay(ctx context.Context, s *recall.Session, index int) (*rec
 }
 
 // load returns the user's session from the cache, or from the store (and
-// then caches it).
-func (e *Engine) load(ctx context.Context, userID, id string) (*recall.Session, error) {
-	s, err := e.cache.Get(ctx, id)
+// then caches it). cached says which: a cached session may have outlived
+// its topic (see ensureTopic).
+func (e *Engine) load(ctx context.Context, userID, id string) (s *recall.Session, cached bool, err error) {
+	s, err = e.cache.Get(ctx, id)
 	if err != nil && !recall.IsCode(err, recall.ENOTFOUND) {
 		e.log.WarnContext(ctx, "session cache get failed", "session_id", id, "err", err)
 	}
 	if err != nil {
 		if s, err = e.sessions.Session(ctx, id); err != nil {
-			return nil, err
-		}
-		if s.UserID == userID {
-			e.cachePut(ctx, s)
+			return nil, false, err
 		}
 		if s.UserID != userID {
-			return nil, notFound()
+			return nil, false, notFound()
 		}
-		return s, nil
+		e.cachePut(ctx, s)
+		return s, false, nil
 	}
 	if s.UserID != userID {
-		return nil, notFound()
+		return nil, false, notFound()
 	}
-	// A cached session outlives its topic's deletion (the delete cascades
-	// in the database only): check that the topic is still there. The
-	// check is served from the topic cache, so it costs no database read.
-	if _, err := e.topics.Topic(ctx, userID, s.TopicID); err != nil {
-		if recall.IsCode(err, recall.ENOTFOUND) {
-			if err := e.cache.Delete(ctx, id); err != nil {
-				e.log.WarnContext(ctx, "session cache delete failed", "session_id", id, "err", err)
-			}
-			return nil, notFound()
+	return s, true, nil
+}
+
+// ensureTopic returns ENOTFOUND (and drops the session from the cache) if
+// the topic of a cached session was deleted: the delete cascades to the
+// session in the database only. It is called when the question bank does
+// not already prove the topic alive — a deleted topic's bank is empty — so
+// a turn on a live topic pays nothing for it; the lookup itself is served
+// by the topic cache.
+func (e *Engine) ensureTopic(ctx context.Context, userID string, s *recall.Session) error {
+	_, err := e.topics.Topic(ctx, userID, s.TopicID)
+	if recall.IsCode(err, recall.ENOTFOUND) {
+		if err := e.cache.Delete(context.WithoutCancel(ctx), s.ID); err != nil {
+			e.log.WarnContext(ctx, "session cache delete failed", "session_id", s.ID, "err", err)
 		}
-		return nil, err
+		return notFound()
 	}
-	return s, nil
+	return err
 }
 
 func (e *Engine) cachePut(ctx context.Context, s *recall.Session) {
@@ -430,16 +461,16 @@ func (e *Engine) cachePut(ctx context.Context, s *recall.Session) {
 
 // viewWithBank returns the view of s now, with its current question if it is
 // active.
-func (e *Engine) viewWithBank(ctx context.Context, s *recall.Session) (*View, error) {
+func (e *Engine) viewWithBank(ctx context.Context, s *recall.Session) (*View, bank, error) {
 	now := e.clock()
 	var qs bank
 	if s.StateAt(now, e.idle, e.lifetime) == recall.SessionActive {
 		var err error
 		if qs, err = e.questions.Questions(ctx, s.TopicID); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return e.view(s, now, qs), nil
+	return e.view(s, now, qs), qs, nil
 }
 
 func (e *Engine) view(s *recall.Session, now time.Time, qs bank) *View {

@@ -685,10 +685,9 @@ func TestTurn_CachedCost(t *testing.T) {
 	if n := e.store.Calls("SaveTurn"); n != 1 {
 		t.Errorf("SaveTurn calls = %d, want 1", n)
 	}
-	// One topic lookup (is the topic still there?); in production the topic
-	// cache answers it.
-	if n := e.store.Calls("Topic") + e.store.Calls("Topics"); n != 1 {
-		t.Errorf("topic reads = %d, want 1", n)
+	// The bank proves the topic alive: no topic lookup.
+	if n := e.store.Calls("Topic") + e.store.Calls("Topics"); n != 0 {
+		t.Errorf("topic reads = %d, want 0", n)
 	}
 	// The one bank lookup; in production the question cache answers it.
 	if n := e.store.Calls("Questions"); n != 1 {
