@@ -47,10 +47,15 @@ return 1
 `
 
 // fillHashScript is fillScript for a hash: ARGV[3] is the marker field,
-// then field, value pairs. The hash is replaced whole.
+// then field, value pairs. The hash is replaced whole: the new fields are
+// written, then the fields it had that the new hash lacks are deleted. (A
+// DEL then HSET would make the script fail while a Redis Cluster migrates
+// the slot of a key that exists: a script may not write a key that the
+// node no longer holds then.)
 const fillHashScript = `
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
+local old = redis.call('HKEYS', KEYS[1])
+local keep = {[ARGV[3]] = true}
 local n = #ARGV
 local i = 4
 while i <= n do
@@ -58,7 +63,18 @@ while i <= n do
   redis.call('HSET', KEYS[1], unpack(ARGV, i, j))
   i = j + 1
 end
+for k = 4, n, 2 do keep[ARGV[k]] = true end
 redis.call('HSET', KEYS[1], ARGV[3], '1')
+local gone = {}
+for _, f in ipairs(old) do
+  if not keep[f] then gone[#gone + 1] = f end
+end
+i = 1
+while i <= #gone do
+  local j = math.min(i + 199, #gone)
+  redis.call('HDEL', KEYS[1], unpack(gone, i, j))
+  i = j + 1
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('DEL', KEYS[2])
 return 1

@@ -1,5 +1,5 @@
 // Package redis connects Recall to Redis with github.com/redis/rueidis: the
-// client set-up (standalone, TLS, Cluster), a circuit breaker, the
+// client set-up (standalone, TLS, Cluster, Sentinel), a circuit breaker, the
 // cache.Backend of the cache decorators (with server-assisted client-side
 // caching, the near-cache) and the recall.SessionCache of active sessions.
 //
@@ -40,6 +40,9 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -65,6 +68,18 @@ const (
 
 // maxPending bounds the failed invalidations kept for a retry.
 const maxPending = 100_000
+
+// sentinelRefresh is how often a Sentinel client re-checks with the
+// sentinels which server is the primary, in case it missed a
+// +switch-master announcement.
+const sentinelRefresh = 5 * time.Second
+
+// sentinelPort is the port of a sentinel that the URL leaves out.
+const sentinelPort = "26379"
+
+// tryAgainBackoff bounds the pause between two attempts of a call that
+// Redis Cluster answered with TRYAGAIN.
+const tryAgainBackoff = 20 * time.Millisecond
 
 // Status values.
 const (
@@ -143,12 +158,24 @@ type pendingGroup struct {
 	id   uint64
 }
 
-// Connect parses url and connects. The URL is redis://[user:pass@]host:port[/db]
-// or rediss://… for TLS; several seed nodes may be given as
-// redis://h1:p1,h2:p2, and a Redis Cluster is detected. Connect fails for an
-// invalid URL or a refusal by Redis (wrong password, no RESP3 for the
-// near-cache); if Redis cannot be reached it returns a degraded Client that
-// keeps trying in the background.
+// Connect parses url and connects. The URL is one of:
+//
+//	redis://[user:pass@]host:port[/db]      one server (rediss:// for TLS)
+//	redis://[user:pass@]h1:p1,h2:p2,…       seed nodes of a Redis Cluster
+//	redis-sentinel://[user:pass@]s1:p1,s2:p2,…/master[?db=N]
+//
+// A Redis Cluster is detected from the seeds (one seed works too). The
+// Sentinel form names the sentinels (port 26379 if left out) and the
+// master set they monitor; the Client asks them for the current primary,
+// follows their +switch-master announcements and re-checks with them every
+// few seconds, so a failover needs no restart. user:pass there are those of
+// the primary and replicas; if the sentinels want a password of their own,
+// add sentinel_username=U&sentinel_password=P to the query. The
+// rediss-sentinel:// form speaks TLS to the sentinels and the data nodes.
+//
+// Connect fails for an invalid URL or a refusal by Redis (wrong password,
+// no RESP3 for the near-cache); if Redis cannot be reached it returns a
+// degraded Client that keeps trying in the background.
 func Connect(ctx context.Context, url string, opts Options) (*Client, error) {
 	copt, err := parseURL(url)
 	if err != nil {
@@ -186,6 +213,16 @@ func Connect(ctx context.Context, url string, opts Options) (*Client, error) {
 		copt.TLSConfig = cfg
 	}
 	copt.Dialer.Timeout = opts.DialTimeout
+	if copt.Sentinel.MasterSet != "" {
+		copt.Sentinel.Dialer.Timeout = opts.DialTimeout
+		if opts.TLSConfig != nil {
+			copt.Sentinel.TLSConfig = opts.TLSConfig.Clone()
+		}
+		copt.Sentinel.TopologyRefreshInterval = sentinelRefresh
+		if copt.Sentinel.ClientName == "" {
+			copt.Sentinel.ClientName = "recall"
+		}
+	}
 	copt.ConnWriteTimeout = opts.ConnWriteTimeout
 	copt.DisableCache = opts.DisableNearCache
 	copt.CacheSizeEachConn = opts.NearCacheBytes
@@ -312,6 +349,13 @@ func (c *Client) NearCache() bool { return !c.opts.DisableNearCache }
 // ErrUnavailable while the breaker is open. Timeouts, network errors and
 // Redis's own unavailability replies (LOADING, BUSY, ...) count as
 // failures; other Redis error replies do not.
+//
+// While a Redis Cluster moves a slot, a command over several keys of it
+// (a key and its lease) gets TRYAGAIN when only some of them have moved;
+// Redis did not run it. Call then runs fn again, after a pause that grows
+// to tryAgainBackoff, until it gets another answer or the timeout passes,
+// so fn must be safe to run again after a TRYAGAIN reply. (MOVED and ASK
+// are followed by rueidis itself.)
 func (c *Client) Call(ctx context.Context, fn func(ctx context.Context, rc rueidis.Client) error) error {
 	probe, ok := c.br.allow()
 	if !ok {
@@ -329,11 +373,33 @@ func (c *Client) Call(ctx context.Context, fn func(ctx context.Context, rc rueid
 	if c.pendingN.Load() > 0 {
 		err = c.flushPending(tctx, h.c)
 	}
-	if err == nil {
+	for pause := time.Millisecond; err == nil; pause = min(2*pause, tryAgainBackoff) {
 		err = fn(tctx, h.c)
+		if !tryAgain(err) || !sleep(tctx, pause) {
+			break
+		}
+		err = nil
 	}
 	c.br.record(probe, classify(ctx, err))
 	return err
+}
+
+// tryAgain reports whether err is Redis Cluster's TRYAGAIN reply.
+func tryAgain(err error) bool {
+	var re *rueidis.RedisError
+	return errors.As(err, &re) && re.IsTryAgain()
+}
+
+// sleep pauses for d; it returns false at once if ctx ends first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // classify tells the breaker what the result of a call says about Redis.
@@ -473,11 +539,15 @@ func (e *callError) Unwrap() []error {
 }
 
 // parseURL accepts what rueidis.ParseURL does plus several comma-separated
-// seed nodes, and only the redis and rediss schemes.
+// seed nodes, and only the redis and rediss schemes, or the Sentinel form
+// (parseSentinelURL).
 func parseURL(s string) (rueidis.ClientOption, error) {
 	scheme, rest, ok := strings.Cut(s, "://")
+	if ok && (scheme == "redis-sentinel" || scheme == "rediss-sentinel") {
+		return parseSentinelURL(scheme, rest, s)
+	}
 	if !ok || (scheme != "redis" && scheme != "rediss") {
-		return rueidis.ClientOption{}, fmt.Errorf("redis: invalid URL %q: want redis://host:port or rediss://host:port", redact(s))
+		return rueidis.ClientOption{}, fmt.Errorf("redis: invalid URL %q: want redis://host:port, rediss://host:port or redis-sentinel://host:port,…/master", redact(s))
 	}
 	end := strings.IndexAny(rest, "/?#")
 	if end < 0 {
@@ -508,12 +578,92 @@ func parseURL(s string) (rueidis.ClientOption, error) {
 	return opt, nil
 }
 
+// parseSentinelURL parses
+// redis-sentinel://[user:pass@]host:port,host:port/master[?query] (or
+// rediss-sentinel:// for TLS). The query may hold db, sentinel_username and
+// sentinel_password; anything else is refused.
+func parseSentinelURL(scheme, rest, s string) (rueidis.ClientOption, error) {
+	bad := func(why string) (rueidis.ClientOption, error) {
+		return rueidis.ClientOption{}, fmt.Errorf("redis: invalid URL %q: %s (want %s://[user:pass@]host:port,host:port/master[?db=N])", redact(s), why, scheme)
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, tail := rest[:end], rest[end:]
+	userinfo := ""
+	if i := strings.LastIndex(authority, "@"); i >= 0 {
+		userinfo, authority = authority[:i+1], authority[i+1:]
+	}
+	// The rest parses as an ordinary URL once the hosts are out of the way.
+	u, err := url.Parse("redis://" + userinfo + "sentinels" + tail)
+	if err != nil {
+		return bad("cannot parse it")
+	}
+	var opt rueidis.ClientOption
+	for h := range strings.SplitSeq(authority, ",") {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			return bad("empty host")
+		}
+		host, port, err := net.SplitHostPort(h)
+		if err != nil {
+			host, port = strings.Trim(h, "[]"), sentinelPort
+		}
+		if host == "" {
+			return bad("empty host")
+		}
+		if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
+			return bad("bad port " + strconv.Quote(port))
+		}
+		opt.InitAddress = append(opt.InitAddress, net.JoinHostPort(host, port))
+	}
+	master := strings.TrimPrefix(u.Path, "/")
+	if master == "" || strings.Contains(master, "/") {
+		return bad("no master name")
+	}
+	if u.Fragment != "" {
+		return bad("a fragment")
+	}
+	opt.Sentinel.MasterSet = master
+	if u.User != nil {
+		opt.Username = u.User.Username()
+		opt.Password, _ = u.User.Password()
+	}
+	for k, v := range u.Query() {
+		switch k {
+		case "db":
+			n, err := strconv.Atoi(v[len(v)-1])
+			if err != nil || n < 0 {
+				return bad("bad db")
+			}
+			opt.SelectDB = n
+		case "sentinel_username":
+			opt.Sentinel.Username = v[len(v)-1]
+		case "sentinel_password":
+			opt.Sentinel.Password = v[len(v)-1]
+		default:
+			return bad("unknown parameter " + strconv.Quote(k))
+		}
+	}
+	if scheme == "rediss-sentinel" {
+		opt.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		opt.Sentinel.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	return opt, nil
+}
+
+// Redact returns the Redis URL url with its passwords (that of the user
+// and a sentinel_password parameter) replaced by xxxxx, for logs.
+func Redact(url string) string { return redact(url) }
+
 // redact hides the password of a URL in error messages.
 func redact(s string) string {
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok {
 		return "…"
 	}
+	rest = sentinelPassword.ReplaceAllString(rest, "${1}xxxxx")
 	end := strings.IndexAny(rest, "/?#")
 	if end < 0 {
 		end = len(rest)
@@ -523,5 +673,8 @@ func redact(s string) string {
 			return scheme + "://" + u + ":xxxxx@" + rest[i+1:]
 		}
 	}
-	return s
+	return scheme + "://" + rest
 }
+
+// sentinelPassword finds the value of a sentinel_password parameter.
+var sentinelPassword = regexp.MustCompile(`([?&]sentinel_password=)[^&#]*`)

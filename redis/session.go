@@ -32,7 +32,10 @@ return r[1]
 // sessionPutScript stores a session unless KEYS[1] holds the same or a
 // newer version. ARGV: version, JSON, idle ms, absolute expiry (unix ms),
 // now (unix ms). A session already past its expiry is not stored, but an
-// older cached version is still dropped. Returns 1 if it stored.
+// older cached version is still dropped. Returns 1 if it stored. The HSET
+// overwrites the four fields in place: deleting the key first would make
+// the script fail while a Redis Cluster migrates its slot (a script may
+// not write a key that the node no longer holds then).
 const sessionPutScript = `
 local cur = redis.call('HGET', KEYS[1], 'v')
 if cur and tonumber(cur) >= tonumber(ARGV[1]) then return 0 end
@@ -41,7 +44,6 @@ if ttl <= 0 then
   redis.call('DEL', KEYS[1])
   return 0
 end
-redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2], 'i', ARGV[3], 'x', ARGV[4])
 redis.call('PEXPIRE', KEYS[1], string.format('%d', ttl))
 return 1

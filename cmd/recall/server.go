@@ -135,7 +135,7 @@ func (m *Main) Open(ctx context.Context) error {
 		sessions = redis.NewSessionCache(rc)
 		redisStatus = rc.Status
 		limiterRC = rc.Rueidis
-		m.redis = redactURL(m.Config.Redis)
+		m.redis = redis.Redact(m.Config.Redis)
 		if m.Config.NearCache {
 			m.redis += " with near-cache"
 		}

@@ -80,6 +80,7 @@ type Server struct {
 	port    int
 	cmd     *exec.Cmd
 	cluster string // the directory of nodes.conf for a cluster node
+	busPort int    // the cluster bus port (a free one, not port+10000)
 	tlsDir  string // the directory of cert.pem and key.pem for TLS
 	// RootCAs trusts the certificate of a TLS server.
 	RootCAs *x509.CertPool
@@ -113,7 +114,7 @@ func StartCluster(tb testing.TB) *Server {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	s := &Server{port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cluster: tb.TempDir()}
+	s := &Server{port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cluster: tb.TempDir(), busPort: freePort(tb)}
 	s.URL = "redis://" + s.Addr + "," + s.Addr
 	s.Start(tb)
 	tb.Cleanup(func() { s.Kill(tb) })
@@ -206,7 +207,8 @@ func (s *Server) Start(tb testing.TB) {
 			"--tls-ca-cert-file", filepath.Join(s.tlsDir, "cert.pem"), "--tls-auth-clients", "no")
 	}
 	if s.cluster != "" {
-		args = append(args, "--cluster-enabled", "yes", "--dir", s.cluster, "--cluster-config-file", "nodes.conf")
+		args = append(args, "--cluster-enabled", "yes", "--dir", s.cluster, "--cluster-config-file", "nodes.conf",
+			"--cluster-port", strconv.Itoa(s.busPort))
 	}
 	cmd := exec.Command("redis-server", args...)
 	if err := cmd.Start(); err != nil {

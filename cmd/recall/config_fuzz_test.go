@@ -1,0 +1,105 @@
+package main
+
+import (
+	"io"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// FuzzDBKind checks the --db parser: no panic; an accepted value names a
+// known engine, a PostgreSQL URL is passed on untouched and an SQLite path
+// is non-empty and clean; a value with an unknown scheme is refused.
+func FuzzDBKind(f *testing.F) {
+	for _, s := range []string{"", "recall.db", "sqlite:recall.db", "sqlite://tmp/x.db", "sqlite:", "sqlite://", "postgres://u:p@h:5432/db?sslmode=disable",
+		"postgresql://h/db", "firestore://proj", "mysql://u:p@h/db", "./a/../b.db", "/abs/path", "sqlite:../../etc/passwd", "C:\\x.db", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, db string) {
+		kind, addr, err := dbKind(db)
+		if err != nil {
+			if err.Error() == "" || kind != "" || addr != "" {
+				t.Fatalf("dbKind(%q) = %q, %q, %v", db, kind, addr, err)
+			}
+			return
+		}
+		switch kind {
+		case "postgres":
+			if addr != db || !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") {
+				t.Fatalf("dbKind(%q) = postgres %q", db, addr)
+			}
+		case "firestore":
+			if !strings.HasPrefix(db, "firestore://") {
+				t.Fatalf("dbKind(%q) = firestore %q", db, addr)
+			}
+		case "sqlite":
+			if addr == "" || addr != filepath.Clean(addr) {
+				t.Fatalf("dbKind(%q) = sqlite %q: empty or not clean", db, addr)
+			}
+			if strings.Contains(db, "://") && !strings.HasPrefix(db, "sqlite:") {
+				t.Fatalf("dbKind(%q) took an unknown scheme for an SQLite path", db)
+			}
+		default:
+			t.Fatalf("dbKind(%q) = unknown kind %q", db, kind)
+		}
+	})
+}
+
+// FuzzRedactURL checks that a URL's password never survives redactURL,
+// which is what reaches the logs and the start-up line.
+func FuzzRedactURL(f *testing.F) {
+	for _, s := range []string{"redis://h:6379", "redis://user:secretpw@h:6379/0", "rediss://:secretpw@h", "postgres://u:secretpw@h/db?sslmode=disable",
+		"postgres://u@h/db", "redis://u:sec%40ret@h", "not a url", "redis://h1:1,h2:2", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := redactURL(s)
+		u, err := url.Parse(s)
+		if err != nil || u.User == nil {
+			return
+		}
+		pw, ok := u.User.Password()
+		if !ok || len(pw) < 4 || strings.Count(s, pw) != 1 || strings.Contains(u.User.Username(), pw) {
+			return
+		}
+		if strings.Contains(got, pw) || strings.Contains(got, url.PathEscape(pw)) || strings.Contains(got, url.QueryEscape(pw)) {
+			t.Fatalf("redactURL(%q) = %q shows the password %q", s, got, pw)
+		}
+	})
+}
+
+// FuzzServeFlags parses any command line and environment for `recall
+// serve`, then validates the result: no panic, whatever the input.
+// args is split on NUL; env holds NAME=value lines.
+func FuzzServeFlags(f *testing.F) {
+	for _, s := range [][2]string{
+		{"", ""},
+		{"--addr\x00127.0.0.1:0\x00--redis-prefix\x00x:", "RECALL_REDIS=redis://h:1\nRECALL_SESSION_IDLE=1h"},
+		{"--rate-limit\x00turns=30/1m\x00--rate-limit\x00auth=1/1s", "RECALL_RATE_LIMIT=a=1/1s,b=2/2m"},
+		{"--session-idle\x00-1s", "RECALL_LOG_FORMAT=xml"},
+		{"--near-cache=maybe", "RECALL_INSTANCES=-3"},
+		{"stray", "RECALL_REDIS_TIMEOUT=forever"},
+		{"-h", ""},
+	} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, args, env string) {
+		vars := map[string]string{}
+		for _, line := range strings.Split(env, "\n") {
+			if k, v, ok := strings.Cut(line, "="); ok {
+				vars[k] = v
+			}
+		}
+		var argv []string
+		if args != "" {
+			argv = strings.Split(args, "\x00")
+		}
+		var cfg Config
+		fs := cfg.serveFlags(io.Discard)
+		if err := parse(fs, argv, func(name string) string { return vars[name] }); err != nil {
+			return
+		}
+		_ = cfg.validate()
+	})
+}
