@@ -60,7 +60,7 @@ func (f listFlag) Set(s string) error {
 func (c *Config) flags(name string, out io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("recall "+name, flag.ContinueOnError)
 	fs.SetOutput(out)
-	fs.StringVar(&c.DB, "db", "sqlite:"+DefaultDBPath, "primary database: sqlite:PATH (or a plain path) or postgres://…")
+	fs.StringVar(&c.DB, "db", "sqlite:"+DefaultDBPath, "primary database: sqlite:PATH (or a plain path), postgres://… or firestore://PROJECT_ID")
 	return fs
 }
 
@@ -179,7 +179,11 @@ func dbKind(db string) (kind, addr string, err error) {
 	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
 		return "postgres", db, nil
 	case strings.HasPrefix(db, "firestore://"):
-		return "firestore", strings.TrimPrefix(db, "firestore://"), nil
+		project := strings.TrimPrefix(db, "firestore://")
+		if project == "" || strings.ContainsAny(project, "/?#") {
+			return "", "", fmt.Errorf("--db %q: want firestore://PROJECT_ID", db)
+		}
+		return "firestore", project, nil
 	case strings.HasPrefix(db, "sqlite:"):
 		db = strings.TrimPrefix(strings.TrimPrefix(db, "sqlite:"), "//")
 	case strings.Contains(db, "://"):

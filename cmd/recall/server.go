@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/auth"
 	"github.com/recallhq/recall/cache"
+	"github.com/recallhq/recall/firestore"
 	recallhttp "github.com/recallhq/recall/http"
 	"github.com/recallhq/recall/inmem"
 	"github.com/recallhq/recall/metrics"
@@ -85,6 +87,16 @@ func openStore(ctx context.Context, db string, opts storeOptions) (recall.Store,
 			return nil, "", fmt.Errorf("open PostgreSQL database %s: %w", redactURL(addr), err)
 		}
 		return s, "PostgreSQL " + redactURL(addr), nil
+	case "firestore":
+		s, err := firestore.Open(ctx, addr, firestore.Options{Logger: opts.Logger, Metrics: opts.Metrics, Latency: opts.Latency})
+		if err != nil {
+			return nil, "", fmt.Errorf("open Firestore project %s: %w", addr, err)
+		}
+		desc := "Firestore project " + addr
+		if h := os.Getenv("FIRESTORE_EMULATOR_HOST"); h != "" {
+			desc += " (emulator at " + h + ")"
+		}
+		return s, desc, nil
 	default:
 		return nil, "", fmt.Errorf("--db %s: the %s store is not available in this build", db, kind)
 	}

@@ -1,0 +1,484 @@
+package firestore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/firestore"
+	"github.com/recallhq/recall/metrics"
+	"github.com/recallhq/recall/storetest"
+)
+
+// open opens a store on a project of its own in the emulator, and closes
+// it and deletes the project's documents when the test ends.
+func open(tb testing.TB, opts firestore.Options) *firestore.Store {
+	tb.Helper()
+	project := newProjectID()
+	s, err := firestore.Open(tb.Context(), project, opts)
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			tb.Errorf("Close: %v", err)
+		}
+		if err := resetProject(project); err != nil {
+			tb.Logf("reset the emulator's project: %v", err)
+		}
+	})
+	return s
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) recall.Store {
+		return open(t, firestore.Options{})
+	})
+}
+
+// seed creates a user with a topic of n questions.
+func seed(tb testing.TB, s *firestore.Store, name string, n int) (*recall.User, *recall.Topic, []*recall.Question) {
+	tb.Helper()
+	ctx := tb.Context()
+	now := time.Now()
+	u := &recall.User{ID: recall.NewID(), Username: name, CreatedAt: now}
+	if err := s.CreateUser(ctx, u, "hash"); err != nil {
+		tb.Fatalf("CreateUser: %v", err)
+	}
+	t := &recall.Topic{ID: recall.NewID(), UserID: u.ID, Title: "Rivers", CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateTopic(ctx, t); err != nil {
+		tb.Fatalf("CreateTopic: %v", err)
+	}
+	qs := newQuestions(t.ID, n)
+	if n > 0 {
+		if err := s.AddQuestions(ctx, u.ID, t.ID, qs); err != nil {
+			tb.Fatalf("AddQuestions: %v", err)
+		}
+	}
+	return u, t, qs
+}
+
+func newQuestions(topicID string, n int) []*recall.Question {
+	now := time.Now()
+	qs := make([]*recall.Question, n)
+	for i := range qs {
+		qs[i] = &recall.Question{ID: recall.NewID(), TopicID: topicID, Prompt: fmt.Sprintf("Q%d?", i),
+			Answers: []string{fmt.Sprint(i)}, CreatedAt: now, UpdatedAt: now}
+	}
+	return qs
+}
+
+// newSession creates an active session on the questions.
+func newSession(tb testing.TB, s *firestore.Store, u *recall.User, t *recall.Topic, qs []*recall.Question) *recall.Session {
+	tb.Helper()
+	now := time.Now()
+	ids := make([]string, len(qs))
+	for i, q := range qs {
+		ids[i] = q.ID
+	}
+	ss := &recall.Session{ID: recall.NewID(), UserID: u.ID, TopicID: t.ID, State: recall.SessionActive,
+		QuestionIDs: ids, Version: 1, CreatedAt: now, UpdatedAt: now}
+	if err := s.CreateSession(tb.Context(), ss); err != nil {
+		tb.Fatalf("CreateSession: %v", err)
+	}
+	return ss
+}
+
+// answer builds the turn that answers the current question of ss, and the
+// session it leaves (completed after the last question).
+func answer(ss *recall.Session, correct bool, key string) (*recall.Session, *recall.Turn) {
+	n := ss.Clone()
+	n.Version++
+	n.Turns++
+	n.UpdatedAt = ss.UpdatedAt.Add(time.Second)
+	t := &recall.Turn{SessionID: ss.ID, Index: ss.Turns, Kind: recall.TurnAnswer, Message: "answer",
+		Reply: "reply", Correct: &correct, CreatedAt: n.UpdatedAt, IdempotencyKey: key}
+	if n.Current < len(n.QuestionIDs) {
+		t.QuestionID = n.QuestionIDs[n.Current]
+		n.Current++
+		n.Answered++
+		if correct {
+			n.Correct++
+		}
+	}
+	if n.Current == len(n.QuestionIDs) {
+		n.State = recall.SessionCompleted
+	}
+	if key != "" {
+		if n.IdempotencyKeys == nil {
+			n.IdempotencyKeys = map[string]int{}
+		}
+		n.IdempotencyKeys[key] = t.Index
+	}
+	t.After = n.Clone()
+	return n, t
+}
+
+func wantCode(tb testing.TB, what string, err error, code string) {
+	tb.Helper()
+	if got := recall.ErrorCode(err); got != code {
+		tb.Fatalf("%s: %v (code %q), want %q", what, err, got, code)
+	}
+}
+
+// TestMetrics pins down what each method costs in Firestore operations:
+// reads (document lookups and queries) and commits.
+func TestMetrics(t *testing.T) {
+	m := metrics.New(nil)
+	s := open(t, firestore.Options{Metrics: m})
+	ctx := t.Context()
+	count := func(kind, op string) float64 {
+		return testutil.ToFloat64(m.DBQueries.WithLabelValues(kind, op))
+	}
+
+	u, topic, qs := seed(t, s, "alice", 150)
+	_, other, oqs := seed(t, s, "bob", 1)
+	for range 3 {
+		if _, err := s.Topics(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Topic(ctx, u.ID, topic.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Questions(ctx, topic.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.UserByUsername(ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	title := "Lakes"
+	if _, err := s.UpdateTopic(ctx, u.ID, topic.ID, recall.TopicInput{Title: &title}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	hint := "Think"
+	if _, err := s.UpdateQuestion(ctx, u.ID, topic.ID, qs[0].ID, recall.QuestionInput{Hint: &hint}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	// A session of two questions: two turns, the second completes it.
+	ss := newSession(t, s, u, topic, qs[1:3])
+	n1, t1 := answer(ss, true, "k1")
+	if err := s.SaveTurn(ctx, n1, t1); err != nil {
+		t.Fatal(err)
+	}
+	n2, t2 := answer(n1, false, "k2")
+	if err := s.SaveTurn(ctx, n2, t2); err != nil {
+		t.Fatal(err)
+	}
+	if n2.State != recall.SessionCompleted {
+		t.Fatalf("state %s, want completed", n2.State)
+	}
+	if _, err := s.Session(ctx, ss.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Turns(ctx, ss.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Turn(ctx, ss.ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	// A stale turn on another user's session: the refused commit, then one
+	// lookup of the session, the turn and the key.
+	bs := newSession(t, s, &recall.User{ID: other.UserID}, other, oqs)
+	a, ta := answer(bs, true, "")
+	if err := s.SaveTurn(ctx, a, ta); err != nil {
+		t.Fatal(err)
+	}
+	stale, ts := answer(bs, false, "stale")
+	ts.Index = a.Turns
+	wantCode(t, "SaveTurn(stale)", s.SaveTurn(ctx, stale, ts), recall.ECONFLICT)
+
+	for _, c := range []struct {
+		kind, op string
+		want     float64
+	}{
+		{"read", "Ping", 1},            // Open
+		{"write", "CreateUser", 2},     // one commit each
+		{"read", "CreateUser", 0},      // no read unless refused
+		{"read", "UserByUsername", 1},  // one query
+		{"write", "CreateTopic", 2},    // one write each
+		{"read", "AddQuestions", 2},    // the topic, once per call
+		{"write", "AddQuestions", 2},   // one commit per call, 150 questions in it
+		{"read", "Topics", 3},          // one query per call
+		{"read", "Topic", 1},           // one lookup
+		{"read", "Questions", 1},       // one query
+		{"read", "UpdateTopic", 1},     // the topic
+		{"write", "UpdateTopic", 1},    //
+		{"read", "UpdateQuestion", 2},  // the topic and the question
+		{"write", "UpdateQuestion", 1}, //
+		{"read", "CreateSession", 2},   // the topic, once per call
+		{"write", "CreateSession", 2},  //
+		{"read", "Session", 1},         // keys included
+		{"read", "Turns", 1},           // one query
+		{"read", "Turn", 1},            // one lookup
+		{"write", "SaveTurn", 4},       // one commit per turn, the refused one too
+		{"read", "SaveTurn", 3},        // only the refused turn: session, turn and key
+	} {
+		if got := count(c.kind, c.op); got != c.want {
+			t.Errorf("recall_db_queries_total{kind=%q,op=%q} = %v, want %v", c.kind, c.op, got, c.want)
+		}
+	}
+}
+
+// TestSaveTurnVersionAhead saves a turn whose version is ahead of the
+// stored one by more than one: only the guard of version s.Version-1 can
+// refuse it (its turn index, key and new guard are all free).
+func TestSaveTurnVersionAhead(t *testing.T) {
+	s := open(t, firestore.Options{})
+	ctx := t.Context()
+	u, topic, qs := seed(t, s, "alice", 2)
+	ss := newSession(t, s, u, topic, qs)
+	ahead, ta := answer(ss, true, "k")
+	ahead.Version += 5
+	ta.After = ahead.Clone()
+	wantCode(t, "SaveTurn(version ahead)", s.SaveTurn(ctx, ahead, ta), recall.ECONFLICT)
+	got, err := s.Session(ctx, ss.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != ss.Version || got.Turns != 0 || len(got.IdempotencyKeys) != 0 {
+		t.Errorf("session = version %d, %d turns, keys %v; want it unchanged", got.Version, got.Turns, got.IdempotencyKeys)
+	}
+	if turns, err := s.Turns(ctx, ss.ID); err != nil || len(turns) != 0 {
+		t.Errorf("Turns = %d, %v; want none", len(turns), err)
+	}
+	// The right version still goes through, key and all.
+	n, tn := answer(ss, true, "k")
+	if err := s.SaveTurn(ctx, n, tn); err != nil {
+		t.Fatalf("SaveTurn(next version): %v", err)
+	}
+}
+
+// TestSaveTurnOnCompletedSession saves turns on a session that is already
+// completed, which the guard refuses: the store saves them in a read-write
+// transaction and moves the topic's stats by the difference, as the SQL
+// stores' aggregate would.
+func TestSaveTurnOnCompletedSession(t *testing.T) {
+	m := metrics.New(nil)
+	s := open(t, firestore.Options{Metrics: m})
+	ctx := t.Context()
+	u, topic, qs := seed(t, s, "alice", 1)
+	ss := newSession(t, s, u, topic, qs)
+	done, td := answer(ss, true, "")
+	if err := s.SaveTurn(ctx, done, td); err != nil {
+		t.Fatal(err)
+	}
+	stats := func(want recall.TopicStats) {
+		t.Helper()
+		got, err := s.Topic(ctx, u.ID, topic.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := got.Stats
+		if st.SessionsCompleted != want.SessionsCompleted || st.Answers != want.Answers || st.Correct != want.Correct ||
+			st.LastStudiedAt == nil || !st.LastStudiedAt.Equal(*want.LastStudiedAt) {
+			t.Errorf("stats = %+v (last %v), want %+v (last %v)", st, st.LastStudiedAt, want, *want.LastStudiedAt)
+		}
+	}
+	last := done.UpdatedAt.UTC().Truncate(time.Microsecond)
+	stats(recall.TopicStats{SessionsCompleted: 1, Answers: 1, Correct: 1, LastStudiedAt: &last})
+
+	// A later turn on the completed session that changes its counts.
+	more, tm := answer(done, false, "again")
+	more.Skipped += 2
+	more.Correct = 0
+	tm.After = more.Clone()
+	if err := s.SaveTurn(ctx, more, tm); err != nil {
+		t.Fatalf("SaveTurn on a completed session: %v", err)
+	}
+	last = more.UpdatedAt.UTC().Truncate(time.Microsecond)
+	stats(recall.TopicStats{SessionsCompleted: 1, Answers: 3, Correct: 0, LastStudiedAt: &last})
+	got, err := s.Session(ctx, ss.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != more.Version || got.Skipped != 2 || got.IdempotencyKeys["again"] != tm.Index {
+		t.Errorf("session = %+v, want version %d, 2 skipped, key again", got, more.Version)
+	}
+	// It cost the refused commit, a lookup, and the transaction's lookup.
+	if r := testutil.ToFloat64(m.DBQueries.WithLabelValues("read", "SaveTurn")); r != 6 {
+		t.Errorf("SaveTurn reads = %v, want 6 (session, turn, key, twice)", r)
+	}
+
+	// The version check still holds on that path.
+	stale, ts := answer(done, true, "")
+	ts.Index = more.Turns
+	wantCode(t, "SaveTurn(stale, completed)", s.SaveTurn(ctx, stale, ts), recall.ECONFLICT)
+	// The session stays completed, so every further turn takes the
+	// transaction.
+	next, tn := answer(more, true, "")
+	if err := s.SaveTurn(ctx, next, tn); err != nil {
+		t.Fatalf("second SaveTurn on a completed session: %v", err)
+	}
+	turns, err := s.Turns(ctx, ss.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(turns) != 3 {
+		t.Errorf("%d turns, want 3", len(turns))
+	}
+}
+
+// TestDocumentIDs checks the IDs and keys that cannot name a Firestore
+// document as they are: lookups find nothing, creations are refused, and
+// usernames and keys of any form work.
+func TestDocumentIDs(t *testing.T) {
+	s := open(t, firestore.Options{})
+	ctx := t.Context()
+	u, topic, qs := seed(t, s, "__odd__", 1)
+
+	got, _, err := s.UserByUsername(ctx, "__odd__")
+	if err != nil {
+		t.Fatalf("UserByUsername(__odd__): %v", err)
+	}
+	if got.ID != u.ID {
+		t.Errorf("UserByUsername = %s, want %s", got.ID, u.ID)
+	}
+	err = s.CreateUser(ctx, &recall.User{ID: recall.NewID(), Username: "__odd__"}, "h")
+	wantCode(t, "CreateUser(taken)", err, recall.ECONFLICT)
+
+	bad := []string{"", ".", "..", "a/b", "__x__", "bad\xffutf8", strings.Repeat("x", 1501), "sessions/x/turns/0000000000"}
+	for _, id := range bad {
+		_, err := s.Topic(ctx, u.ID, id)
+		wantCode(t, fmt.Sprintf("Topic(%q)", id), err, recall.ENOTFOUND)
+		_, err = s.Session(ctx, id)
+		wantCode(t, fmt.Sprintf("Session(%q)", id), err, recall.ENOTFOUND)
+		_, err = s.UserByID(ctx, id)
+		wantCode(t, fmt.Sprintf("UserByID(%q)", id), err, recall.ENOTFOUND)
+		_, err = s.Turn(ctx, id, 0)
+		wantCode(t, fmt.Sprintf("Turn(%q)", id), err, recall.ENOTFOUND)
+		wantCode(t, fmt.Sprintf("DeleteTopic(%q)", id), s.DeleteTopic(ctx, u.ID, id), recall.ENOTFOUND)
+		_, err = s.UpdateQuestion(ctx, u.ID, topic.ID, id, recall.QuestionInput{Hint: &id}, time.Now())
+		wantCode(t, fmt.Sprintf("UpdateQuestion(%q)", id), err, recall.ENOTFOUND)
+		if list, err := s.Questions(ctx, id); err != nil || len(list) != 0 {
+			t.Errorf("Questions(%q) = %d questions, %v; want none", id, len(list), err)
+		}
+		if list, err := s.Turns(ctx, id); err != nil || len(list) != 0 {
+			t.Errorf("Turns(%q) = %d turns, %v; want none", id, len(list), err)
+		}
+		err = s.CreateTopic(ctx, &recall.Topic{ID: id, UserID: u.ID, Title: "x"})
+		wantCode(t, fmt.Sprintf("CreateTopic(%q)", id), err, recall.EINVALID)
+		err = s.AddQuestions(ctx, u.ID, topic.ID, []*recall.Question{{ID: id, Prompt: "p", Answers: []string{"a"}}})
+		wantCode(t, fmt.Sprintf("AddQuestions(%q)", id), err, recall.EINVALID)
+	}
+
+	// Text that is not UTF-8 is refused, not an internal error.
+	err = s.CreateTopic(ctx, &recall.Topic{ID: recall.NewID(), UserID: u.ID, Title: "bad\xff"})
+	wantCode(t, "CreateTopic(bad UTF-8 title)", err, recall.EINVALID)
+	// So is a document over Firestore's 1 MiB.
+	huge := strings.Repeat("x", 1<<20+1)
+	_, err = s.UpdateQuestion(ctx, u.ID, topic.ID, qs[0].ID, recall.QuestionInput{Explanation: &huge}, time.Now())
+	wantCode(t, "UpdateQuestion(huge)", err, recall.EINVALID)
+
+	// Token hashes of any bytes; an empty one is never found.
+	for _, h := range [][]byte{{0}, {0xff, '/', '.', '.'}, []byte(strings.Repeat("h", 700))} {
+		tok := &recall.Token{Hash: h, UserID: u.ID, CreatedAt: time.Now(), ExpiresAt: time.Now()}
+		if err := s.CreateToken(ctx, tok); err != nil {
+			t.Fatalf("CreateToken(%q): %v", h, err)
+		}
+		if _, err := s.TokenByHash(ctx, h); err != nil {
+			t.Errorf("TokenByHash(%q): %v", h, err)
+		}
+	}
+	_, err = s.TokenByHash(ctx, nil)
+	wantCode(t, "TokenByHash(empty)", err, recall.ENOTFOUND)
+	wantCode(t, "CreateToken(empty)", s.CreateToken(ctx, &recall.Token{UserID: u.ID}), recall.EINVALID)
+
+	// Idempotency keys of any characters.
+	ss := newSession(t, s, u, topic, qs)
+	key := "a/b.c`d\\e[f]*~ “g” \x00"
+	n, turn := answer(ss, true, key)
+	if err := s.SaveTurn(ctx, n, turn); err != nil {
+		t.Fatalf("SaveTurn(odd key): %v", err)
+	}
+	gs, err := s.Session(ctx, ss.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if idx, ok := gs.IdempotencyKeys[key]; !ok || idx != 0 {
+		t.Errorf("IdempotencyKeys = %v, want %q: 0", gs.IdempotencyKeys, key)
+	}
+}
+
+func TestOpen(t *testing.T) {
+	t.Run("ErrEmptyProject", func(t *testing.T) {
+		_, err := firestore.Open(t.Context(), "", firestore.Options{})
+		wantCode(t, "Open(\"\")", err, recall.EINVALID)
+	})
+	t.Run("ErrUnreachable", func(t *testing.T) {
+		port, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("FIRESTORE_EMULATOR_HOST", fmt.Sprintf("127.0.0.1:%d", port))
+		_, err = firestore.Open(t.Context(), newProjectID(), firestore.Options{})
+		wantCode(t, "Open(nobody listening)", err, recall.EUNAVAILABLE)
+	})
+	t.Run("OKDatabase", func(t *testing.T) {
+		s := open(t, firestore.Options{Database: "other-db"})
+		u, _, _ := seed(t, s, "alice", 0)
+		if _, err := s.UserByID(t.Context(), u.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestClose(t *testing.T) {
+	s, err := firestore.Open(t.Context(), newProjectID(), firestore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping while open: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close again: %v", err)
+	}
+	wantCode(t, "Ping after Close", s.Ping(t.Context()), recall.EUNAVAILABLE)
+	_, err = s.Topics(t.Context(), "u")
+	wantCode(t, "Topics after Close", err, recall.EUNAVAILABLE)
+	err = s.CreateUser(t.Context(), &recall.User{ID: "u", Username: "alice"}, "h")
+	wantCode(t, "CreateUser after Close", err, recall.EUNAVAILABLE)
+	if msg := recall.ErrorMessage(err); msg != "The database is unavailable." {
+		t.Errorf("message = %q", msg)
+	}
+}
+
+func TestContext(t *testing.T) {
+	t.Run("ErrCanceledPassesThrough", func(t *testing.T) {
+		s := open(t, firestore.Options{})
+		u, topic, qs := seed(t, s, "alice", 1)
+		ss := newSession(t, s, u, topic, qs)
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		if _, err := s.Topics(ctx, u.ID); !errors.Is(err, context.Canceled) {
+			t.Errorf("Topics(cancelled) = %v, want context.Canceled", err)
+		}
+		if err := s.CreateTopic(ctx, &recall.Topic{ID: "t", UserID: u.ID, Title: "x"}); !errors.Is(err, context.Canceled) {
+			t.Errorf("CreateTopic(cancelled) = %v, want context.Canceled", err)
+		}
+		n, turn := answer(ss, true, "")
+		if err := s.SaveTurn(ctx, n, turn); !errors.Is(err, context.Canceled) {
+			t.Errorf("SaveTurn(cancelled) = %v, want context.Canceled", err)
+		}
+		if err := s.Ping(ctx); !errors.Is(err, context.Canceled) {
+			t.Errorf("Ping(cancelled) = %v, want context.Canceled", err)
+		}
+	})
+	t.Run("ErrPingBounded", func(t *testing.T) {
+		// A latency beyond Ping's bound of 5 s: Open reports the database
+		// as unavailable instead of waiting for it.
+		_, err := firestore.Open(t.Context(), newProjectID(), firestore.Options{Latency: time.Hour})
+		wantCode(t, "Open(an hour of latency)", err, recall.EUNAVAILABLE)
+	})
+}
