@@ -36,5 +36,14 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+# Ten minutes of the bench mix against one Recall (SQLite + its own Redis),
+# Redis killed and restarted every minute; prints requests, errors and p99
+# per minute, then the lost writes (must be 0). SOAK_DURATION=2m for a short
+# run. Not part of `make test` (build tag soak).
+SOAK_DURATION ?= 10m
+.PHONY: soak
+soak:
+	RECALL_SOAK_DURATION=$(SOAK_DURATION) $(GO) test -tags soak -run '^TestSoak$$' -count=1 -timeout 60m -v ./faults
+
 clean:
 	rm -rf bin

@@ -146,6 +146,11 @@ func (p *headerProbe) Write(b []byte) (int, error) {
 func (s *Server) routeHandler(rt *Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := info(r)
+		if d := s.requestTimeout(); d > 0 {
+			ctx, cancel := context.WithTimeout(r.Context(), d)
+			defer cancel()
+			r = r.WithContext(ctx)
+		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		}
@@ -172,6 +177,14 @@ func (s *Server) routeHandler(rt *Route) http.Handler {
 			s.writeError(w, r, err)
 		}
 	})
+}
+
+// requestTimeout is Config.RequestTimeout with its default.
+func (s *Server) requestTimeout() time.Duration {
+	if s.cfg.RequestTimeout == 0 {
+		return DefaultRequestTimeout
+	}
+	return s.cfg.RequestTimeout
 }
 
 // retryAfterSeconds rounds a wait up to whole seconds, at least 1, so that a

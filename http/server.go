@@ -35,6 +35,10 @@ import (
 // MaxBodyBytes is the largest request body accepted: 1 MiB.
 const MaxBodyBytes = 1 << 20
 
+// DefaultRequestTimeout bounds the work of one request when
+// Config.RequestTimeout is zero.
+const DefaultRequestTimeout = 5 * time.Second
+
 // Rate-limit policy names used by the route table. They match the policies
 // of the ratelimit package.
 const (
@@ -84,6 +88,11 @@ type Config struct {
 	// Now returns the current time for the timestamps the server sets;
 	// nil means time.Now.
 	Now func() time.Time
+	// RequestTimeout bounds the work of one request: its context is done
+	// after it, so a database that stops answering (a partition, a hung
+	// server) gives 503 unavailable instead of a request that waits
+	// forever. Zero means DefaultRequestTimeout; negative means none.
+	RequestTimeout time.Duration
 }
 
 // Route is one entry of the route table.

@@ -32,6 +32,7 @@ type Config struct {
 	LogLevel         string
 	LogFormat        string
 	ShutdownTimeout  time.Duration
+	RequestTimeout   time.Duration
 	// NoCache runs on the database alone: no topic, question, token or
 	// session cache. No flag sets it; the load generator's "none" mode does.
 	NoCache bool
@@ -82,6 +83,7 @@ func (c *Config) serveFlags(out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long a shutdown waits for requests in flight")
+	fs.DurationVar(&c.RequestTimeout, "request-timeout", 5*time.Second, "the longest one request may work; past it a database that does not answer gives 503")
 	return fs
 }
 
@@ -149,6 +151,9 @@ func (c *Config) validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("--log-format must be text or json, not %q", c.LogFormat))
 	}
+	if c.RequestTimeout <= 0 {
+		errs = append(errs, errors.New("--request-timeout must be positive"))
+	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("--shutdown-timeout must be positive"))
 	}
@@ -187,7 +192,8 @@ func dbKind(db string) (kind, addr string, err error) {
 	case strings.HasPrefix(db, "sqlite:"):
 		db = strings.TrimPrefix(strings.TrimPrefix(db, "sqlite:"), "//")
 	case strings.Contains(db, "://"):
-		return "", "", fmt.Errorf("--db %q: unknown scheme (want sqlite:PATH, a path, or postgres://…)", db)
+		scheme, _, _ := strings.Cut(db, "://")
+		return "", "", fmt.Errorf("--db: unknown scheme %q (want sqlite:PATH, a path, postgres://… or firestore://PROJECT_ID)", scheme)
 	}
 	if db == "" {
 		return "", "", errors.New("--db: empty SQLite path")

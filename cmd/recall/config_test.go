@@ -37,7 +37,7 @@ func TestParseDefaults(t *testing.T) {
 		Addr: "127.0.0.1:8080", DB: "sqlite:" + DefaultDBPath, RedisPrefix: "recall:", RedisTimeout: 100 * time.Millisecond,
 		NearCache: true, NearCacheBytes: 64 << 20, RateLimitFailure: "local",
 		SessionIdle: 2 * time.Hour, SessionLifetime: 24 * time.Hour, LogLevel: "info", LogFormat: "text",
-		ShutdownTimeout: 15 * time.Second,
+		ShutdownTimeout: 15 * time.Second, RequestTimeout: 5 * time.Second,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("defaults\n got %+v\nwant %+v", cfg, want)
