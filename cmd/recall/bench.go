@@ -1,11 +1,182 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/bench"
 )
 
+// runBench runs the load generator: `recall bench`.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	return errors.New("bench: not built yet")
+	fs := flag.NewFlagSet("recall bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		modes       = fs.String("modes", bench.DefaultModes, "cache modes to run, in order: none (the database alone), redis (Redis caches), near (Redis with the near-cache)")
+		duration    = fs.Duration("duration", 30*time.Second, "length of the measured phase of each mode")
+		warmup      = fs.Duration("warmup", 5*time.Second, "unrecorded warm-up before each measured phase")
+		concurrency = fs.Int("concurrency", 32, "virtual users, shared out among the operations by the --mix weights (at least one each)")
+		users       = fs.Int("users", 1000, "users to seed")
+		topics      = fs.Int("topics", 10, "topics per user")
+		questions   = fs.Int("questions", 30, "questions per topic")
+		mix         = fs.String("mix", bench.DefaultMix, "weights of the operations, op=weight,… of dashboard, topics, topic, session_start, turn, write, login: the share of virtual users that run each")
+		db          = fs.String("db", "", "primary database, seeded once and copied fresh for each mode: empty for SQLite files in a temporary directory (removed after), sqlite:PATH (files PATH-<run>-template and PATH-<run>-<mode>, kept), or postgres://… (databases <name>_bench_<run>_*, dropped after)")
+		redisURL    = fs.String("redis", "redis://127.0.0.1:6379", "Redis of the redis and near modes; each mode uses its own key prefix and deletes its keys after")
+		dbLatency   = fs.Duration("db-latency", time.Millisecond, "latency added to every database round trip (SQLite: a wait before each statement; PostgreSQL: an in-process TCP proxy holding each request that long)")
+		target      = fs.String("target", "", "base URL of a running recall server (loopback) to drive instead of starting one; its rate limits must be high")
+		out         = fs.String("out", "", "write the report as JSON to this file")
+		chart       = fs.String("chart", "", "write an SVG chart of throughput and p99 per operation and mode to this file")
+		seed        = fs.Int64("seed", 1, "seed of the workload's random choices")
+		isolated    = fs.Int("isolated", bench.DefaultIsolated, "measured requests per operation in the isolated phase that attributes database reads and Redis calls")
+		quiet       = fs.Bool("quiet", false, "no progress line on stderr")
+		logLevel    = fs.String("log-level", "error", "log level of the servers started in process: debug, info, warn or error")
+		cpuProfile  = fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and load generator) to this file")
+	)
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return err
+	}
+	m, err := bench.ParseMix(*mix)
+	if err != nil {
+		return err
+	}
+	cfg := bench.Config{
+		Duration:    *duration,
+		Warmup:      *warmup,
+		Concurrency: *concurrency,
+		Users:       *users,
+		Topics:      *topics,
+		Questions:   *questions,
+		Mix:         m,
+		Isolated:    *isolated,
+		Seed:        *seed,
+		DB:          *db,
+		DBLatency:   *dbLatency,
+		Redis:       *redisURL,
+		Target:      *target,
+	}
+	if *isolated < 1 {
+		return errors.New("--isolated must be at least 1")
+	}
+	if *target != "" {
+		modesSet := false
+		fs.Visit(func(f *flag.Flag) {
+			modesSet = modesSet || f.Name == "modes" || f.Name == "db" || f.Name == "db-latency"
+		})
+		if modesSet {
+			return errors.New("--modes, --db and --db-latency do not apply with --target: the target has its own")
+		}
+	} else {
+		if cfg.Modes, err = bench.ParseModes(*modes); err != nil {
+			return err
+		}
+	}
+	if !*quiet {
+		cfg.Progress = stderr
+	}
+	logger, err := newLogger(stderr, *logLevel, "text")
+	if err != nil {
+		return err
+	}
+	cfg.Logger = logger
+
+	// The servers start from serve's defaults.
+	var base Config
+	if err := base.serveFlags(io.Discard).Parse(nil); err != nil {
+		return err
+	}
+	cfg.OpenStore = func(ctx context.Context, db string) (recall.Store, error) {
+		store, _, err := openStore(ctx, db, storeOptions{Logger: logger})
+		return store, err
+	}
+	cfg.Start = func(ctx context.Context, in bench.Instance) (bench.Server, error) {
+		c := base
+		c.Addr = "127.0.0.1:0"
+		c.DB = in.DB
+		c.NoCache = in.Mode.NoCache
+		c.Redis = in.Mode.Redis
+		if in.Mode.RedisPrefix != "" {
+			c.RedisPrefix = in.Mode.RedisPrefix
+		}
+		c.NearCache = in.Mode.NearCache
+		c.RateLimits = in.RateLimits
+		if err := c.validate(); err != nil {
+			return nil, err
+		}
+		srv := NewMain(c, logger)
+		srv.HashParams = in.HashParams
+		srv.DBLatency = in.StatementLatency
+		if err := srv.Open(ctx); err != nil {
+			_ = srv.Close(context.WithoutCancel(ctx))
+			return nil, err
+		}
+		bs := &benchServer{m: srv, errc: make(chan error, 1)}
+		go func() { bs.errc <- srv.Serve() }()
+		return bs, nil
+	}
+
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	rep, runErr := bench.Run(ctx, cfg)
+	if rep == nil {
+		return runErr
+	}
+	var errs []error
+	if runErr != nil {
+		errs = append(errs, runErr)
+	}
+	if err := rep.WriteTable(stdout); err != nil {
+		errs = append(errs, err)
+	}
+	if *out != "" {
+		if err := writeFile(*out, rep.WriteJSON); err != nil {
+			errs = append(errs, fmt.Errorf("--out: %w", err))
+		}
+	}
+	if *chart != "" {
+		if err := writeFile(*chart, rep.WriteSVG); err != nil {
+			errs = append(errs, fmt.Errorf("--chart: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// benchServer is a Main serving in the background for the load generator.
+type benchServer struct {
+	m    *Main
+	errc chan error
+}
+
+// URL is the server's base URL.
+func (s *benchServer) URL() string { return s.m.URL() }
+
+// Close shuts the server down and returns what Serve returned.
+func (s *benchServer) Close(ctx context.Context) error {
+	err := s.m.Close(ctx)
+	return errors.Join(err, <-s.errc)
+}
+
+// writeFile writes what write produces to the file name.
+func writeFile(name string, write func(io.Writer) error) error {
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
+		return err
+	}
+	return os.WriteFile(name, b.Bytes(), 0o644)
 }

@@ -1,0 +1,316 @@
+// Package bench is Recall's load generator: it seeds a data set of users,
+// topics and question banks, drives a mix of API operations from concurrent
+// virtual users against a server (started in process once per cache mode,
+// or an already running one), and reports throughput, latency percentiles,
+// errors and the server's own database and Redis counters per operation, as
+// a table, as JSON and as an SVG chart.
+//
+// A run of one mode has five steps:
+//
+//  1. Start: a fresh database is made and seeded through the store (or, for
+//     a target server, through the HTTP API), then the server starts.
+//  2. Warm-up: the virtual users run the mix for Config.Warmup; nothing is
+//     recorded.
+//  3. Memory: the resident size of the server (this process, or the
+//     target's process_resident_memory_bytes) is read.
+//  4. Mixed phase: the virtual users run the mix for Config.Duration; every
+//     request's latency goes into the histogram of its operation.
+//  5. Isolated phase: each operation alone, sequentially, over a few users
+//     already primed by one unmeasured request each; the server's
+//     recall_db_queries_total{kind="read"} and recall_redis_calls_total are
+//     read from /metrics right before and after each measured request, so
+//     db_reads_per_op and redis_calls_per_op are the server's own counts for
+//     that operation, with nothing else running.
+//
+// Nothing here is global: a Config carries everything, and the server is
+// started by a StartFunc that the command supplies.
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Operation names, in report order.
+const (
+	OpDashboard    = "dashboard"
+	OpTopics       = "topics"
+	OpTopic        = "topic"
+	OpSessionStart = "session_start"
+	OpTurn         = "turn"
+	OpWrite        = "write"
+	OpLogin        = "login"
+)
+
+// Ops lists every operation in report order.
+func Ops() []string {
+	return []string{OpDashboard, OpTopics, OpTopic, OpSessionStart, OpTurn, OpWrite, OpLogin}
+}
+
+// opIndex returns the position of op in Ops, or -1.
+func opIndex(op string) int { return slices.Index(Ops(), op) }
+
+// Mode names.
+const (
+	// ModeNone is the database alone: no cache of any kind.
+	ModeNone = "none"
+	// ModeRedis is the Redis caches without the near-cache.
+	ModeRedis = "redis"
+	// ModeNear is the Redis caches with the coherent in-process near-cache.
+	ModeNear = "near"
+	// ModeTarget is the one mode of a run against --target.
+	ModeTarget = "target"
+)
+
+// DefaultMix is the default operation mix, in percent.
+const DefaultMix = "dashboard=40,topics=15,topic=10,session_start=5,turn=25,write=4,login=1"
+
+// DefaultModes are the modes run by default.
+const DefaultModes = "none,redis,near"
+
+// Mix is the weight of each operation, indexed like Ops. Weights are
+// relative: they need not add up to 100.
+type Mix [7]int
+
+// ParseMix reads "op=weight,op=weight,…". Every op must be one of Ops,
+// at most once; weights are integers from 0 to 1,000,000; at least one
+// weight must be positive. Operations left out get weight 0.
+func ParseMix(s string) (Mix, error) {
+	var m Mix
+	seen := map[string]bool{}
+	total := 0
+	if strings.TrimSpace(s) == "" {
+		return m, errors.New("--mix is empty: want op=weight,…, e.g. " + DefaultMix)
+	}
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		name, w, ok := strings.Cut(part, "=")
+		if !ok {
+			return m, fmt.Errorf("--mix item %q: want op=weight, e.g. dashboard=40", part)
+		}
+		name = strings.TrimSpace(name)
+		i := opIndex(name)
+		if i < 0 {
+			return m, fmt.Errorf("--mix item %q: unknown operation %q (want one of %s)", part, name, strings.Join(Ops(), ", "))
+		}
+		if seen[name] {
+			return m, fmt.Errorf("--mix: operation %q given twice", name)
+		}
+		seen[name] = true
+		n, err := strconv.Atoi(strings.TrimSpace(w))
+		if err != nil || n < 0 || n > 1_000_000 {
+			return m, fmt.Errorf("--mix item %q: weight must be a whole number from 0 to 1000000", part)
+		}
+		m[i] = n
+		total += n
+	}
+	if total == 0 {
+		return m, errors.New("--mix: every weight is 0; at least one operation needs a positive weight")
+	}
+	return m, nil
+}
+
+// String formats m the way ParseMix reads it, leaving out zero weights.
+func (m Mix) String() string {
+	var parts []string
+	for i, op := range Ops() {
+		if m[i] > 0 {
+			parts = append(parts, op+"="+strconv.Itoa(m[i]))
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// total is the sum of the weights.
+func (m Mix) total() int {
+	t := 0
+	for _, w := range m {
+		t += w
+	}
+	return t
+}
+
+// positive is the number of operations with a positive weight.
+func (m Mix) positive() int {
+	n := 0
+	for _, w := range m {
+		if w > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// Allocate shares n virtual users among the operations: one for each
+// operation with a positive weight, the rest in proportion to the weights
+// (largest remainder first, ties to the earlier operation). It returns the
+// number of virtual users per operation, indexed like Ops, or an error if n
+// is smaller than the number of operations to run.
+func (m Mix) Allocate(n int) ([7]int, error) {
+	var out [7]int
+	k := m.positive()
+	if k == 0 {
+		return out, errors.New("the mix has no positive weight")
+	}
+	if n < k {
+		return out, fmt.Errorf("%d virtual users cannot run the %d operations of the mix: every operation needs one", n, k)
+	}
+	rest, total := n-k, m.total()
+	type rem struct{ op, num int }
+	var rems []rem
+	given := 0
+	for i, w := range m {
+		if w == 0 {
+			continue
+		}
+		share := rest * w
+		out[i] = 1 + share/total
+		given += share / total
+		rems = append(rems, rem{i, share % total})
+	}
+	slices.SortStableFunc(rems, func(a, b rem) int { return b.num - a.num })
+	for i := 0; given < rest; i++ {
+		out[rems[i%len(rems)].op]++
+		given++
+	}
+	return out, nil
+}
+
+// ParseModes reads a comma-separated list of modes: none, redis, near.
+// Each may appear once; order is kept.
+func ParseModes(s string) ([]string, error) {
+	var modes []string
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		switch part {
+		case ModeNone, ModeRedis, ModeNear:
+		case "":
+			return nil, fmt.Errorf("--modes %q: empty mode name (want a list of none, redis, near)", s)
+		default:
+			return nil, fmt.Errorf("--modes: unknown mode %q (want none, redis or near)", part)
+		}
+		if slices.Contains(modes, part) {
+			return nil, fmt.Errorf("--modes: mode %q given twice", part)
+		}
+		modes = append(modes, part)
+	}
+	return modes, nil
+}
+
+// Mode is how one run configures the server it starts.
+type Mode struct {
+	// Name is none, redis or near.
+	Name string
+	// NoCache runs on the database alone (mode none).
+	NoCache bool
+	// Redis is the Redis URL (modes redis and near), empty otherwise.
+	Redis string
+	// RedisPrefix is this run's own key prefix, deleted after the run.
+	RedisPrefix string
+	// NearCache turns on the near-cache (mode near).
+	NearCache bool
+}
+
+// Config configures a benchmark.
+type Config struct {
+	// Modes are the modes to run, in order (ignored with Target).
+	Modes []string
+	// Duration is the length of the measured mixed phase of each mode.
+	Duration time.Duration
+	// Warmup is the length of the unrecorded warm-up before it.
+	Warmup time.Duration
+	// Concurrency is the number of virtual users.
+	Concurrency int
+	// Users, Topics and Questions size the data set: Users users with
+	// Topics topics each, Questions questions per topic.
+	Users, Topics, Questions int
+	// Mix weighs the operations.
+	Mix Mix
+	// Isolated is the number of measured requests per operation in the
+	// isolated phase (0 means DefaultIsolated).
+	Isolated int
+	// Seed makes the workload's random choices repeatable.
+	Seed int64
+
+	// DB describes the primary database for the report (no password).
+	DB string
+	// DBLatency is the latency added to every database round trip; it is
+	// only reported here (the StartFunc applies it).
+	DBLatency time.Duration
+	// Redis is the Redis URL of the redis and near modes; its keys under
+	// each run's prefix are deleted after the run.
+	Redis string
+	// Target, when set, is the base URL of a running server to drive
+	// instead of starting one; the data set is then seeded over HTTP.
+	Target string
+	// OpenStore opens the database to seed, and Start starts the server
+	// of a mode (both required unless Target is set).
+	OpenStore OpenStoreFunc
+	Start     StartFunc
+	// HashParams describes the password-hash parameters in force, for the
+	// report.
+	HashParams string
+	// RateLimits describes the rate-limit policies in force, for the report.
+	RateLimits []string
+
+	// Progress receives the live progress line; nil prints nothing.
+	Progress io.Writer
+	// Logger receives notes about the run (cleanup failures); nil discards.
+	Logger *slog.Logger
+	// Now returns the current time; nil means time.Now. The phases run on
+	// real time regardless: it only stamps the report.
+	Now func() time.Time
+}
+
+// DefaultIsolated is the default number of measured requests per operation
+// in the isolated phase.
+const DefaultIsolated = 200
+
+// Validate checks c.
+func (c *Config) Validate() error {
+	var errs []error
+	if c.Target == "" {
+		if len(c.Modes) == 0 {
+			errs = append(errs, errors.New("no mode to run"))
+		}
+		if c.Start == nil || c.OpenStore == nil {
+			errs = append(errs, errors.New("no StartFunc or OpenStoreFunc"))
+		}
+		for _, m := range c.Modes {
+			if (m == ModeRedis || m == ModeNear) && c.Redis == "" {
+				errs = append(errs, fmt.Errorf("mode %s needs --redis", m))
+			}
+		}
+	}
+	if c.Duration <= 0 {
+		errs = append(errs, errors.New("--duration must be positive"))
+	}
+	if c.Warmup < 0 {
+		errs = append(errs, errors.New("--warmup must not be negative"))
+	}
+	if c.Concurrency < 1 || c.Concurrency > 10_000 {
+		errs = append(errs, errors.New("--concurrency must be from 1 to 10000"))
+	}
+	if c.Users < 1 || c.Users > 10_000_000 {
+		errs = append(errs, errors.New("--users must be from 1 to 10000000"))
+	}
+	if c.Topics < 1 || c.Topics > 1000 {
+		errs = append(errs, errors.New("--topics must be from 1 to 1000"))
+	}
+	if c.Questions < 1 || c.Questions > 500 {
+		errs = append(errs, errors.New("--questions must be from 1 to 500"))
+	}
+	if c.Isolated < 0 {
+		errs = append(errs, errors.New("--isolated must not be negative"))
+	}
+	if c.Mix.total() <= 0 {
+		errs = append(errs, errors.New("--mix has no positive weight"))
+	}
+	return errors.Join(errs...)
+}

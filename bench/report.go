@@ -1,0 +1,354 @@
+package bench
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"net/url"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Report is the outcome of a benchmark, as written by --out.
+type Report struct {
+	Config ReportConfig `json:"config"`
+	Runs   []RunReport  `json:"runs"`
+}
+
+// ReportConfig records how the figures were made.
+type ReportConfig struct {
+	StartedAt   time.Time      `json:"started_at"`
+	Modes       []string       `json:"modes"`
+	Duration    string         `json:"duration"`
+	Warmup      string         `json:"warmup"`
+	Concurrency int            `json:"concurrency"`
+	Users       int            `json:"users"`
+	Topics      int            `json:"topics"`
+	Questions   int            `json:"questions"`
+	Mix         map[string]int `json:"mix"`
+	Seed        int64          `json:"seed"`
+	DB          string         `json:"db"`
+	DBLatency   string         `json:"db_latency"`
+	// DBLatencyTimer is the mean time a timer of DBLatency took on this
+	// machine just before the run: what each round trip really paid.
+	DBLatencyTimer string   `json:"db_latency_timer,omitempty"`
+	Redis          string   `json:"redis,omitempty"`
+	Target         string   `json:"target,omitempty"`
+	HashParams     string   `json:"hash_params"`
+	RateLimits     []string `json:"rate_limits"`
+	Isolated       int      `json:"isolated_requests_per_op"`
+	// SeedSeconds is the time the seeding took (once: every mode runs on a
+	// copy of the seeded database).
+	SeedSeconds float64 `json:"seed_seconds"`
+	Method      string  `json:"method"`
+	Machine     Machine `json:"machine"`
+}
+
+// Machine describes where the benchmark ran.
+type Machine struct {
+	CPUs       int    `json:"cpus"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+	CPUModel   string `json:"cpu_model,omitempty"`
+	OS         string `json:"os"`
+	Arch       string `json:"arch"`
+	Go         string `json:"go"`
+	// LoadAvg is /proc/loadavg's 1-, 5- and 15-minute load at the start:
+	// the machine is shared, so it says how busy it was.
+	LoadAvg string `json:"load_avg,omitempty"`
+}
+
+// RunReport is the outcome of one mode.
+type RunReport struct {
+	Mode string `json:"mode"`
+	// Ops are the figures per operation.
+	Ops map[string]OpResult `json:"ops"`
+	// RSSMB is the server process's resident memory in MiB after seeding
+	// and warm-up (in process: the whole bench process, after a GC).
+	RSSMB float64 `json:"rss_mb"`
+	// Total sums the mixed phase and counts the errors of every phase.
+	Total Totals `json:"total"`
+	// LoadAvg is the machine's load average when the mixed phase began.
+	LoadAvg string `json:"load_avg,omitempty"`
+	// Breakdown details db_reads_per_op and redis_calls_per_op by the
+	// series' op label ("db:Topics", "redis:get"), per operation.
+	Breakdown map[string]map[string]float64 `json:"breakdown,omitempty"`
+	// ErrorSamples are the first error messages, if any.
+	ErrorSamples []string `json:"error_samples,omitempty"`
+}
+
+// OpResult is the figures of one operation in one mode. Count to Errors
+// come from the mixed phase; the per-op counters from the isolated phase.
+type OpResult struct {
+	Count           uint64  `json:"count"`
+	RPS             float64 `json:"rps"`
+	P50             float64 `json:"p50_ms"`
+	P95             float64 `json:"p95_ms"`
+	P99             float64 `json:"p99_ms"`
+	Max             float64 `json:"max_ms"`
+	Errors          uint64  `json:"errors"`
+	DBReadsPerOp    float64 `json:"db_reads_per_op"`
+	RedisCallsPerOp float64 `json:"redis_calls_per_op"`
+}
+
+// Totals are a mode's overall figures.
+type Totals struct {
+	Requests       uint64  `json:"requests"`
+	RPS            float64 `json:"rps"`
+	Seconds        float64 `json:"seconds"`
+	Errors         uint64  `json:"errors"`
+	WarmupErrors   uint64  `json:"warmup_errors"`
+	IsolatedErrors uint64  `json:"isolated_errors"`
+	// CPUCores is the server process's CPU time in the mixed phase over
+	// its length (in process: server and load generator together).
+	CPUCores float64 `json:"cpu_cores"`
+	// RPSPerCore is RPS over CPUCores: throughput per core actually used,
+	// a fairer comparison than RPS when other jobs share the machine.
+	RPSPerCore float64 `json:"rps_per_core"`
+	// CacheErrors counts the failed cache lookups of the mixed phase
+	// (recall_cache_requests_total{result="error"}): each was served from
+	// the database instead.
+	CacheErrors uint64 `json:"cache_errors"`
+}
+
+// method states how the figures are made.
+const method = "The virtual users are shared out among the operations by the mix weights (at least one each), like a population where each person does one thing: each runs its one operation in a loop, " +
+	"for a random one of the seeded users it serves (the virtual users of an operation split the users between them; every operation reaches every user, so reads meet the writes' invalidations), and waits for the whole answer before the next. " +
+	"So a slow operation (a write queueing on the database) does not slow the others, and the counts follow each operation's speed, not the weights. " +
+	"A turn answers rightly 60%, wrongly 25%, asks /hint 15%; when its user has no active session, a session start (counted as session_start) comes first. " +
+	"Writes cycle through topic title PATCH, question PATCH, topic description PATCH and question POST. " +
+	"count, rps and the latency percentiles (log-linear histogram, <0.8% bucket error) cover the measured mixed phase, after the warm-up; errors are its non-2xx answers and transport errors. " +
+	"db_reads_per_op and redis_calls_per_op come from the server's own /metrics (recall_db_queries_total{kind=\"read\"}, recall_redis_calls_total), in an isolated phase after the mixed one: each operation alone, sequentially, " +
+	"first one unmeasured request for each of 20 users, then the measured requests cycling over them, the counters read right before and after each request. " +
+	"recall_redis_calls_total counts every round trip the server makes to Redis (caches, sessions, the rate limiter); a near-cache hit is none. The breakdown names the series by their op label. " +
+	"rss_mb is process_resident_memory_bytes after seeding and warm-up; in process it is the whole bench process (server and load generator) after a forced GC."
+
+func newReportConfig(cfg *Config) ReportConfig {
+	rc := ReportConfig{
+		StartedAt:   cfg.Now().UTC().Truncate(time.Second),
+		Modes:       cfg.Modes,
+		Duration:    cfg.Duration.String(),
+		Warmup:      cfg.Warmup.String(),
+		Concurrency: cfg.Concurrency,
+		Users:       cfg.Users,
+		Topics:      cfg.Topics,
+		Questions:   cfg.Questions,
+		Mix:         map[string]int{},
+		Seed:        cfg.Seed,
+		DB:          redact(cfg.DB),
+		DBLatency:   cfg.DBLatency.String(),
+		Redis:       redact(cfg.Redis),
+		Target:      cfg.Target,
+		HashParams:  cfg.HashParams,
+		RateLimits:  cfg.RateLimits,
+		Isolated:    cfg.Isolated,
+		Method:      method,
+		Machine:     machine(),
+	}
+	if cfg.DBLatency > 0 {
+		rc.DBLatencyTimer = timerLatency(cfg.DBLatency).Round(time.Microsecond).String()
+	}
+	if cfg.Target != "" {
+		rc.DBLatencyTimer = ""
+		rc.Modes = []string{ModeTarget}
+		rc.DB = "the target's"
+		rc.DBLatency = "the target's"
+		rc.Redis = ""
+		rc.HashParams = "the target's"
+		rc.RateLimits = []string{"the target's"}
+	}
+	if rc.DB == "" {
+		rc.DB = "SQLite: seeded once into a file in a temporary directory, a fresh copy of it per mode"
+	}
+	for i, op := range Ops() {
+		if cfg.Mix[i] > 0 {
+			rc.Mix[op] = cfg.Mix[i]
+		}
+	}
+	return rc
+}
+
+// timerLatency returns the mean time 20 timers of d take to fire: Go's
+// timers (and so the latency the SQLite store and the proxy add) overshoot
+// short delays by up to about a millisecond, more on a busy machine.
+func timerLatency(d time.Duration) time.Duration {
+	const n = 20
+	start := time.Now()
+	for range n {
+		t := time.NewTimer(d)
+		<-t.C
+	}
+	return time.Since(start) / n
+}
+
+// machine describes this machine.
+func machine() Machine {
+	m := Machine{CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), OS: runtime.GOOS, Arch: runtime.GOARCH, Go: runtime.Version()}
+	if f, err := os.Open("/proc/cpuinfo"); err == nil {
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPUModel = strings.TrimSpace(v)
+				break
+			}
+		}
+		f.Close()
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 3 {
+			m.LoadAvg = strings.Join(f[:3], " ")
+		}
+	}
+	return m
+}
+
+// redact hides the password of a URL.
+func redact(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+func round3(x float64) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	return math.Round(x*1000) / 1000
+}
+
+// WriteJSON writes r as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteTable writes r as text tables, one per mode, and a comparison of the
+// modes with the issue's targets.
+func (r *Report) WriteTable(w io.Writer) error {
+	c := r.Config
+	fmt.Fprintf(w, "recall bench: %d users × %d topics × %d questions, %d virtual users, %s per mode after %s warm-up, db latency %s\n",
+		c.Users, c.Topics, c.Questions, c.Concurrency, c.Duration, c.Warmup, c.DBLatency)
+	if c.DBLatencyTimer != "" {
+		fmt.Fprintf(w, "a %s timer took %s on average: what each database round trip really pays\n", c.DBLatency, c.DBLatencyTimer)
+	}
+	if c.Target != "" {
+		fmt.Fprintf(w, "seeded through the API in %.1fs\n", c.SeedSeconds)
+	} else {
+		fmt.Fprintf(w, "seeded in %.1fs (once; each mode runs on a fresh copy)\n", c.SeedSeconds)
+	}
+	fmt.Fprintf(w, "machine: %d CPUs (GOMAXPROCS %d) %s, %s, load average at start %s\n\n",
+		c.Machine.CPUs, c.Machine.GOMAXPROCS, c.Machine.CPUModel, c.Machine.Go, c.Machine.LoadAvg)
+	for _, run := range r.Runs {
+		t := run.Total
+		fmt.Fprintf(w, "mode %s: %.0f req/s over %.1fs, %d errors (warm-up %d, isolated %d), %d cache errors, RSS %.1f MiB\n",
+			run.Mode, t.RPS, t.Seconds, t.Errors, t.WarmupErrors, t.IsolatedErrors, t.CacheErrors, run.RSSMB)
+		fmt.Fprintf(w, "  %.2f CPU cores used (%.0f req/s per core), load average %s\n", t.CPUCores, t.RPSPerCore, run.LoadAvg)
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "op\tcount\trps\tp50 ms\tp95 ms\tp99 ms\tmax ms\terrors\tdb reads/op\tredis calls/op\t")
+		for _, op := range Ops() {
+			o, ok := run.Ops[op]
+			if !ok {
+				continue
+			}
+			fmt.Fprintf(tw, "%s\t%d\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%d\t%.2f\t%.2f\t\n",
+				op, o.Count, o.RPS, o.P50, o.P95, o.P99, o.Max, o.Errors, o.DBReadsPerOp, o.RedisCallsPerOp)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		for _, op := range Ops() {
+			if b := run.Breakdown[op]; len(b) > 0 {
+				var parts []string
+				for _, k := range slices.Sorted(maps.Keys(b)) {
+					parts = append(parts, fmt.Sprintf("%s %.2f", k, b[k]))
+				}
+				fmt.Fprintf(w, "  %s per request: %s\n", op, strings.Join(parts, ", "))
+			}
+		}
+		for _, s := range run.ErrorSamples {
+			fmt.Fprintf(w, "  error: %s\n", s)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, line := range r.Verdicts() {
+		fmt.Fprintln(w, line)
+	}
+	return nil
+}
+
+// run returns the run of mode, or nil.
+func (r *Report) run(mode string) *RunReport {
+	for i := range r.Runs {
+		if r.Runs[i].Mode == mode {
+			return &r.Runs[i]
+		}
+	}
+	return nil
+}
+
+// Verdicts compares the runs with the issue's targets, one line each:
+// dashboard throughput of near ≥ 5× none with p99 < 2 ms, of redis ≥ 3×
+// none; no database reads for dashboards and turns in the Redis modes; no
+// errors; RSS under 300 MiB.
+func (r *Report) Verdicts() []string {
+	var out []string
+	mark := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "NOT met"
+	}
+	none := r.run(ModeNone)
+	dash := func(run *RunReport) (OpResult, bool) {
+		if run == nil {
+			return OpResult{}, false
+		}
+		o, ok := run.Ops[OpDashboard]
+		return o, ok
+	}
+	nd, okNone := dash(none)
+	for _, m := range []struct {
+		mode   string
+		factor float64
+	}{{ModeRedis, 3}, {ModeNear, 5}} {
+		od, ok := dash(r.run(m.mode))
+		if !ok || !okNone || nd.RPS == 0 {
+			continue
+		}
+		ratio := od.RPS / nd.RPS
+		out = append(out, fmt.Sprintf("target: dashboard %s ≥ %.0f× none: %.2f× (%.0f vs %.0f req/s): %s",
+			m.mode, m.factor, ratio, od.RPS, nd.RPS, mark(ratio >= m.factor)))
+	}
+	if od, ok := dash(r.run(ModeNear)); ok {
+		out = append(out, fmt.Sprintf("target: dashboard near p99 < 2 ms: %.3f ms: %s", od.P99, mark(od.P99 < 2)))
+	}
+	for _, mode := range []string{ModeRedis, ModeNear} {
+		run := r.run(mode)
+		if run == nil {
+			continue
+		}
+		for _, op := range []string{OpDashboard, OpTurn} {
+			if o, ok := run.Ops[op]; ok {
+				out = append(out, fmt.Sprintf("target: %s db_reads_per_op = 0 in %s: %.2f: %s", op, mode, o.DBReadsPerOp, mark(o.DBReadsPerOp == 0)))
+			}
+		}
+	}
+	for _, run := range r.Runs {
+		n := run.Total.Errors + run.Total.WarmupErrors + run.Total.IsolatedErrors
+		out = append(out, fmt.Sprintf("target: no errors in %s: %d: %s", run.Mode, n, mark(n == 0)))
+		out = append(out, fmt.Sprintf("target: RSS < 300 MiB in %s: %.1f MiB: %s", run.Mode, run.RSSMB, mark(run.RSSMB > 0 && run.RSSMB < 300)))
+	}
+	return out
+}

@@ -1,0 +1,200 @@
+package bench
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sampleReport is a report of two modes with every operation.
+func sampleReport() *Report {
+	cfg := Config{
+		Modes: []string{ModeNone, ModeNear}, Duration: 20 * time.Second, Warmup: 5 * time.Second,
+		Concurrency: 32, Users: 1000, Topics: 10, Questions: 30, Mix: Mix{40, 15, 10, 5, 25, 4, 1},
+		DB: "postgres://bench:secret@127.0.0.1:5432/recall", DBLatency: time.Millisecond,
+		Redis: "redis://127.0.0.1:6379", HashParams: hashParamsNote, RateLimits: RateLimits(), Isolated: 200,
+		Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) },
+	}
+	r := &Report{Config: newReportConfig(&cfg)}
+	for i, mode := range cfg.Modes {
+		run := RunReport{Mode: mode, Ops: map[string]OpResult{}, RSSMB: 80.5}
+		for j, op := range Ops() {
+			f := float64((i + 1) * (j + 1))
+			run.Ops[op] = OpResult{Count: uint64(100 * f), RPS: 5 * f, P50: f / 10, P95: f / 5, P99: f / 2, Max: f, DBReadsPerOp: 1, RedisCallsPerOp: 2}
+		}
+		r.Runs = append(r.Runs, run)
+	}
+	return r
+}
+
+func TestReportJSONShape(t *testing.T) {
+	var b bytes.Buffer
+	if err := sampleReport().WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "secret") {
+		t.Fatal("the report shows the database password")
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(doc); !slices.Equal(got, []string{"config", "runs"}) {
+		t.Fatalf("top-level keys %v, want [config runs]", got)
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal(doc["config"], &cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"modes", "duration", "concurrency", "users", "topics", "questions", "mix", "db_latency", "hash_params", "rate_limits", "method", "machine", "seed"} {
+		if _, ok := cfg[k]; !ok {
+			t.Errorf("config has no %q", k)
+		}
+	}
+	if cfg["db_latency"] != "1ms" {
+		t.Errorf("config.db_latency = %v, want 1ms", cfg["db_latency"])
+	}
+	var runs []map[string]json.RawMessage
+	if err := json.Unmarshal(doc["runs"], &runs); err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 2 {
+		t.Fatalf("%d runs, want 2", len(runs))
+	}
+	wantOp := []string{"count", "db_reads_per_op", "errors", "max_ms", "p50_ms", "p95_ms", "p99_ms", "redis_calls_per_op", "rps"}
+	for _, run := range runs {
+		for _, k := range []string{"mode", "ops", "rss_mb"} {
+			if _, ok := run[k]; !ok {
+				t.Fatalf("run has no %q: %v", k, keys(run))
+			}
+		}
+		var ops map[string]map[string]any
+		if err := json.Unmarshal(run["ops"], &ops); err != nil {
+			t.Fatal(err)
+		}
+		if got := keysOf(ops); !slices.Equal(got, []string{"dashboard", "login", "session_start", "topic", "topics", "turn", "write"}) {
+			t.Fatalf("ops %v", got)
+		}
+		for op, fields := range ops {
+			if got := keysOf(fields); !slices.Equal(got, wantOp) {
+				t.Errorf("ops.%s has keys %v, want exactly %v", op, got, wantOp)
+			}
+			for k, v := range fields {
+				if _, ok := v.(float64); !ok {
+					t.Errorf("ops.%s.%s = %v, want a number", op, k, v)
+				}
+			}
+		}
+	}
+}
+
+func keys(m map[string]json.RawMessage) []string { return keysOf(m) }
+
+func keysOf[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestReportTableAndVerdicts(t *testing.T) {
+	r := sampleReport()
+	var b bytes.Buffer
+	if err := r.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"mode none:", "mode near:", "session_start", "redis calls/op", "db latency 1ms"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	// near's dashboard: 10 req/s vs none's 5: 2×, not 5×; p99 1 ms < 2 ms.
+	v := strings.Join(r.Verdicts(), "\n")
+	for _, want := range []string{
+		"dashboard near ≥ 5× none: 2.00× (10 vs 5 req/s): NOT met",
+		"dashboard near p99 < 2 ms: 1.000 ms: met",
+		"dashboard db_reads_per_op = 0 in near: 1.00: NOT met",
+		"RSS < 300 MiB in near: 80.5 MiB: met",
+		"no errors in none: 0: met",
+	} {
+		if !strings.Contains(v, want) {
+			t.Errorf("verdicts lack %q:\n%s", want, v)
+		}
+	}
+}
+
+func TestReportSVG(t *testing.T) {
+	r := sampleReport()
+	r.Runs[0].Mode = `none <&> "quoted"` // must be escaped
+	var b bytes.Buffer
+	if err := r.WriteSVG(&b); err != nil {
+		t.Fatal(err)
+	}
+	dec := xml.NewDecoder(&b)
+	var root string
+	bars := 0
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("the SVG is not well-formed XML: %v", err)
+		}
+		switch el := tok.(type) {
+		case xml.StartElement:
+			if depth == 0 {
+				root = el.Name.Local
+				if el.Name.Space != "http://www.w3.org/2000/svg" {
+					t.Errorf("root namespace %q", el.Name.Space)
+				}
+			}
+			depth++
+			if el.Name.Local == "rect" {
+				for _, a := range el.Attr {
+					if a.Name.Local == "height" && strings.HasPrefix(a.Value, "-") {
+						t.Errorf("a bar has a negative height %s", a.Value)
+					}
+				}
+			}
+			if el.Name.Local == "title" {
+				bars++ // one title per bar
+			}
+		case xml.EndElement:
+			depth--
+		}
+	}
+	if root != "svg" || depth != 0 {
+		t.Fatalf("root element %q, depth at the end %d", root, depth)
+	}
+	// Two panels × 7 operations × 2 modes.
+	if bars != 2*7*2 {
+		t.Fatalf("%d bars, want %d", bars, 2*7*2)
+	}
+	// An empty report still draws a valid (empty) chart.
+	b.Reset()
+	if err := (&Report{}).WriteSVG(&b); err != nil {
+		t.Fatal(err)
+	}
+	if err := xml.Unmarshal(b.Bytes(), new(struct{})); err != nil {
+		t.Fatalf("empty chart: %v", err)
+	}
+}
+
+func TestNiceCeil(t *testing.T) {
+	for _, tc := range []struct{ in, want float64 }{{0, 1}, {0.7, 1}, {1, 1}, {1.1, 2}, {2.2, 2.5}, {3, 5}, {7, 10}, {12000, 20000}, {2500, 2500}} {
+		if got := niceCeil(tc.in); got != tc.want {
+			t.Errorf("niceCeil(%v) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,133 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+)
+
+// worker runs operations for the users it owns. A worker is used by one
+// goroutine at a time.
+type worker struct {
+	c     *client
+	op    int // the operation it runs (an index into Ops)
+	rng   *rand.Rand
+	users []*userState
+}
+
+// sessionJSON is what the bench reads of a session.
+type sessionJSON struct {
+	ID              string `json:"id"`
+	State           string `json:"state"`
+	CurrentQuestion *struct {
+		ID     string `json:"id"`
+		Prompt string `json:"prompt"`
+	} `json:"current_question"`
+}
+
+// adopt makes s the user's active session if it is active with a question
+// to answer, and drops the user's session otherwise.
+func (u *userState) adopt(s sessionJSON) {
+	if s.State != "active" || s.CurrentQuestion == nil {
+		u.session = nil
+		return
+	}
+	u.session = &sessionState{id: s.ID, question: s.CurrentQuestion.ID, prompt: s.CurrentQuestion.Prompt}
+}
+
+// needsSession reports whether op must first start a session for u.
+func needsSession(op int, u *userState) bool {
+	return Ops()[op] == OpTurn && u.session == nil
+}
+
+func (w *worker) topic(u *userState) *topicState { return u.topics[w.rng.IntN(len(u.topics))] }
+
+// startSession starts a session on a random topic of u; with adopt, it
+// becomes the session u answers (only the turn's virtual user, which owns
+// u.session, adopts).
+func (w *worker) startSession(ctx context.Context, u *userState, adopt bool) error {
+	var out struct {
+		Session sessionJSON `json:"session"`
+	}
+	if err := w.c.call(ctx, "POST", "/v1/sessions", u.token, map[string]string{"topic_id": w.topic(u).id}, &out); err != nil {
+		return err
+	}
+	if adopt {
+		u.adopt(out.Session)
+	}
+	return nil
+}
+
+// do makes the one request of op for u.
+func (w *worker) do(ctx context.Context, op int, u *userState) error {
+	switch Ops()[op] {
+	case OpDashboard:
+		return w.c.call(ctx, "GET", "/v1/topics?view=dashboard", u.token, nil, nil)
+	case OpTopics:
+		return w.c.call(ctx, "GET", "/v1/topics", u.token, nil, nil)
+	case OpTopic:
+		return w.c.call(ctx, "GET", "/v1/topics/"+w.topic(u).id+"?view=full", u.token, nil, nil)
+	case OpSessionStart:
+		return w.startSession(ctx, u, false)
+	case OpTurn:
+		return w.turn(ctx, u)
+	case OpWrite:
+		return w.write(ctx, u)
+	case OpLogin:
+		return w.c.call(ctx, "POST", "/v1/tokens", "", map[string]string{"username": u.name, "password": u.password}, nil)
+	}
+	return fmt.Errorf("unknown operation %d", op)
+}
+
+// turn answers the current question of u's session: rightly 60% of the
+// time, wrongly 25%, and asks for the hint 15%.
+func (w *worker) turn(ctx context.Context, u *userState) error {
+	s := u.session
+	if s == nil {
+		return fmt.Errorf("turn: user %s has no active session", u.name)
+	}
+	msg := wrongAnswer
+	switch r := w.rng.IntN(100); {
+	case r < 60:
+		msg = rightAnswer(s.prompt)
+	case r >= 85:
+		msg = "/hint"
+	}
+	var out struct {
+		Session sessionJSON `json:"session"`
+	}
+	err := w.c.call(ctx, "POST", "/v1/sessions/"+s.id+"/turns", u.token, map[string]string{"message": msg}, &out)
+	if err != nil {
+		u.session = nil // start afresh rather than repeat a failing turn
+		return err
+	}
+	u.adopt(out.Session)
+	return nil
+}
+
+// write changes u's data, in turn: a topic's title, a question's hint, a
+// topic's description, a new question.
+func (w *worker) write(ctx context.Context, u *userState) error {
+	u.writes++
+	t := w.topic(u)
+	switch u.writes % 4 {
+	case 1:
+		return w.c.call(ctx, "PATCH", "/v1/topics/"+t.id, u.token,
+			map[string]string{"title": fmt.Sprintf("Topic %d (edit %d)", t.index+1, u.writes)}, nil)
+	case 2:
+		qid := t.questions[w.rng.IntN(len(t.questions))]
+		return w.c.call(ctx, "PATCH", "/v1/topics/"+t.id+"/questions/"+qid, u.token,
+			map[string]string{"explanation": fmt.Sprintf("Edited explanation, revision %d.", u.writes)}, nil)
+	case 3:
+		return w.c.call(ctx, "PATCH", "/v1/topics/"+t.id, u.token,
+			map[string]string{"description": fmt.Sprintf("Practice deck %d of learner %d, revision %d.", t.index+1, u.index, u.writes)}, nil)
+	default:
+		nq := makeQuestion(u.index, t.index, t.count)
+		if err := w.c.call(ctx, "POST", "/v1/topics/"+t.id+"/questions", u.token,
+			map[string]any{"questions": []newQuestion{nq}}, nil); err != nil {
+			return err
+		}
+		t.count++
+		return nil
+	}
+}
