@@ -159,7 +159,7 @@ func (in *StartInput) Validate() error {
 	if in.QuestionCount != nil && (*in.QuestionCount < 1 || *in.QuestionCount > MaxQuestionCount) {
 		fields["question_count"] = fmt.Sprintf("must be between 1 and %d", MaxQuestionCount)
 	}
-	return invalidFields(fields)
+	return recall.InvalidFields(fields)
 }
 
 // Start starts a session on one of the user's topics. Returns ENOTFOUND if
@@ -317,34 +317,57 @@ func (e *Engine) step(ctx context.Context, userID, id, key string, act func(ns *
 	if err != nil {
 		return nil, nil, err
 	}
+	t, v, fresh, err := e.apply(ctx, userID, key, s, cached, act)
+	if fresh == nil {
+		return t, v, err
+	}
+	// The state the turn was built on was not the stored one: the cache
+	// had missed a write (a put that failed while Redis was slow), or a
+	// turn on another instance won. Apply the message once more, to the
+	// stored state: the turn waits rather than fails, as it would behind
+	// the lock of this instance. A second conflict is reported.
+	t, v, fresh, err = e.apply(ctx, userID, key, fresh, false, act)
+	if fresh != nil {
+		return nil, nil, recall.Errorf(recall.ECONFLICT, "A concurrent change won; retry.")
+	}
+	return t, v, err
+}
+
+// apply builds the turn on state s and writes it through. When the store
+// refuses the write because s is not the stored state, it returns the
+// stored state as fresh (already put in the cache), unless the stored
+// state records this turn's idempotency key: then it returns that first
+// response.
+func (e *Engine) apply(ctx context.Context, userID, key string, s *recall.Session, cached bool, act func(ns *recall.Session, b bank, t *recall.Turn)) (t *recall.Turn, v *View, fresh *recall.Session, err error) {
 	now := e.clock()
 	_, replay := s.IdempotencyKeys[key]
 	replay = replay && key != ""
 	if cached && (replay || s.StateAt(now, e.idle, e.lifetime) != recall.SessionActive) {
 		if err := e.ensureTopic(ctx, userID, s); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	if replay {
-		return e.replay(ctx, s, s.IdempotencyKeys[key])
+		t, v, err := e.replay(ctx, s, s.IdempotencyKeys[key])
+		return t, v, nil, err
 	}
 	if s.StateAt(now, e.idle, e.lifetime) != recall.SessionActive {
-		return nil, nil, recall.Errorf(recall.ECONFLICT, "This session is not active.")
+		return nil, nil, nil, recall.Errorf(recall.ECONFLICT, "This session is not active.")
 	}
 	qs, err := e.questions.Questions(ctx, s.TopicID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if cached && len(qs) == 0 {
 		if err := e.ensureTopic(ctx, userID, s); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 
 	ns := s.Clone()
 	ns.Version++
 	ns.UpdatedAt = now
-	t := &recall.Turn{SessionID: s.ID, Index: s.Turns, CreatedAt: now, IdempotencyKey: key}
+	t = &recall.Turn{SessionID: s.ID, Index: s.Turns, CreatedAt: now, IdempotencyKey: key}
 	act(ns, qs, t)
 	ns.Turns++
 	if key != "" {
@@ -358,13 +381,13 @@ func (e *Engine) step(ctx context.Context, userID, id, key string, act func(ns *
 	if err := e.sessions.SaveTurn(ctx, ns, t); err != nil {
 		switch recall.ErrorCode(err) {
 		case recall.ECONFLICT:
-			return e.afterConflict(ctx, userID, id, key)
+			return e.afterConflict(ctx, userID, s.ID, key)
 		case recall.ENOTFOUND: // deleted with its topic
-			if err := e.cache.Delete(context.WithoutCancel(ctx), id); err != nil {
-				e.log.WarnContext(ctx, "session cache delete failed", "session_id", id, "err", err)
+			if err := e.cache.Delete(context.WithoutCancel(ctx), s.ID); err != nil {
+				e.log.WarnContext(ctx, "session cache delete failed", "session_id", s.ID, "err", err)
 			}
 		}
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	// The turn is committed: finish the bookkeeping even if the client
 	// has gone.
@@ -373,25 +396,27 @@ func (e *Engine) step(ctx context.Context, userID, id, key string, act func(ns *
 	if ns.State == recall.SessionCompleted && e.topicsChanged != nil {
 		e.topicsChanged(ctx, userID)
 	}
-	return t, e.view(ns, now, qs), nil
+	return t, e.view(ns, now, qs), nil, nil
 }
 
 // afterConflict handles a SaveTurn refused because the stored session
 // changed: if the change was this very turn (a retry with the same key that
-// another instance applied) it returns that response, otherwise ECONFLICT.
-func (e *Engine) afterConflict(ctx context.Context, userID, id, key string) (*recall.Turn, *View, error) {
+// another instance applied) it returns that response, otherwise the stored
+// state as fresh.
+func (e *Engine) afterConflict(ctx context.Context, userID, id, key string) (*recall.Turn, *View, *recall.Session, error) {
 	s, err := e.sessions.Session(ctx, id)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if s.UserID != userID {
-		return nil, nil, notFound()
+		return nil, nil, nil, notFound()
 	}
 	e.cachePut(ctx, s)
 	if idx, ok := s.IdempotencyKeys[key]; ok && key != "" {
-		return e.replay(ctx, s, idx)
+		t, v, err := e.replay(ctx, s, idx)
+		return t, v, nil, err
 	}
-	return nil, nil, recall.Errorf(recall.ECONFLICT, "A concurrent change won; retry.")
+	return nil, nil, s, nil
 }
 
 // replay returns the turn recorded for an idempotency key, with the session
@@ -508,21 +533,6 @@ func checkMessage(m string) error {
 
 func notFound() error {
 	return recall.Errorf(recall.ENOTFOUND, "Session not found.")
-}
-
-// invalidFields turns a map of invalid fields into one EINVALID error, or
-// nil.
-func invalidFields(fields map[string]string) error {
-	if len(fields) == 0 {
-		return nil
-	}
-	msg := "The request is invalid."
-	if len(fields) == 1 {
-		for k, v := range fields {
-			msg = k + " " + v + "."
-		}
-	}
-	return &recall.Error{Code: recall.EINVALID, Message: msg, Fields: fields}
 }
 
 // bank is a topic's question bank.

@@ -567,21 +567,32 @@ func TestTwoInstances(t *testing.T) {
 		}
 	})
 
-	t.Run("ConcurrentChangeWon", func(t *testing.T) {
+	t.Run("StaleStateWaits", func(t *testing.T) {
 		_, _, err := a.eng.Turn(ctx, "u1", id, "/hint", "")
 		must(t, err)
-		_, _, err = b.eng.Turn(ctx, "u1", id, "b", "") // b's state is stale
-		wantCode(t, err, recall.ECONFLICT)
-		if msg := recall.ErrorMessage(err); msg != "A concurrent change won; retry." {
-			t.Fatalf("message = %q", msg)
-		}
-		// b refreshed its cache: the retry succeeds, on the current question.
+		// b's cached state is stale: the store refuses the turn built on
+		// it, and b applies the message once more to the stored state,
+		// as it would have had it waited behind a's turn.
+		a.store.ResetCalls()
 		tr, v, err := b.eng.Turn(ctx, "u1", id, "b", "")
 		must(t, err)
-		if tr.QuestionID != "q2" || !*tr.Correct {
-			t.Fatalf("retry = %+v", tr)
+		if tr.QuestionID != "q2" || !*tr.Correct || tr.Index != 2 {
+			t.Fatalf("turn on stale state = %+v", tr)
 		}
 		wantProgress(t, v.Session, progress{current: 2, answered: 2, correct: 2, turns: 3})
+		if n := a.store.Calls("SaveTurn"); n != 2 {
+			t.Fatalf("SaveTurn calls = %d, want 2 (refused, then applied)", n)
+		}
+		if n := a.store.Calls("Session"); n != 1 {
+			t.Fatalf("Session reads = %d, want 1 (the stored state after the refusal)", n)
+		}
+		// b's cache now holds the stored state: the next turn reads nothing.
+		a.store.ResetCalls()
+		_, _, err = b.eng.Turn(ctx, "u1", id, "/skip", "")
+		must(t, err)
+		if n := a.store.SessionReads(); n != 0 {
+			t.Fatalf("session reads after the refresh = %d, want 0", n)
+		}
 	})
 }
 
