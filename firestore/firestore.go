@@ -78,6 +78,7 @@ import (
 
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/metrics"
+	"github.com/recallhq/recall/storeerr"
 )
 
 // Operation kinds for metrics.Metrics.DBQuery.
@@ -378,21 +379,10 @@ func classify(err error) (code, msg string) {
 	return recall.EINTERNAL, ""
 }
 
-// codedError is an EUNAVAILABLE domain error that keeps its cause for the
+// unavailable returns an EUNAVAILABLE error that keeps its cause for the
 // log (errors.Unwrap), while users only see the message.
-type codedError struct {
-	err   *recall.Error
-	cause error
-}
-
-func (e *codedError) Error() string   { return e.err.Error() + ": " + e.cause.Error() }
-func (e *codedError) Unwrap() []error { return []error{e.err, e.cause} }
-
 func unavailable(cause error) error {
-	return &codedError{
-		err:   recall.Errorf(recall.EUNAVAILABLE, "The database is unavailable."),
-		cause: cause,
-	}
+	return storeerr.WithCause(recall.Errorf(recall.EUNAVAILABLE, "The database is unavailable."), cause)
 }
 
 // preconditionFailed reports whether err is what a commit returns when one
@@ -430,12 +420,4 @@ func validIDs(ids ...string) bool {
 		}
 	}
 	return true
-}
-
-// listOrNil returns nil for an empty list.
-func listOrNil(list []string) []string {
-	if len(list) == 0 {
-		return nil
-	}
-	return list
 }

@@ -12,6 +12,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/storecodec"
+	"github.com/recallhq/recall/storeerr"
 )
 
 // questionDoc is questions/{id}. Questions are a top-level collection so
@@ -33,7 +35,7 @@ type questionDoc struct {
 func newQuestionDoc(q *recall.Question, topicID string, pos int64) *questionDoc {
 	return &questionDoc{
 		TopicID: topicID, Position: pos, Prompt: q.Prompt,
-		Answers: q.Answers, Choices: listOrNil(q.Choices), Explanation: q.Explanation, Hint: q.Hint,
+		Answers: q.Answers, Choices: storecodec.ListOrNil(q.Choices), Explanation: q.Explanation, Hint: q.Hint,
 		CreatedAt: toDB(q.CreatedAt), UpdatedAt: toDB(q.UpdatedAt),
 	}
 }
@@ -42,17 +44,9 @@ func newQuestionDoc(q *recall.Question, topicID string, pos int64) *questionDoc 
 func (d *questionDoc) question(id string) *recall.Question {
 	return &recall.Question{
 		ID: id, TopicID: d.TopicID, Prompt: d.Prompt,
-		Answers: d.Answers, Choices: listOrNil(d.Choices), Explanation: d.Explanation, Hint: d.Hint,
+		Answers: d.Answers, Choices: storecodec.ListOrNil(d.Choices), Explanation: d.Explanation, Hint: d.Hint,
 		CreatedAt: fromDB(d.CreatedAt), UpdatedAt: fromDB(d.UpdatedAt),
 	}
-}
-
-// questionNotFound is the error for a question that is not in the topic or
-// whose topic is not the user's.
-func questionNotFound() error { return recall.Errorf(recall.ENOTFOUND, "Question not found.") }
-
-func questionTaken() error {
-	return recall.Errorf(recall.ECONFLICT, "A question with that ID exists already.")
 }
 
 func (s *Store) questionRef(id string) *fs.DocumentRef {
@@ -78,7 +72,7 @@ func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*
 			return recall.Errorf(recall.EINVALID, "The ID of question %d is not valid.", i)
 		}
 		if seen[q.ID] {
-			return questionTaken()
+			return storeerr.QuestionTaken()
 		}
 		seen[q.ID] = true
 		if i == 0 || q.CreatedAt.After(latest) {
@@ -86,7 +80,7 @@ func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*
 		}
 	}
 	if !validID(topicID) {
-		return topicNotFound()
+		return storeerr.TopicNotFound()
 	}
 	ref := s.topicRef(topicID)
 	if len(qs) == 0 {
@@ -120,7 +114,7 @@ func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*
 		})
 	})
 	if status.Code(err) == codes.AlreadyExists {
-		return questionTaken()
+		return storeerr.QuestionTaken()
 	}
 	return s.fail(ctx, op, err)
 }
@@ -167,7 +161,7 @@ func (s *Store) bankQuestion(ctx context.Context, op string, tx *fs.Transaction,
 	}
 	t, err := ownTopic(snaps[0], userID)
 	if recall.IsCode(err, recall.ENOTFOUND) || err == nil && !snaps[1].Exists() {
-		return nil, nil, questionNotFound()
+		return nil, nil, storeerr.QuestionNotFound()
 	} else if err != nil {
 		return nil, nil, err
 	}
@@ -176,7 +170,7 @@ func (s *Store) bankQuestion(ctx context.Context, op string, tx *fs.Transaction,
 		return nil, nil, fmt.Errorf("decode question %s: %w", id, err)
 	}
 	if q.TopicID != topicID {
-		return nil, nil, questionNotFound()
+		return nil, nil, storeerr.QuestionNotFound()
 	}
 	return t, &q, nil
 }
@@ -189,7 +183,7 @@ func (s *Store) bankQuestion(ctx context.Context, op string, tx *fs.Transaction,
 func (s *Store) UpdateQuestion(ctx context.Context, userID, topicID, id string, in recall.QuestionInput, now time.Time) (*recall.Question, error) {
 	const op = "UpdateQuestion"
 	if !validIDs(topicID, id) {
-		return nil, questionNotFound()
+		return nil, storeerr.QuestionNotFound()
 	}
 	var q *recall.Question
 	err := s.inTx(ctx, op, func(ctx context.Context, tx *fs.Transaction) error {
@@ -220,7 +214,7 @@ func (s *Store) UpdateQuestion(ctx context.Context, userID, topicID, id string, 
 func (s *Store) DeleteQuestion(ctx context.Context, userID, topicID, id string, now time.Time) error {
 	const op = "DeleteQuestion"
 	if !validIDs(topicID, id) {
-		return questionNotFound()
+		return storeerr.QuestionNotFound()
 	}
 	return s.inTx(ctx, op, func(ctx context.Context, tx *fs.Transaction) error {
 		t, _, err := s.bankQuestion(ctx, op, tx, userID, topicID, id)

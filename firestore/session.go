@@ -15,6 +15,8 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/storecodec"
+	"github.com/recallhq/recall/storeerr"
 )
 
 // sessionDoc is sessions/{id}, and also the form of a turn's After (which
@@ -117,7 +119,7 @@ func newSessionDoc(ss *recall.Session, keys map[string]int) *sessionDoc {
 func (d *sessionDoc) session(id string) *recall.Session {
 	ss := &recall.Session{
 		ID: id, UserID: d.UserID, TopicID: d.TopicID, State: recall.SessionState(d.State),
-		QuestionIDs: listOrNil(d.QuestionIDs), Current: d.Current, Answered: d.Answered, Correct: d.Correct,
+		QuestionIDs: storecodec.ListOrNil(d.QuestionIDs), Current: d.Current, Answered: d.Answered, Correct: d.Correct,
 		Skipped: d.Skipped, Turns: d.Turns, Version: d.Version, IdempotencyKeys: make(map[string]int, len(d.Keys)),
 		CreatedAt: fromDB(d.CreatedAt), UpdatedAt: fromDB(d.UpdatedAt),
 	}
@@ -134,13 +136,6 @@ func decodeSession(snap *fs.DocumentSnapshot) (*sessionDoc, error) {
 		return nil, fmt.Errorf("decode session %s: %w", snap.Ref.ID, err)
 	}
 	return &d, nil
-}
-
-// sessionNotFound is the error for a session that does not exist.
-func sessionNotFound() error { return recall.Errorf(recall.ENOTFOUND, "Session not found.") }
-
-func sessionChanged() error {
-	return recall.Errorf(recall.ECONFLICT, "The session has changed; try again.")
 }
 
 func (s *Store) sessionRef(id string) *fs.DocumentRef {
@@ -194,7 +189,7 @@ func (s *Store) CreateSession(ctx context.Context, ss *recall.Session) error {
 		return recall.Errorf(recall.EINVALID, "The session ID is not valid.")
 	}
 	if !validID(ss.TopicID) {
-		return topicNotFound()
+		return storeerr.TopicNotFound()
 	}
 	topic, ref := s.topicRef(ss.TopicID), s.sessionRef(ss.ID)
 	err := s.runTx(ctx, op, func(ctx context.Context, tx *fs.Transaction) error {
@@ -218,7 +213,7 @@ func (s *Store) CreateSession(ctx context.Context, ss *recall.Session) error {
 		return nil
 	})
 	if status.Code(err) == codes.AlreadyExists {
-		return recall.Errorf(recall.ECONFLICT, "That session exists already.")
+		return storeerr.SessionExists()
 	}
 	return s.fail(ctx, op, err)
 }
@@ -228,14 +223,14 @@ func (s *Store) CreateSession(ctx context.Context, ss *recall.Session) error {
 func (s *Store) Session(ctx context.Context, id string) (*recall.Session, error) {
 	const op = "Session"
 	if !validID(id) {
-		return nil, sessionNotFound()
+		return nil, storeerr.SessionNotFound()
 	}
 	snap, err := s.get(ctx, op, s.sessionRef(id))
 	if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
 	if !snap.Exists() {
-		return nil, sessionNotFound()
+		return nil, storeerr.SessionNotFound()
 	}
 	d, err := decodeSession(snap)
 	if err != nil {
@@ -369,17 +364,14 @@ func (w *turnWrite) queue(tx *fs.Transaction, topic []fs.Update) error {
 // a negative index.
 func (s *Store) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn) error {
 	const op = "SaveTurn"
-	if ss == nil || t == nil {
-		return recall.Errorf(recall.EINVALID, "No session or turn was given.")
-	}
-	if t.SessionID != "" && t.SessionID != ss.ID {
-		return recall.Errorf(recall.EINVALID, "The turn belongs to another session.")
+	if err := storeerr.CheckTurn(ss, t); err != nil {
+		return err
 	}
 	if t.Index < 0 {
 		return recall.Errorf(recall.EINVALID, "The turn index is negative.")
 	}
 	if !validID(ss.ID) {
-		return sessionNotFound()
+		return storeerr.SessionNotFound()
 	}
 	w := s.newTurnWrite(ss, t)
 	w.from = w.ref.Collection(colGuards).Doc(guardID(ss.Version-1, recall.SessionActive))
@@ -402,7 +394,7 @@ func (s *Store) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn
 		return s.fail(ctx, op, err)
 	}
 	if old.Version != ss.Version-1 {
-		return sessionChanged()
+		return storeerr.SessionChanged()
 	}
 	// Nothing refuses the turn but the guard: the stored session is not
 	// active. Save it in a transaction that reads the session first.
@@ -412,7 +404,7 @@ func (s *Store) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn
 			return err
 		}
 		if old.Version != ss.Version-1 {
-			return sessionChanged()
+			return storeerr.SessionChanged()
 		}
 		prev := recall.SessionState(old.State)
 		w.from = w.ref.Collection(colGuards).Doc(guardID(old.Version, prev))
@@ -428,9 +420,9 @@ func (s *Store) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn
 	case codes.NotFound:
 		// The guard or the topic is gone: the session is being deleted
 		// with its topic.
-		return sessionNotFound()
+		return storeerr.SessionNotFound()
 	case codes.AlreadyExists:
-		return sessionChanged()
+		return storeerr.SessionChanged()
 	}
 	return s.fail(ctx, op, err)
 }
@@ -448,13 +440,13 @@ func (s *Store) checkTurn(ctx context.Context, op string, tx *fs.Transaction, w 
 		return nil, err
 	}
 	if !snaps[0].Exists() {
-		return nil, sessionNotFound()
+		return nil, storeerr.SessionNotFound()
 	}
 	if len(snaps) > 2 && snaps[2].Exists() {
-		return nil, recall.Errorf(recall.ECONFLICT, "That idempotency key was already used in this session.")
+		return nil, storeerr.KeyUsed()
 	}
 	if snaps[1].Exists() {
-		return nil, sessionChanged()
+		return nil, storeerr.SessionChanged()
 	}
 	return decodeSession(snaps[0])
 }
@@ -500,14 +492,14 @@ func (s *Store) Turns(ctx context.Context, sessionID string) ([]*recall.Turn, er
 func (s *Store) Turn(ctx context.Context, sessionID string, index int) (*recall.Turn, error) {
 	const op = "Turn"
 	if index < 0 || !validID(sessionID) {
-		return nil, recall.Errorf(recall.ENOTFOUND, "Turn not found.")
+		return nil, storeerr.TurnNotFound()
 	}
 	snap, err := s.get(ctx, op, s.sessionRef(sessionID).Collection(colTurns).Doc(turnID(index)))
 	if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
 	if !snap.Exists() {
-		return nil, recall.Errorf(recall.ENOTFOUND, "Turn not found.")
+		return nil, storeerr.TurnNotFound()
 	}
 	var d turnDoc
 	if err := snap.DataTo(&d); err != nil {

@@ -1,8 +1,6 @@
 package firestore_test
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -42,52 +40,34 @@ func TestStore(t *testing.T) {
 	})
 }
 
-// seed creates a user with a topic of n questions.
-func seed(tb testing.TB, s *firestore.Store, name string, n int) (*recall.User, *recall.Topic, []*recall.Question) {
-	tb.Helper()
-	ctx := tb.Context()
-	now := time.Now()
-	u := &recall.User{ID: recall.NewID(), Username: name, CreatedAt: now}
-	if err := s.CreateUser(ctx, u, "hash"); err != nil {
-		tb.Fatalf("CreateUser: %v", err)
-	}
-	t := &recall.Topic{ID: recall.NewID(), UserID: u.ID, Title: "Rivers", CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateTopic(ctx, t); err != nil {
-		tb.Fatalf("CreateTopic: %v", err)
-	}
-	qs := newQuestions(t.ID, n)
-	if n > 0 {
-		if err := s.AddQuestions(ctx, u.ID, t.ID, qs); err != nil {
-			tb.Fatalf("AddQuestions: %v", err)
-		}
-	}
-	return u, t, qs
-}
-
-func newQuestions(topicID string, n int) []*recall.Question {
-	now := time.Now()
-	qs := make([]*recall.Question, n)
-	for i := range qs {
-		qs[i] = &recall.Question{ID: recall.NewID(), TopicID: topicID, Prompt: fmt.Sprintf("Q%d?", i),
-			Answers: []string{fmt.Sprint(i)}, CreatedAt: now, UpdatedAt: now}
-	}
-	return qs
-}
-
-// newSession creates an active session on the questions.
-func newSession(tb testing.TB, s *firestore.Store, u *recall.User, t *recall.Topic, qs []*recall.Question) *recall.Session {
-	tb.Helper()
-	now := time.Now()
-	ids := make([]string, len(qs))
-	for i, q := range qs {
-		ids[i] = q.ID
-	}
-	ss := &recall.Session{ID: recall.NewID(), UserID: u.ID, TopicID: t.ID, State: recall.SessionActive,
-		QuestionIDs: ids, Version: 1, CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateSession(tb.Context(), ss); err != nil {
-		tb.Fatalf("CreateSession: %v", err)
-	}
-	return ss
+// TestMetrics pins down what each method costs in Firestore operations:
+// reads (document lookups and queries) and commits.
+func TestMetrics(t *testing.T) {
+	storetest.RunMetrics(t, func(t *testing.T, m *metrics.Metrics) recall.Store {
+		return open(t, firestore.Options{Metrics: m})
+	}, []storetest.Cost{
+		storetest.Reads("Ping", 2),            // Open's, and one call
+		storetest.Writes("CreateUser", 2),     // one commit each
+		storetest.Reads("CreateUser", 0),      // no read unless refused
+		storetest.Reads("UserByUsername", 1),  // one query
+		storetest.Writes("CreateTopic", 2),    // one write each
+		storetest.Reads("AddQuestions", 2),    // the topic, once per call
+		storetest.Writes("AddQuestions", 2),   // one commit per call, 150 questions in one
+		storetest.Reads("Topics", 3),          // one query per call
+		storetest.Reads("Topic", 1),           // one lookup
+		storetest.Reads("Questions", 1),       // one query
+		storetest.Reads("UpdateTopic", 1),     // the topic
+		storetest.Writes("UpdateTopic", 1),    //
+		storetest.Reads("UpdateQuestion", 2),  // the topic and the question
+		storetest.Writes("UpdateQuestion", 1), //
+		storetest.Reads("CreateSession", 2),   // the topic, once per call
+		storetest.Writes("CreateSession", 2),  //
+		storetest.Reads("Session", 1),         // keys included
+		storetest.Reads("Turns", 1),           // one query
+		storetest.Reads("Turn", 1),            // one lookup
+		storetest.Writes("SaveTurn", 4),       // one commit per turn, the refused one too
+		storetest.Reads("SaveTurn", 3),        // only the refused turn: session, turn and key
+	})
 }
 
 // answer builds the turn that answers the current question of ss, and the
@@ -127,114 +107,14 @@ func wantCode(tb testing.TB, what string, err error, code string) {
 	}
 }
 
-// TestMetrics pins down what each method costs in Firestore operations:
-// reads (document lookups and queries) and commits.
-func TestMetrics(t *testing.T) {
-	m := metrics.New(nil)
-	s := open(t, firestore.Options{Metrics: m})
-	ctx := t.Context()
-	count := func(kind, op string) float64 {
-		return testutil.ToFloat64(m.DBQueries.WithLabelValues(kind, op))
-	}
-
-	u, topic, qs := seed(t, s, "alice", 150)
-	_, other, oqs := seed(t, s, "bob", 1)
-	for range 3 {
-		if _, err := s.Topics(ctx, u.ID); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := s.Topic(ctx, u.ID, topic.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Questions(ctx, topic.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := s.UserByUsername(ctx, "alice"); err != nil {
-		t.Fatal(err)
-	}
-	title := "Lakes"
-	if _, err := s.UpdateTopic(ctx, u.ID, topic.ID, recall.TopicInput{Title: &title}, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	hint := "Think"
-	if _, err := s.UpdateQuestion(ctx, u.ID, topic.ID, qs[0].ID, recall.QuestionInput{Hint: &hint}, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-
-	// A session of two questions: two turns, the second completes it.
-	ss := newSession(t, s, u, topic, qs[1:3])
-	n1, t1 := answer(ss, true, "k1")
-	if err := s.SaveTurn(ctx, n1, t1); err != nil {
-		t.Fatal(err)
-	}
-	n2, t2 := answer(n1, false, "k2")
-	if err := s.SaveTurn(ctx, n2, t2); err != nil {
-		t.Fatal(err)
-	}
-	if n2.State != recall.SessionCompleted {
-		t.Fatalf("state %s, want completed", n2.State)
-	}
-	if _, err := s.Session(ctx, ss.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Turns(ctx, ss.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Turn(ctx, ss.ID, 0); err != nil {
-		t.Fatal(err)
-	}
-	// A stale turn on another user's session: the refused commit, then one
-	// lookup of the session, the turn and the key.
-	bs := newSession(t, s, &recall.User{ID: other.UserID}, other, oqs)
-	a, ta := answer(bs, true, "")
-	if err := s.SaveTurn(ctx, a, ta); err != nil {
-		t.Fatal(err)
-	}
-	stale, ts := answer(bs, false, "stale")
-	ts.Index = a.Turns
-	wantCode(t, "SaveTurn(stale)", s.SaveTurn(ctx, stale, ts), recall.ECONFLICT)
-
-	for _, c := range []struct {
-		kind, op string
-		want     float64
-	}{
-		{"read", "Ping", 1},            // Open
-		{"write", "CreateUser", 2},     // one commit each
-		{"read", "CreateUser", 0},      // no read unless refused
-		{"read", "UserByUsername", 1},  // one query
-		{"write", "CreateTopic", 2},    // one write each
-		{"read", "AddQuestions", 2},    // the topic, once per call
-		{"write", "AddQuestions", 2},   // one commit per call, 150 questions in it
-		{"read", "Topics", 3},          // one query per call
-		{"read", "Topic", 1},           // one lookup
-		{"read", "Questions", 1},       // one query
-		{"read", "UpdateTopic", 1},     // the topic
-		{"write", "UpdateTopic", 1},    //
-		{"read", "UpdateQuestion", 2},  // the topic and the question
-		{"write", "UpdateQuestion", 1}, //
-		{"read", "CreateSession", 2},   // the topic, once per call
-		{"write", "CreateSession", 2},  //
-		{"read", "Session", 1},         // keys included
-		{"read", "Turns", 1},           // one query
-		{"read", "Turn", 1},            // one lookup
-		{"write", "SaveTurn", 4},       // one commit per turn, the refused one too
-		{"read", "SaveTurn", 3},        // only the refused turn: session, turn and key
-	} {
-		if got := count(c.kind, c.op); got != c.want {
-			t.Errorf("recall_db_queries_total{kind=%q,op=%q} = %v, want %v", c.kind, c.op, got, c.want)
-		}
-	}
-}
-
 // TestSaveTurnVersionAhead saves a turn whose version is ahead of the
 // stored one by more than one: only the guard of version s.Version-1 can
 // refuse it (its turn index, key and new guard are all free).
 func TestSaveTurnVersionAhead(t *testing.T) {
 	s := open(t, firestore.Options{})
 	ctx := t.Context()
-	u, topic, qs := seed(t, s, "alice", 2)
-	ss := newSession(t, s, u, topic, qs)
+	u, topic, qs := storetest.Seed(t, s, "alice", 2)
+	ss := storetest.NewSession(t, s, u, topic, qs)
 	ahead, ta := answer(ss, true, "k")
 	ahead.Version += 5
 	ta.After = ahead.Clone()
@@ -264,8 +144,8 @@ func TestSaveTurnOnCompletedSession(t *testing.T) {
 	m := metrics.New(nil)
 	s := open(t, firestore.Options{Metrics: m})
 	ctx := t.Context()
-	u, topic, qs := seed(t, s, "alice", 1)
-	ss := newSession(t, s, u, topic, qs)
+	u, topic, qs := storetest.Seed(t, s, "alice", 1)
+	ss := storetest.NewSession(t, s, u, topic, qs)
 	done, td := answer(ss, true, "")
 	if err := s.SaveTurn(ctx, done, td); err != nil {
 		t.Fatal(err)
@@ -332,7 +212,7 @@ func TestSaveTurnOnCompletedSession(t *testing.T) {
 func TestDocumentIDs(t *testing.T) {
 	s := open(t, firestore.Options{})
 	ctx := t.Context()
-	u, topic, qs := seed(t, s, "__odd__", 1)
+	u, topic, qs := storetest.Seed(t, s, "__odd__", 1)
 
 	got, _, err := s.UserByUsername(ctx, "__odd__")
 	if err != nil {
@@ -392,7 +272,7 @@ func TestDocumentIDs(t *testing.T) {
 	wantCode(t, "CreateToken(empty)", s.CreateToken(ctx, &recall.Token{UserID: u.ID}), recall.EINVALID)
 
 	// Idempotency keys of any characters.
-	ss := newSession(t, s, u, topic, qs)
+	ss := storetest.NewSession(t, s, u, topic, qs)
 	key := "a/b.c`d\\e[f]*~ “g” \x00"
 	n, turn := answer(ss, true, key)
 	if err := s.SaveTurn(ctx, n, turn); err != nil {
@@ -423,58 +303,14 @@ func TestOpen(t *testing.T) {
 	})
 	t.Run("OKDatabase", func(t *testing.T) {
 		s := open(t, firestore.Options{Database: "other-db"})
-		u, _, _ := seed(t, s, "alice", 0)
+		u, _, _ := storetest.Seed(t, s, "alice", 0)
 		if _, err := s.UserByID(t.Context(), u.ID); err != nil {
 			t.Fatal(err)
 		}
 	})
 }
 
-func TestClose(t *testing.T) {
-	s, err := firestore.Open(t.Context(), newProjectID(), firestore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Ping(t.Context()); err != nil {
-		t.Fatalf("Ping while open: %v", err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close again: %v", err)
-	}
-	wantCode(t, "Ping after Close", s.Ping(t.Context()), recall.EUNAVAILABLE)
-	_, err = s.Topics(t.Context(), "u")
-	wantCode(t, "Topics after Close", err, recall.EUNAVAILABLE)
-	err = s.CreateUser(t.Context(), &recall.User{ID: "u", Username: "alice"}, "h")
-	wantCode(t, "CreateUser after Close", err, recall.EUNAVAILABLE)
-	if msg := recall.ErrorMessage(err); msg != "The database is unavailable." {
-		t.Errorf("message = %q", msg)
-	}
-}
-
 func TestContext(t *testing.T) {
-	t.Run("ErrCanceledPassesThrough", func(t *testing.T) {
-		s := open(t, firestore.Options{})
-		u, topic, qs := seed(t, s, "alice", 1)
-		ss := newSession(t, s, u, topic, qs)
-		ctx, cancel := context.WithCancel(t.Context())
-		cancel()
-		if _, err := s.Topics(ctx, u.ID); !errors.Is(err, context.Canceled) {
-			t.Errorf("Topics(cancelled) = %v, want context.Canceled", err)
-		}
-		if err := s.CreateTopic(ctx, &recall.Topic{ID: "t", UserID: u.ID, Title: "x"}); !errors.Is(err, context.Canceled) {
-			t.Errorf("CreateTopic(cancelled) = %v, want context.Canceled", err)
-		}
-		n, turn := answer(ss, true, "")
-		if err := s.SaveTurn(ctx, n, turn); !errors.Is(err, context.Canceled) {
-			t.Errorf("SaveTurn(cancelled) = %v, want context.Canceled", err)
-		}
-		if err := s.Ping(ctx); !errors.Is(err, context.Canceled) {
-			t.Errorf("Ping(cancelled) = %v, want context.Canceled", err)
-		}
-	})
 	t.Run("ErrPingBounded", func(t *testing.T) {
 		// A latency beyond Ping's bound of 5 s: Open reports the database
 		// as unavailable instead of waiting for it.

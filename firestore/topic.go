@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/storeerr"
 )
 
 // topicDoc is topics/{id}: the topic, its bank's question IDs in bank
@@ -73,10 +74,6 @@ func (d *topicDoc) topic(id string) *recall.Topic {
 	return t
 }
 
-// topicNotFound is the error for a topic that does not exist or is another
-// user's.
-func topicNotFound() error { return recall.Errorf(recall.ENOTFOUND, "Topic not found.") }
-
 func (s *Store) topicRef(id string) *fs.DocumentRef { return s.client.Collection(colTopics).Doc(id) }
 
 // ownTopic decodes snap, the topic document, and returns ENOTFOUND unless
@@ -84,7 +81,7 @@ func (s *Store) topicRef(id string) *fs.DocumentRef { return s.client.Collection
 func ownTopic(snap *fs.DocumentSnapshot, userID string) (*topicDoc, error) {
 	d, err := userTopic(snap, userID)
 	if err == nil && d.Deleting {
-		return nil, topicNotFound()
+		return nil, storeerr.TopicNotFound()
 	}
 	return d, err
 }
@@ -92,14 +89,14 @@ func ownTopic(snap *fs.DocumentSnapshot, userID string) (*topicDoc, error) {
 // userTopic is ownTopic that also finds a topic being deleted.
 func userTopic(snap *fs.DocumentSnapshot, userID string) (*topicDoc, error) {
 	if snap == nil || !snap.Exists() {
-		return nil, topicNotFound()
+		return nil, storeerr.TopicNotFound()
 	}
 	var d topicDoc
 	if err := snap.DataTo(&d); err != nil {
 		return nil, fmt.Errorf("decode topic %s: %w", snap.Ref.ID, err)
 	}
 	if d.UserID != userID {
-		return nil, topicNotFound()
+		return nil, storeerr.TopicNotFound()
 	}
 	return &d, nil
 }
@@ -124,7 +121,7 @@ func (s *Store) CreateTopic(ctx context.Context, t *recall.Topic) error {
 		CreatedAt: toDB(t.CreatedAt), UpdatedAt: toDB(t.UpdatedAt),
 	})
 	if status.Code(err) == codes.AlreadyExists {
-		return recall.Errorf(recall.ECONFLICT, "That topic exists already.")
+		return storeerr.TopicExists()
 	}
 	return s.fail(ctx, op, err)
 }
@@ -164,7 +161,7 @@ func (s *Store) Topics(ctx context.Context, userID string) ([]*recall.Topic, err
 func (s *Store) Topic(ctx context.Context, userID, id string) (*recall.Topic, error) {
 	const op = "Topic"
 	if !validID(id) {
-		return nil, topicNotFound()
+		return nil, storeerr.TopicNotFound()
 	}
 	snap, err := s.get(ctx, op, s.topicRef(id))
 	if err != nil {
@@ -183,7 +180,7 @@ func (s *Store) Topic(ctx context.Context, userID, id string) (*recall.Topic, er
 func (s *Store) UpdateTopic(ctx context.Context, userID, id string, in recall.TopicInput, now time.Time) (*recall.Topic, error) {
 	const op = "UpdateTopic"
 	if !validID(id) {
-		return nil, topicNotFound()
+		return nil, storeerr.TopicNotFound()
 	}
 	ref := s.topicRef(id)
 	var t *recall.Topic
@@ -227,7 +224,7 @@ func (s *Store) UpdateTopic(ctx context.Context, userID, id string, in recall.To
 func (s *Store) DeleteTopic(ctx context.Context, userID, id string) error {
 	const op = "DeleteTopic"
 	if !validID(id) {
-		return topicNotFound()
+		return storeerr.TopicNotFound()
 	}
 	ref := s.topicRef(id)
 	err := s.inTx(ctx, op, func(ctx context.Context, tx *fs.Transaction) error {

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/storeerr"
 )
 
 // userDoc is users/{id}.
@@ -41,8 +42,6 @@ func hexID(b []byte) (string, bool) {
 	}
 	return hex.EncodeToString(b), true
 }
-
-func userNotFound() error { return recall.Errorf(recall.ENOTFOUND, "User not found.") }
 
 // CreateUser stores u with its password hash: the user document and the
 // username's document in one commit, which reads nothing. Returns
@@ -77,9 +76,9 @@ func (s *Store) CreateUser(ctx context.Context, u *recall.User, passwordHash str
 		return s.fail(ctx, op, rerr)
 	}
 	if snap.Exists() {
-		return recall.Errorf(recall.ECONFLICT, "That username is taken.")
+		return storeerr.UsernameTaken()
 	}
-	return recall.Errorf(recall.ECONFLICT, "That user exists already.")
+	return storeerr.UserExists()
 }
 
 // UserByUsername returns the user with that username (matched exactly:
@@ -88,14 +87,14 @@ func (s *Store) CreateUser(ctx context.Context, u *recall.User, passwordHash str
 func (s *Store) UserByUsername(ctx context.Context, username string) (*recall.User, string, error) {
 	const op = "UserByUsername"
 	if username == "" || len(username) > 750 {
-		return nil, "", userNotFound()
+		return nil, "", storeerr.UserNotFound()
 	}
 	docs, err := s.query(ctx, op, nil, s.client.Collection(colUsers).Where("username", "==", username).Limit(1))
 	if err != nil {
 		return nil, "", s.fail(ctx, op, err)
 	}
 	if len(docs) == 0 {
-		return nil, "", userNotFound()
+		return nil, "", storeerr.UserNotFound()
 	}
 	var d userDoc
 	if err := docs[0].DataTo(&d); err != nil {
@@ -109,14 +108,14 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (*recall.Us
 func (s *Store) UserByID(ctx context.Context, id string) (*recall.User, error) {
 	const op = "UserByID"
 	if !validID(id) {
-		return nil, userNotFound()
+		return nil, storeerr.UserNotFound()
 	}
 	snap, err := s.get(ctx, op, s.client.Collection(colUsers).Doc(id))
 	if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
 	if !snap.Exists() {
-		return nil, userNotFound()
+		return nil, storeerr.UserNotFound()
 	}
 	var d userDoc
 	if err := snap.DataTo(&d); err != nil {
@@ -144,7 +143,7 @@ func (s *Store) CreateToken(ctx context.Context, t *recall.Token) error {
 		Hash: t.Hash, UserID: t.UserID, CreatedAt: toDB(t.CreatedAt), ExpiresAt: toDB(t.ExpiresAt),
 	})
 	if status.Code(err) == codes.AlreadyExists {
-		return recall.Errorf(recall.ECONFLICT, "That token exists already.")
+		return storeerr.TokenExists()
 	}
 	return s.fail(ctx, op, err)
 }
@@ -155,14 +154,14 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*recall.Token, er
 	const op = "TokenByHash"
 	id, ok := hexID(hash)
 	if !ok {
-		return nil, recall.Errorf(recall.ENOTFOUND, "Token not found.")
+		return nil, storeerr.TokenNotFound()
 	}
 	snap, err := s.get(ctx, op, s.client.Collection(colTokens).Doc(id))
 	if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
 	if !snap.Exists() {
-		return nil, recall.Errorf(recall.ENOTFOUND, "Token not found.")
+		return nil, storeerr.TokenNotFound()
 	}
 	var d tokenDoc
 	if err := snap.DataTo(&d); err != nil {

@@ -62,7 +62,6 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -84,6 +83,7 @@ import (
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/dbmigrate"
 	"github.com/recallhq/recall/metrics"
+	"github.com/recallhq/recall/storeerr"
 )
 
 //go:embed migration/*.sql
@@ -137,10 +137,8 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		// pgx masks the password in the message it returns.
-		return nil, &codedError{
-			err:   recall.Errorf(recall.EINVALID, "The PostgreSQL URL is invalid."),
-			cause: fmt.Errorf("postgres: parse URL: %w", err),
-		}
+		return nil, storeerr.WithCause(recall.Errorf(recall.EINVALID, "The PostgreSQL URL is invalid."),
+			fmt.Errorf("postgres: parse URL: %w", err))
 	}
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
@@ -340,6 +338,12 @@ func (c db) queryRow(ctx context.Context, query string, args ...any) pgx.Row {
 	return c.q.QueryRow(ctx, query, args...)
 }
 
+// collect appends to list what scan reads from every row of rows, then
+// closes rows.
+func collect[T any](rows pgx.Rows, list []T, scan func(pgx.Row) (T, error)) ([]T, error) {
+	return pgx.AppendRows(list, rows, func(r pgx.CollectableRow) (T, error) { return scan(r) })
+}
+
 // acquireError is a failure to get a connection from the pool: the
 // database cannot be reached, or the Store is closed.
 type acquireError struct{ err error }
@@ -526,21 +530,10 @@ func isForeignKey(err error) bool {
 	return state == "23503"
 }
 
-// codedError is a domain error that keeps its cause for the log
-// (errors.Unwrap), while users only see the domain error's message.
-type codedError struct {
-	err   *recall.Error
-	cause error
-}
-
-func (e *codedError) Error() string   { return e.err.Error() + ": " + e.cause.Error() }
-func (e *codedError) Unwrap() []error { return []error{e.err, e.cause} }
-
+// unavailable returns an EUNAVAILABLE error that keeps its cause for the
+// log (errors.Unwrap), while users only see the message.
 func unavailable(cause error) error {
-	return &codedError{
-		err:   recall.Errorf(recall.EUNAVAILABLE, "The database cannot be reached."),
-		cause: cause,
-	}
+	return storeerr.WithCause(recall.Errorf(recall.EUNAVAILABLE, "The database cannot be reached."), cause)
 }
 
 // --- values ---
@@ -568,40 +561,4 @@ func textList(list []string) []string {
 		return []string{}
 	}
 	return list
-}
-
-// listOrNil returns nil for an empty list, as the SQLite store does.
-func listOrNil(list []string) []string {
-	if len(list) == 0 {
-		return nil
-	}
-	return list
-}
-
-// encodeList stores a list of strings as a JSON array ("[]" for none).
-func encodeList(list []string) ([]byte, error) {
-	if len(list) == 0 {
-		return []byte("[]"), nil
-	}
-	return json.Marshal(list)
-}
-
-// encodeChoices stores no choices as NULL.
-func encodeChoices(choices []string) ([]byte, error) {
-	if len(choices) == 0 {
-		return nil, nil
-	}
-	return json.Marshal(choices)
-}
-
-// decodeList reads a JSON array of strings; NULL or an empty one gives nil.
-func decodeList(b []byte) ([]string, error) {
-	if b == nil {
-		return nil, nil
-	}
-	var list []string
-	if err := json.Unmarshal(b, &list); err != nil {
-		return nil, fmt.Errorf("decode list: %w", err)
-	}
-	return listOrNil(list), nil
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/storecodec"
+	"github.com/recallhq/recall/storeerr"
 )
 
 // questionCols are the columns of a question row, in scanQuestion's order.
@@ -23,19 +25,15 @@ func scanQuestion(row pgx.Row) (*recall.Question, error) {
 		return nil, err
 	}
 	var err error
-	if q.Answers, err = decodeList(answers); err != nil {
+	if q.Answers, err = storecodec.DecodeList(answers); err != nil {
 		return nil, err
 	}
-	if q.Choices, err = decodeList(choices); err != nil {
+	if q.Choices, err = storecodec.DecodeList(choices); err != nil {
 		return nil, err
 	}
 	q.CreatedAt, q.UpdatedAt = fromDB(q.CreatedAt), fromDB(q.UpdatedAt)
 	return &q, nil
 }
-
-// questionNotFound is the error for a question that is not in the topic or
-// whose topic is not the user's.
-func questionNotFound() error { return recall.Errorf(recall.ENOTFOUND, "Question not found.") }
 
 // touchTopic sets a topic's ($2) updated_at ($1) if it is the user's ($3),
 // and locks it until the transaction ends: every change to a question bank
@@ -71,14 +69,14 @@ func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*
 		}
 	}
 	if badKey(userID, topicID) {
-		return topicNotFound()
+		return storeerr.TopicNotFound()
 	}
 	if len(qs) == 0 {
 		return s.do(ctx, kindRead, op, func(c db) error {
 			var one int
 			err := c.queryRow(ctx, `SELECT 1 FROM topics WHERE id = $1 AND user_id = $2`, topicID, userID).Scan(&one)
 			if errors.Is(err, pgx.ErrNoRows) {
-				return topicNotFound()
+				return storeerr.TopicNotFound()
 			}
 			return err
 		})
@@ -92,10 +90,7 @@ func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*
 	)
 	for i, q := range qs {
 		var err error
-		if answers[i], err = encodeList(q.Answers); err != nil {
-			return s.fail(ctx, op, err)
-		}
-		if choices[i], err = encodeChoices(q.Choices); err != nil {
+		if answers[i], choices[i], err = storecodec.EncodeQuestion(q); err != nil {
 			return s.fail(ctx, op, err)
 		}
 		ids[i], prompts[i], explanations[i], hints[i] = q.ID, q.Prompt, q.Explanation, q.Hint
@@ -110,11 +105,11 @@ func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return topicNotFound()
+			return storeerr.TopicNotFound()
 		}
 		if _, err := t.next(); err != nil {
 			if isUnique(err, "questions_pkey") {
-				return recall.Errorf(recall.ECONFLICT, "A question with that ID exists already.")
+				return storeerr.QuestionTaken()
 			}
 			return err
 		}
@@ -137,15 +132,8 @@ func (s *Store) Questions(ctx context.Context, topicID string) ([]*recall.Questi
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			q, err := scanQuestion(rows)
-			if err != nil {
-				return err
-			}
-			qs = append(qs, q)
-		}
-		return rows.Err()
+		qs, err = collect(rows, qs, scanQuestion)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -161,7 +149,7 @@ func (s *Store) Questions(ctx context.Context, topicID string) ([]*recall.Questi
 func (s *Store) UpdateQuestion(ctx context.Context, userID, topicID, id string, in recall.QuestionInput, now time.Time) (*recall.Question, error) {
 	const op = "UpdateQuestion"
 	if badKey(userID, topicID, id) {
-		return nil, questionNotFound()
+		return nil, storeerr.QuestionNotFound()
 	}
 	at := toDB(now)
 	var q *recall.Question
@@ -174,11 +162,11 @@ func (s *Store) UpdateQuestion(ctx context.Context, userID, topicID, id string, 
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return questionNotFound()
+			return storeerr.QuestionNotFound()
 		}
 		q, err = scanQuestion(t.nextRow())
 		if errors.Is(err, pgx.ErrNoRows) {
-			return questionNotFound()
+			return storeerr.QuestionNotFound()
 		} else if err != nil {
 			return err
 		}
@@ -187,11 +175,7 @@ func (s *Store) UpdateQuestion(ctx context.Context, userID, topicID, id string, 
 			return err
 		}
 		q.UpdatedAt = at
-		answers, err := encodeList(q.Answers)
-		if err != nil {
-			return err
-		}
-		choices, err := encodeChoices(q.Choices)
+		answers, choices, err := storecodec.EncodeQuestion(q)
 		if err != nil {
 			return err
 		}
@@ -216,7 +200,7 @@ func (s *Store) UpdateQuestion(ctx context.Context, userID, topicID, id string, 
 func (s *Store) DeleteQuestion(ctx context.Context, userID, topicID, id string, now time.Time) error {
 	const op = "DeleteQuestion"
 	if badKey(userID, topicID, id) {
-		return questionNotFound()
+		return storeerr.QuestionNotFound()
 	}
 	return s.inTx(ctx, op, []stmt{
 		{touchTopic, []any{toDB(now), topicID, userID}},
@@ -229,7 +213,7 @@ func (s *Store) DeleteQuestion(ctx context.Context, userID, topicID, id string, 
 				return err
 			}
 			if tag.RowsAffected() == 0 {
-				return questionNotFound()
+				return storeerr.QuestionNotFound()
 			}
 		}
 		return nil

@@ -2,15 +2,14 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/storecodec"
+	"github.com/recallhq/recall/storeerr"
 )
 
 // sessionCols are the columns of a session row, in scanSession's order; the
@@ -33,19 +32,14 @@ func scanSession(row pgx.Row) (*recall.Session, error) {
 		return nil, err
 	}
 	ss.State = recall.SessionState(state)
-	ss.QuestionIDs = listOrNil(ss.QuestionIDs)
-	ss.IdempotencyKeys = map[string]int{}
-	if keys != nil {
-		if err := json.Unmarshal(keys, &ss.IdempotencyKeys); err != nil {
-			return nil, fmt.Errorf("decode idempotency keys: %w", err)
-		}
+	ss.QuestionIDs = storecodec.ListOrNil(ss.QuestionIDs)
+	var err error
+	if ss.IdempotencyKeys, err = storecodec.DecodeKeys(keys); err != nil {
+		return nil, err
 	}
 	ss.CreatedAt, ss.UpdatedAt = fromDB(ss.CreatedAt), fromDB(ss.UpdatedAt)
 	return &ss, nil
 }
-
-// sessionNotFound is the error for a session that does not exist.
-func sessionNotFound() error { return recall.Errorf(recall.ENOTFOUND, "Session not found.") }
 
 // CreateSession stores a new session; s.IdempotencyKeys is ignored (the
 // keys live with the turns). The topic must be s.UserID's: returns
@@ -56,7 +50,7 @@ func (s *Store) CreateSession(ctx context.Context, ss *recall.Session) error {
 		return recall.Errorf(recall.EINVALID, "No session was given.")
 	}
 	if badKey(ss.UserID, ss.TopicID) {
-		return topicNotFound()
+		return storeerr.TopicNotFound()
 	}
 	return s.do(ctx, kindWrite, op, func(c db) error {
 		tag, err := c.exec(ctx,
@@ -67,13 +61,13 @@ func (s *Store) CreateSession(ctx context.Context, ss *recall.Session) error {
 			ss.Skipped, ss.Turns, ss.Version, toDB(ss.CreatedAt), toDB(ss.UpdatedAt))
 		switch {
 		case isUnique(err, ""):
-			return recall.Errorf(recall.ECONFLICT, "That session exists already.")
+			return storeerr.SessionExists()
 		case isForeignKey(err): // the topic went between the check and the insert
-			return topicNotFound()
+			return storeerr.TopicNotFound()
 		case err != nil:
 			return err
 		case tag.RowsAffected() == 0:
-			return topicNotFound()
+			return storeerr.TopicNotFound()
 		}
 		return nil
 	})
@@ -84,14 +78,14 @@ func (s *Store) CreateSession(ctx context.Context, ss *recall.Session) error {
 func (s *Store) Session(ctx context.Context, id string) (*recall.Session, error) {
 	const op = "Session"
 	if badKey(id) {
-		return nil, sessionNotFound()
+		return nil, storeerr.SessionNotFound()
 	}
 	var ss *recall.Session
 	err := s.do(ctx, kindRead, op, func(c db) error {
 		var err error
 		ss, err = scanSession(c.queryRow(ctx, `SELECT `+sessionCols+` FROM sessions s WHERE s.id = $1`, id))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return sessionNotFound()
+			return storeerr.SessionNotFound()
 		}
 		return err
 	})
@@ -115,15 +109,8 @@ func (s *Store) Sessions(ctx context.Context, userID string) ([]*recall.Session,
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			ss, err := scanSession(rows)
-			if err != nil {
-				return err
-			}
-			list = append(list, ss)
-		}
-		return rows.Err()
+		list, err = collect(rows, list, scanSession)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -152,13 +139,10 @@ WHERE id = $10 AND version = $11`
 // index exists; EINVALID if t belongs to another session.
 func (s *Store) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn) error {
 	const op = "SaveTurn"
-	if ss == nil || t == nil {
-		return recall.Errorf(recall.EINVALID, "No session or turn was given.")
+	if err := storeerr.CheckTurn(ss, t); err != nil {
+		return err
 	}
-	if t.SessionID != "" && t.SessionID != ss.ID {
-		return recall.Errorf(recall.EINVALID, "The turn belongs to another session.")
-	}
-	after, err := encodeAfter(t.After)
+	after, err := storecodec.EncodeAfter(t.After)
 	if err != nil {
 		return s.fail(ctx, op, err)
 	}
@@ -175,11 +159,11 @@ func (s *Store) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn
 		_, err := tx.next()
 		switch {
 		case isUnique(err, "turns_idempotency_key"):
-			return recall.Errorf(recall.ECONFLICT, "That idempotency key was already used in this session.")
+			return storeerr.KeyUsed()
 		case isUnique(err, ""):
-			return recall.Errorf(recall.ECONFLICT, "The session has changed; try again.")
+			return storeerr.SessionChanged()
 		case isForeignKey(err):
-			return sessionNotFound()
+			return storeerr.SessionNotFound()
 		case err != nil:
 			return err
 		}
@@ -188,7 +172,7 @@ func (s *Store) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return recall.Errorf(recall.ECONFLICT, "The session has changed; try again.")
+			return storeerr.SessionChanged()
 		}
 		return nil
 	})
@@ -233,15 +217,8 @@ func (s *Store) Turns(ctx context.Context, sessionID string) ([]*recall.Turn, er
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			t, err := scanTurn(rows, nil)
-			if err != nil {
-				return err
-			}
-			list = append(list, t)
-		}
-		return rows.Err()
+		list, err = collect(rows, list, func(r pgx.Row) (*recall.Turn, error) { return scanTurn(r, nil) })
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -253,9 +230,8 @@ func (s *Store) Turns(ctx context.Context, sessionID string) ([]*recall.Turn, er
 // UTC microseconds). Returns ENOTFOUND if there is none.
 func (s *Store) Turn(ctx context.Context, sessionID string, index int) (*recall.Turn, error) {
 	const op = "Turn"
-	notFound := func() error { return recall.Errorf(recall.ENOTFOUND, "Turn not found.") }
 	if badKey(sessionID) || index < math.MinInt32 || index > math.MaxInt32 {
-		return nil, notFound()
+		return nil, storeerr.TurnNotFound()
 	}
 	var t *recall.Turn
 	err := s.do(ctx, kindRead, op, func(c db) error {
@@ -266,12 +242,12 @@ func (s *Store) Turn(ctx context.Context, sessionID string, index int) (*recall.
 		t, err = scanTurn(c.queryRow(ctx,
 			`SELECT `+turnCols+`, after FROM turns WHERE session_id = $1 AND idx = $2`, sessionID, index), &after)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return notFound()
+			return storeerr.TurnNotFound()
 		} else if err != nil {
 			return err
 		}
 		if after != nil {
-			t.After, err = decodeAfter(after)
+			t.After, err = storecodec.DecodeAfter(after)
 		}
 		return err
 	})
@@ -279,60 +255,4 @@ func (s *Store) Turn(ctx context.Context, sessionID string, index int) (*recall.
 		return nil, err
 	}
 	return t, nil
-}
-
-// sessionDoc is the stored JSON form of a turn's After: explicit names, so
-// that renaming a Go field cannot silently change stored data, and times
-// as Unix microseconds (the SQLite store's format too).
-type sessionDoc struct {
-	ID              string         `json:"id"`
-	UserID          string         `json:"user_id"`
-	TopicID         string         `json:"topic_id"`
-	State           string         `json:"state"`
-	QuestionIDs     []string       `json:"question_ids"`
-	Current         int            `json:"current"`
-	Answered        int            `json:"answered"`
-	Correct         int            `json:"correct"`
-	Skipped         int            `json:"skipped"`
-	Turns           int            `json:"turns"`
-	Version         int64          `json:"version"`
-	IdempotencyKeys map[string]int `json:"idempotency_keys,omitempty"`
-	CreatedAt       int64          `json:"created_at_us"`
-	UpdatedAt       int64          `json:"updated_at_us"`
-}
-
-// encodeAfter serialises a turn's After; nil is stored as NULL.
-func encodeAfter(ss *recall.Session) ([]byte, error) {
-	if ss == nil {
-		return nil, nil
-	}
-	b, err := json.Marshal(sessionDoc{
-		ID: ss.ID, UserID: ss.UserID, TopicID: ss.TopicID, State: string(ss.State),
-		QuestionIDs: ss.QuestionIDs, Current: ss.Current, Answered: ss.Answered, Correct: ss.Correct,
-		Skipped: ss.Skipped, Turns: ss.Turns, Version: ss.Version, IdempotencyKeys: ss.IdempotencyKeys,
-		CreatedAt: ss.CreatedAt.UnixMicro(), UpdatedAt: ss.UpdatedAt.UnixMicro(),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("encode after: %w", err)
-	}
-	return b, nil
-}
-
-// decodeAfter reads what encodeAfter wrote. A session without keys gets an
-// empty map, like the sessions Session returns.
-func decodeAfter(b []byte) (*recall.Session, error) {
-	var d sessionDoc
-	if err := json.Unmarshal(b, &d); err != nil {
-		return nil, fmt.Errorf("decode after: %w", err)
-	}
-	ss := &recall.Session{
-		ID: d.ID, UserID: d.UserID, TopicID: d.TopicID, State: recall.SessionState(d.State),
-		QuestionIDs: listOrNil(d.QuestionIDs), Current: d.Current, Answered: d.Answered, Correct: d.Correct,
-		Skipped: d.Skipped, Turns: d.Turns, Version: d.Version, IdempotencyKeys: d.IdempotencyKeys,
-		CreatedAt: time.UnixMicro(d.CreatedAt).UTC(), UpdatedAt: time.UnixMicro(d.UpdatedAt).UTC(),
-	}
-	if ss.IdempotencyKeys == nil {
-		ss.IdempotencyKeys = map[string]int{}
-	}
-	return ss, nil
 }

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/metrics"
@@ -185,63 +184,53 @@ func TestStore(t *testing.T) {
 	})
 }
 
-// seed creates a user and a topic of theirs.
-func seed(tb testing.TB, s *postgres.Store, name string) (*recall.User, *recall.Topic) {
-	tb.Helper()
-	ctx := tb.Context()
-	now := time.Now()
-	u := &recall.User{ID: recall.NewID(), Username: name, CreatedAt: now}
-	if err := s.CreateUser(ctx, u, "hash"); err != nil {
-		tb.Fatalf("CreateUser: %v", err)
-	}
-	t := &recall.Topic{ID: recall.NewID(), UserID: u.ID, Title: "Rivers", CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateTopic(ctx, t); err != nil {
-		tb.Fatalf("CreateTopic: %v", err)
-	}
-	return u, t
+// TestSlow gives every round trip an hour of latency: only the caller's
+// cancellation can end its wait.
+func TestSlow(t *testing.T) {
+	storetest.RunSlow(t, func(t *testing.T) recall.Store {
+		s, _ := open(t, postgres.Options{Latency: time.Hour})
+		return s
+	})
 }
 
-func newQuestions(topicID string, n int) []*recall.Question {
-	now := time.Now()
-	qs := make([]*recall.Question, n)
-	for i := range qs {
-		qs[i] = &recall.Question{ID: recall.NewID(), TopicID: topicID, Prompt: fmt.Sprintf("Q%d?", i),
-			Answers: []string{fmt.Sprint(i)}, CreatedAt: now, UpdatedAt: now}
-	}
-	return qs
+// TestTwoStores runs writers on two stores (two pools, like two instances)
+// on one schema: every append must land whole at the end of the bank, and
+// none may fail on a position that a concurrent append took.
+func TestTwoStores(t *testing.T) {
+	storetest.RunTwoStores(t, func(t *testing.T) (recall.Store, recall.Store) {
+		s, u := open(t, postgres.Options{})
+		other, err := postgres.Open(t.Context(), u, postgres.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { other.Close() })
+		return s, other
+	})
 }
 
-// newSession creates an active session on the questions.
-func newSession(tb testing.TB, s *postgres.Store, u *recall.User, topic *recall.Topic, qs []*recall.Question) *recall.Session {
-	tb.Helper()
-	now := time.Now()
-	ids := make([]string, len(qs))
-	for i, q := range qs {
-		ids[i] = q.ID
-	}
-	sess := &recall.Session{ID: recall.NewID(), UserID: u.ID, TopicID: topic.ID, State: recall.SessionActive,
-		QuestionIDs: ids, Version: 1, CreatedAt: now, UpdatedAt: now}
-	if err := s.CreateSession(tb.Context(), sess); err != nil {
-		tb.Fatalf("CreateSession: %v", err)
-	}
-	return sess
-}
-
-// nextTurn advances sess by one keyed hint turn, as the tutor would.
-func nextTurn(sess *recall.Session) (*recall.Session, *recall.Turn) {
-	n := sess.Clone()
-	n.Turns++
-	n.Version++
-	n.UpdatedAt = time.Now()
-	key := fmt.Sprintf("key-%d", sess.Turns)
-	if n.IdempotencyKeys == nil {
-		n.IdempotencyKeys = map[string]int{}
-	}
-	n.IdempotencyKeys[key] = sess.Turns
-	t := &recall.Turn{SessionID: sess.ID, Index: sess.Turns, Kind: recall.TurnHint, Message: "/hint",
-		Reply: "Think of the capital.", QuestionID: sess.QuestionIDs[0], CreatedAt: n.UpdatedAt,
-		IdempotencyKey: key, After: n}
-	return n, t
+// TestMetrics pins down what each method costs in statements.
+func TestMetrics(t *testing.T) {
+	storetest.RunMetrics(t, func(t *testing.T, m *metrics.Metrics) recall.Store {
+		s, _ := open(t, postgres.Options{Metrics: m})
+		return s
+	}, []storetest.Cost{
+		storetest.Writes("CreateUser", 2),
+		storetest.Writes("CreateTopic", 2),
+		storetest.Writes("AddQuestions", 4), // the topic's update and one insert per call, however many questions
+		storetest.Reads("Topics", 3),        // one statement per call
+		storetest.Reads("Topic", 1),
+		storetest.Reads("Questions", 1),
+		storetest.Reads("UserByUsername", 1),
+		storetest.Writes("UpdateTopic", 1),    // the update returns the topic
+		storetest.Writes("UpdateQuestion", 3), // the topic's update, the question read, its update
+		storetest.Writes("CreateSession", 2),
+		storetest.Writes("SaveTurn", 8), // the turn and the session, for each of the 4 turns, the refused one too
+		storetest.Reads("SaveTurn", 0),  // no read
+		storetest.Reads("Session", 1),   // keys included
+		storetest.Reads("Turns", 1),
+		storetest.Reads("Turn", 1),
+		storetest.Reads("Ping", 1),
+	})
 }
 
 // wantCode fails the test now unless err carries code.
@@ -320,7 +309,7 @@ func versions(tb testing.TB, dbURL string) []int64 {
 func TestMigrate(t *testing.T) {
 	t.Run("OKTwiceIsNoop", func(t *testing.T) {
 		s, u := open(t, postgres.Options{})
-		user, topic := seed(t, s, "alice")
+		user, topic, _ := storetest.Seed(t, s, "alice", 0)
 		before := versions(t, u)
 		if len(before) < 2 { // goose's version 0 and at least our first
 			t.Fatalf("goose_db_version = %v, want version 0 and the migrations", before)
@@ -386,7 +375,7 @@ func TestMigrate(t *testing.T) {
 			t.Fatalf("Open after the migrators: %v", err)
 		}
 		defer s.Close()
-		seed(t, s, "alice")
+		storetest.Seed(t, s, "alice", 0)
 	})
 	t.Run("OKWaitsForTheLock", func(t *testing.T) {
 		// While another session holds the migration lock, a migrator waits
@@ -451,37 +440,6 @@ func freshDatabase(tb testing.TB) string {
 		}
 	})
 	return withDatabase(admin, name)
-}
-
-func TestClose(t *testing.T) {
-	t.Run("OKIdempotent", func(t *testing.T) {
-		s, err := postgres.Open(t.Context(), newSchema(t), postgres.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Close(); err != nil {
-			t.Fatalf("Close: %v", err)
-		}
-		if err := s.Close(); err != nil {
-			t.Fatalf("Close again: %v", err)
-		}
-	})
-	t.Run("ErrUnavailableAfterClose", func(t *testing.T) {
-		s, err := postgres.Open(t.Context(), newSchema(t), postgres.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		u, topic := seed(t, s, "alice")
-		if err := s.Ping(t.Context()); err != nil {
-			t.Fatalf("Ping while open: %v", err)
-		}
-		s.Close()
-		wantUnavailable(t, "Ping after Close", s.Ping(t.Context()))
-		_, err = s.Topics(t.Context(), u.ID)
-		wantUnavailable(t, "Topics after Close", err)
-		wantUnavailable(t, "CreateUser after Close", s.CreateUser(t.Context(), &recall.User{ID: "u", Username: "bob"}, "h"))
-		wantUnavailable(t, "AddQuestions after Close", s.AddQuestions(t.Context(), u.ID, topic.ID, newQuestions(topic.ID, 1)))
-	})
 }
 
 // proxy forwards TCP connections to a target, and can be stopped and
@@ -597,12 +555,12 @@ func TestUnavailable(t *testing.T) {
 			t.Fatalf("Open through the proxy: %v", err)
 		}
 		defer s.Close()
-		u, topic := seed(t, s, "alice")
-		qs := newQuestions(topic.ID, 2)
+		u, topic, _ := storetest.Seed(t, s, "alice", 0)
+		qs := storetest.NewQuestions(topic.ID, 2)
 		if err := s.AddQuestions(ctx, u.ID, topic.ID, qs); err != nil {
 			t.Fatal(err)
 		}
-		sess := newSession(t, s, u, topic, qs)
+		sess := storetest.NewSession(t, s, u, topic, qs)
 
 		// The database goes away: the pool's connections break and new ones
 		// are refused.
@@ -612,10 +570,10 @@ func TestUnavailable(t *testing.T) {
 		wantUnavailable(t, "Topics", err)
 		_, err = s.UserByID(ctx, u.ID)
 		wantUnavailable(t, "UserByID", err)
-		n, turn := nextTurn(sess)
+		n, turn := storetest.NextTurn(sess)
 		wantUnavailable(t, "SaveTurn", s.SaveTurn(ctx, n, turn))
 		wantUnavailable(t, "CreateTopic", s.CreateTopic(ctx, &recall.Topic{ID: recall.NewID(), UserID: u.ID, Title: "T"}))
-		wantUnavailable(t, "AddQuestions", s.AddQuestions(ctx, u.ID, topic.ID, newQuestions(topic.ID, 1)))
+		wantUnavailable(t, "AddQuestions", s.AddQuestions(ctx, u.ID, topic.ID, storetest.NewQuestions(topic.ID, 1)))
 
 		// It comes back: the store reconnects on its own. A connection
 		// broken during the outage fails once and is dropped, so with at
@@ -650,151 +608,6 @@ func TestUnavailable(t *testing.T) {
 	})
 }
 
-func TestContext(t *testing.T) {
-	t.Run("ErrCanceledPassesThrough", func(t *testing.T) {
-		s, _ := open(t, postgres.Options{})
-		u, topic := seed(t, s, "alice")
-		ctx, cancel := context.WithCancel(t.Context())
-		cancel()
-		if _, err := s.Topics(ctx, u.ID); !errors.Is(err, context.Canceled) {
-			t.Errorf("Topics(cancelled) = %v, want context.Canceled", err)
-		}
-		err := s.CreateTopic(ctx, &recall.Topic{ID: "t", UserID: u.ID, Title: "x"})
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("CreateTopic(cancelled) = %v, want context.Canceled", err)
-		}
-		if err := s.AddQuestions(ctx, u.ID, topic.ID, newQuestions(topic.ID, 2)); !errors.Is(err, context.Canceled) {
-			t.Errorf("AddQuestions(cancelled) = %v, want context.Canceled", err)
-		}
-		if err := s.SaveTurn(ctx, &recall.Session{ID: "s", Version: 2}, &recall.Turn{}); !errors.Is(err, context.Canceled) {
-			t.Errorf("SaveTurn(cancelled) = %v, want context.Canceled", err)
-		}
-		if err := s.Ping(ctx); !errors.Is(err, context.Canceled) {
-			t.Errorf("Ping(cancelled) = %v, want context.Canceled", err)
-		}
-	})
-	t.Run("ErrDeadlinePassesThrough", func(t *testing.T) {
-		s, _ := open(t, postgres.Options{})
-		u, _ := seed(t, s, "alice")
-		ctx, cancel := context.WithDeadline(t.Context(), time.Now().Add(-time.Second))
-		defer cancel()
-		if _, err := s.Topics(ctx, u.ID); !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("Topics(expired) = %v, want context.DeadlineExceeded", err)
-		}
-	})
-	t.Run("ErrCanceledDuringLatency", func(t *testing.T) {
-		// A latency far beyond the test's life: only the cancellation can
-		// end the statement's wait.
-		s, _ := open(t, postgres.Options{Latency: time.Hour})
-		ctx, cancel := context.WithCancel(t.Context())
-		errc := make(chan error, 2)
-		go func() {
-			_, err := s.Topics(ctx, "u")
-			errc <- err
-		}()
-		go func() {
-			errc <- s.SaveTurn(ctx, &recall.Session{ID: "s", Version: 2}, &recall.Turn{})
-		}()
-		cancel()
-		for range 2 {
-			if err := <-errc; !errors.Is(err, context.Canceled) {
-				t.Errorf("got %v, want context.Canceled", err)
-			}
-		}
-	})
-}
-
-func TestConcurrentWriters(t *testing.T) {
-	t.Run("OKOneBankManyWriters", func(t *testing.T) {
-		// Writers on two stores (two pools, like two instances) append to,
-		// edit and read one question bank at once. Every append must land
-		// whole at the end of the bank: none may fail on a position that a
-		// concurrent append took.
-		s, u := open(t, postgres.Options{})
-		other, err := postgres.Open(t.Context(), u, postgres.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer other.Close()
-
-		user, topic := seed(t, s, "alice")
-		const writers, rounds = 8, 10
-		batches := make([][][]*recall.Question, writers)
-		for w := range batches {
-			for range rounds {
-				batches[w] = append(batches[w], newQuestions(topic.ID, 2))
-			}
-		}
-		var wg sync.WaitGroup
-		errs := make(chan error, writers*rounds*4)
-		for w := range writers {
-			store := s
-			if w%2 == 1 {
-				store = other
-			}
-			wg.Go(func() {
-				for r, qs := range batches[w] {
-					if err := store.AddQuestions(t.Context(), user.ID, topic.ID, qs); err != nil {
-						errs <- fmt.Errorf("writer %d round %d: AddQuestions: %w", w, r, err)
-						continue
-					}
-					hint := fmt.Sprintf("hint %d/%d", w, r)
-					if _, err := store.UpdateQuestion(t.Context(), user.ID, topic.ID, qs[0].ID, recall.QuestionInput{Hint: &hint}, time.Now()); err != nil {
-						errs <- fmt.Errorf("writer %d round %d: UpdateQuestion: %w", w, r, err)
-					}
-					now := time.Now()
-					tp := &recall.Topic{ID: recall.NewID(), UserID: user.ID, Title: "T", CreatedAt: now, UpdatedAt: now}
-					if err := store.CreateTopic(t.Context(), tp); err != nil {
-						errs <- fmt.Errorf("writer %d round %d: CreateTopic: %w", w, r, err)
-					}
-					if _, err := store.Topics(t.Context(), user.ID); err != nil {
-						errs <- fmt.Errorf("writer %d round %d: Topics: %w", w, r, err)
-					}
-				}
-			})
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Error(err)
-		}
-
-		got, err := s.Questions(t.Context(), topic.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(got) != writers*rounds*2 {
-			t.Fatalf("%d questions, want %d", len(got), writers*rounds*2)
-		}
-		// Each batch of two sits together, in its order; a writer's
-		// batches in the order it added them.
-		pos := map[string]int{}
-		for i, q := range got {
-			pos[q.ID] = i
-		}
-		for w, bs := range batches {
-			last := -1
-			for r, qs := range bs {
-				a, b := pos[qs[0].ID], pos[qs[1].ID]
-				if b != a+1 || a <= last {
-					t.Errorf("writer %d round %d: questions at %d and %d (previous batch at %d)", w, r, a, b, last)
-				}
-				last = b
-				if want := fmt.Sprintf("hint %d/%d", w, r); got[a].Hint != want {
-					t.Errorf("question %d: hint %q, want %q", a, got[a].Hint, want)
-				}
-			}
-		}
-		topics, err := s.Topics(t.Context(), user.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(topics) != writers*rounds+1 {
-			t.Errorf("%d topics, want %d", len(topics), writers*rounds+1)
-		}
-	})
-}
-
 func TestBadText(t *testing.T) {
 	// PostgreSQL text holds neither NUL nor invalid UTF-8: writing them is
 	// EINVALID (never an internal error), and looking something up by them
@@ -803,7 +616,7 @@ func TestBadText(t *testing.T) {
 	t.Run("ErrInvalidWrites", func(t *testing.T) {
 		s, _ := open(t, postgres.Options{})
 		ctx := t.Context()
-		u, topic := seed(t, s, "alice")
+		u, topic, _ := storetest.Seed(t, s, "alice", 0)
 		now := time.Now()
 		err := s.CreateTopic(ctx, &recall.Topic{ID: recall.NewID(), UserID: u.ID, Title: nul, CreatedAt: now, UpdatedAt: now})
 		wantCode(t, "CreateTopic(NUL title)", err, recall.EINVALID)
@@ -811,14 +624,14 @@ func TestBadText(t *testing.T) {
 		_, err = s.UpdateTopic(ctx, u.ID, topic.ID, recall.TopicInput{Title: &title}, now)
 		wantCode(t, "UpdateTopic(bad UTF-8 title)", err, recall.EINVALID)
 
-		qs := newQuestions(topic.ID, 3)
+		qs := storetest.NewQuestions(topic.ID, 3)
 		qs[2].Answers = []string{nul}
 		wantCode(t, "AddQuestions(NUL answer)", s.AddQuestions(ctx, u.ID, topic.ID, qs), recall.EINVALID)
-		qs = newQuestions(topic.ID, 3)
+		qs = storetest.NewQuestions(topic.ID, 3)
 		qs[1].Prompt = nul
 		wantCode(t, "AddQuestions(NUL prompt)", s.AddQuestions(ctx, u.ID, topic.ID, qs), recall.EINVALID)
 
-		qs = newQuestions(topic.ID, 1)
+		qs = storetest.NewQuestions(topic.ID, 1)
 		if err := s.AddQuestions(ctx, u.ID, topic.ID, qs); err != nil {
 			t.Fatal(err)
 		}
@@ -826,8 +639,8 @@ func TestBadText(t *testing.T) {
 		_, err = s.UpdateQuestion(ctx, u.ID, topic.ID, qs[0].ID, recall.QuestionInput{Hint: &hint}, now)
 		wantCode(t, "UpdateQuestion(NUL hint)", err, recall.EINVALID)
 
-		sess := newSession(t, s, u, topic, qs)
-		n, turn := nextTurn(sess)
+		sess := storetest.NewSession(t, s, u, topic, qs)
+		n, turn := storetest.NextTurn(sess)
 		turn.Message = nul
 		wantCode(t, "SaveTurn(NUL message)", s.SaveTurn(ctx, n, turn), recall.EINVALID)
 
@@ -850,12 +663,12 @@ func TestBadText(t *testing.T) {
 	t.Run("OKLookupsFindNothing", func(t *testing.T) {
 		s, _ := open(t, postgres.Options{})
 		ctx := t.Context()
-		u, topic := seed(t, s, "alice")
-		qs := newQuestions(topic.ID, 1)
+		u, topic, _ := storetest.Seed(t, s, "alice", 0)
+		qs := storetest.NewQuestions(topic.ID, 1)
 		if err := s.AddQuestions(ctx, u.ID, topic.ID, qs); err != nil {
 			t.Fatal(err)
 		}
-		sess := newSession(t, s, u, topic, qs)
+		sess := storetest.NewSession(t, s, u, topic, qs)
 		now := time.Now()
 		title := "New"
 		for _, key := range []string{nul, bad} {
@@ -868,7 +681,7 @@ func TestBadText(t *testing.T) {
 			_, err = s.UpdateTopic(ctx, u.ID, key, recall.TopicInput{Title: &title}, now)
 			wantCode(t, "UpdateTopic", err, recall.ENOTFOUND)
 			wantCode(t, "DeleteTopic", s.DeleteTopic(ctx, key, topic.ID), recall.ENOTFOUND)
-			wantCode(t, "AddQuestions", s.AddQuestions(ctx, u.ID, key, newQuestions(key, 1)), recall.ENOTFOUND)
+			wantCode(t, "AddQuestions", s.AddQuestions(ctx, u.ID, key, storetest.NewQuestions(key, 1)), recall.ENOTFOUND)
 			_, err = s.UpdateQuestion(ctx, u.ID, topic.ID, key, recall.QuestionInput{Prompt: &title}, now)
 			wantCode(t, "UpdateQuestion", err, recall.ENOTFOUND)
 			wantCode(t, "DeleteQuestion", s.DeleteQuestion(ctx, u.ID, key, qs[0].ID, now), recall.ENOTFOUND)
@@ -892,77 +705,6 @@ func TestBadText(t *testing.T) {
 		for _, index := range []int{1 << 40, -1 << 40} {
 			_, err := s.Turn(ctx, sess.ID, index)
 			wantCode(t, fmt.Sprintf("Turn(%d)", index), err, recall.ENOTFOUND)
-		}
-	})
-}
-
-func TestMetrics(t *testing.T) {
-	t.Run("OKCountsStatements", func(t *testing.T) {
-		m := metrics.New(nil)
-		s, _ := open(t, postgres.Options{Metrics: m})
-		count := func(kind, op string) float64 {
-			return testutil.ToFloat64(m.DBQueries.WithLabelValues(kind, op))
-		}
-		ctx := t.Context()
-		now := time.Now()
-		u := &recall.User{ID: recall.NewID(), Username: "alice", CreatedAt: now}
-		if err := s.CreateUser(ctx, u, "h"); err != nil {
-			t.Fatal(err)
-		}
-		topic := &recall.Topic{ID: recall.NewID(), UserID: u.ID, Title: "T", CreatedAt: now, UpdatedAt: now}
-		if err := s.CreateTopic(ctx, topic); err != nil {
-			t.Fatal(err)
-		}
-		qs := newQuestions(topic.ID, 150)
-		if err := s.AddQuestions(ctx, u.ID, topic.ID, qs); err != nil {
-			t.Fatal(err)
-		}
-		for range 3 {
-			if _, err := s.Topics(ctx, u.ID); err != nil {
-				t.Fatal(err)
-			}
-		}
-		title := "U"
-		if _, err := s.UpdateTopic(ctx, u.ID, topic.ID, recall.TopicInput{Title: &title}, now); err != nil {
-			t.Fatal(err)
-		}
-		hint := "h"
-		if _, err := s.UpdateQuestion(ctx, u.ID, topic.ID, qs[0].ID, recall.QuestionInput{Hint: &hint}, now); err != nil {
-			t.Fatal(err)
-		}
-		sess := newSession(t, s, u, topic, qs[:1])
-		n, turn := nextTurn(sess)
-		if err := s.SaveTurn(ctx, n, turn); err != nil {
-			t.Fatal(err)
-		}
-		// A refused turn costs its two statements too.
-		wantCode(t, "SaveTurn(stale)", s.SaveTurn(ctx, n, turn), recall.ECONFLICT)
-		if _, err := s.Session(ctx, sess.ID); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Ping(ctx); err != nil {
-			t.Fatal(err)
-		}
-
-		for _, c := range []struct {
-			kind, op string
-			want     float64
-		}{
-			{"write", "CreateUser", 1},
-			{"write", "CreateTopic", 1},
-			{"write", "AddQuestions", 2}, // the topic's update and one insert, however many questions
-			{"read", "Topics", 3},        // one statement per call
-			{"write", "UpdateTopic", 1},  // the update returns the topic
-			{"write", "UpdateQuestion", 3},
-			{"write", "CreateSession", 1},
-			{"write", "SaveTurn", 4}, // the turn and the session, twice, and no read
-			{"read", "SaveTurn", 0},
-			{"read", "Session", 1},
-			{"read", "Ping", 1},
-		} {
-			if got := count(c.kind, c.op); got != c.want {
-				t.Errorf("recall_db_queries_total{kind=%q,op=%q} = %v, want %v", c.kind, c.op, got, c.want)
-			}
 		}
 	})
 }

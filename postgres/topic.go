@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/storeerr"
 )
 
 // topicCols are the columns of a topic row, in scanTopic's order: the
@@ -75,10 +76,6 @@ func scanTopic(row pgx.Row) (*recall.Topic, error) {
 	return &t, nil
 }
 
-// topicNotFound is the error for a topic that does not exist or is another
-// user's.
-func topicNotFound() error { return recall.Errorf(recall.ENOTFOUND, "Topic not found.") }
-
 // CreateTopic stores t, whose ID, UserID and times the caller has set.
 // Returns ENOTFOUND if the user does not exist, ECONFLICT if the ID is taken.
 func (s *Store) CreateTopic(ctx context.Context, t *recall.Topic) error {
@@ -92,9 +89,9 @@ func (s *Store) CreateTopic(ctx context.Context, t *recall.Topic) error {
 			t.ID, t.UserID, t.Title, t.Description, toDB(t.CreatedAt), toDB(t.UpdatedAt))
 		switch {
 		case isUnique(err, ""):
-			return recall.Errorf(recall.ECONFLICT, "That topic exists already.")
+			return storeerr.TopicExists()
 		case isForeignKey(err):
-			return userNotFound()
+			return storeerr.UserNotFound()
 		}
 		return err
 	})
@@ -113,15 +110,8 @@ func (s *Store) Topics(ctx context.Context, userID string) ([]*recall.Topic, err
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			t, err := scanTopic(rows)
-			if err != nil {
-				return err
-			}
-			topics = append(topics, t)
-		}
-		return rows.Err()
+		topics, err = collect(rows, topics, scanTopic)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -140,14 +130,14 @@ func (s *Store) Topic(ctx context.Context, userID, id string) (*recall.Topic, er
 // arguments are the user's ID and the topic's.
 func (s *Store) topic(ctx context.Context, kind, op, query, userID, id string, args ...any) (*recall.Topic, error) {
 	if badKey(userID, id) {
-		return nil, topicNotFound()
+		return nil, storeerr.TopicNotFound()
 	}
 	var t *recall.Topic
 	err := s.do(ctx, kind, op, func(c db) error {
 		var err error
 		t, err = scanTopic(c.queryRow(ctx, query, append([]any{userID, id}, args...)...))
 		if errors.Is(err, pgx.ErrNoRows) {
-			return topicNotFound()
+			return storeerr.TopicNotFound()
 		}
 		return err
 	})
@@ -170,7 +160,7 @@ func (s *Store) UpdateTopic(ctx context.Context, userID, id string, in recall.To
 func (s *Store) DeleteTopic(ctx context.Context, userID, id string) error {
 	const op = "DeleteTopic"
 	if badKey(userID, id) {
-		return topicNotFound()
+		return storeerr.TopicNotFound()
 	}
 	return s.do(ctx, kindWrite, op, func(c db) error {
 		tag, err := c.exec(ctx, `DELETE FROM topics WHERE id = $1 AND user_id = $2`, id, userID)
@@ -178,7 +168,7 @@ func (s *Store) DeleteTopic(ctx context.Context, userID, id string) error {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return topicNotFound()
+			return storeerr.TopicNotFound()
 		}
 		return nil
 	})

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/storeerr"
 )
 
 // CreateUser stores u with its password hash. Returns ECONFLICT if the
@@ -23,16 +24,13 @@ func (s *Store) CreateUser(ctx context.Context, u *recall.User, passwordHash str
 			u.ID, u.Username, passwordHash, toDB(u.CreatedAt))
 		switch {
 		case isUnique(err, "users_username_key"):
-			return recall.Errorf(recall.ECONFLICT, "That username is taken.")
+			return storeerr.UsernameTaken()
 		case isUnique(err, ""):
-			return recall.Errorf(recall.ECONFLICT, "That user exists already.")
+			return storeerr.UserExists()
 		}
 		return err
 	})
 }
-
-// userNotFound is the error for a user that does not exist.
-func userNotFound() error { return recall.Errorf(recall.ENOTFOUND, "User not found.") }
 
 // UserByUsername returns the user with that username (matched exactly:
 // callers normalise it) and its password hash. Returns ENOTFOUND if there is
@@ -40,7 +38,7 @@ func userNotFound() error { return recall.Errorf(recall.ENOTFOUND, "User not fou
 func (s *Store) UserByUsername(ctx context.Context, username string) (*recall.User, string, error) {
 	const op = "UserByUsername"
 	if badKey(username) {
-		return nil, "", userNotFound()
+		return nil, "", storeerr.UserNotFound()
 	}
 	var (
 		u    recall.User
@@ -51,7 +49,7 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (*recall.Us
 			`SELECT id, username, password_hash, created_at FROM users WHERE username = $1`, username,
 		).Scan(&u.ID, &u.Username, &hash, &u.CreatedAt)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return userNotFound()
+			return storeerr.UserNotFound()
 		}
 		return err
 	})
@@ -66,7 +64,7 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (*recall.Us
 func (s *Store) UserByID(ctx context.Context, id string) (*recall.User, error) {
 	const op = "UserByID"
 	if badKey(id) {
-		return nil, userNotFound()
+		return nil, storeerr.UserNotFound()
 	}
 	var u recall.User
 	err := s.do(ctx, kindRead, op, func(c db) error {
@@ -74,7 +72,7 @@ func (s *Store) UserByID(ctx context.Context, id string) (*recall.User, error) {
 			`SELECT id, username, created_at FROM users WHERE id = $1`, id,
 		).Scan(&u.ID, &u.Username, &u.CreatedAt)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return userNotFound()
+			return storeerr.UserNotFound()
 		}
 		return err
 	})
@@ -98,9 +96,9 @@ func (s *Store) CreateToken(ctx context.Context, t *recall.Token) error {
 			t.Hash, t.UserID, toDB(t.CreatedAt), toDB(t.ExpiresAt))
 		switch {
 		case isUnique(err, ""):
-			return recall.Errorf(recall.ECONFLICT, "That token exists already.")
+			return storeerr.TokenExists()
 		case isForeignKey(err):
-			return userNotFound()
+			return storeerr.UserNotFound()
 		}
 		return err
 	})
@@ -117,7 +115,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*recall.Token, er
 			`SELECT hash, user_id, created_at, expires_at FROM tokens WHERE hash = $1`, hash,
 		).Scan(&t.Hash, &t.UserID, &created, &expires)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return recall.Errorf(recall.ENOTFOUND, "Token not found.")
+			return storeerr.TokenNotFound()
 		}
 		return err
 	})

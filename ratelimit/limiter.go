@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/rueidis"
 
+	"github.com/recallhq/recall/breaker"
 	"github.com/recallhq/recall/metrics"
 )
 
@@ -120,7 +121,7 @@ type Limiter struct {
 	liveN     atomic.Int64
 	id        string
 	ttl       time.Duration
-	breaker   breaker
+	br        *breaker.Breaker
 	local     *localGCRA // the limiter of the embedded default
 	fallback  *localGCRA // the fallback of the Redis path
 	now       func() time.Time
@@ -185,14 +186,10 @@ func New(cfg Config) (*Limiter, error) {
 		fixedN:   int64(cfg.Instances),
 		id:       cfg.InstanceID,
 		ttl:      cfg.InstanceTTL,
-		breaker: breaker{
-			threshold: int64(cfg.BreakerThreshold),
-			cooldown:  cfg.BreakerCooldown,
-			now:       time.Now,
-		},
-		now:   cfg.Now,
-		epoch: cfg.Now(),
-		log:   cfg.Logger,
+		br:       breaker.New(breaker.Config{Threshold: cfg.BreakerThreshold, Cooldown: cfg.BreakerCooldown}),
+		now:      cfg.Now,
+		epoch:    cfg.Now(),
+		log:      cfg.Logger,
 	}
 	for name, p := range cfg.Policies {
 		if p.Name != name {
@@ -269,7 +266,7 @@ func (l *Limiter) Policies() Policies {
 // Degraded reports whether Redis is configured and the circuit breaker
 // currently considers it down (decisions use the fallback).
 func (l *Limiter) Degraded() bool {
-	return l.redis != nil && l.breaker.open()
+	return l.redis != nil && l.br.Open()
 }
 
 // Instances returns the number of live instances the local fallback divides
@@ -364,10 +361,10 @@ func (l *Limiter) Limit(ctx context.Context, principal string, policies []string
 		return l.finish(ok, false, ps, g, d, h)
 	}
 
-	if l.breaker.allow() {
+	if probe, allowed := l.br.Allow(); allowed {
 		ok, err := l.redis.decide(ctx, principal, ps, d)
 		if err == nil {
-			if l.breaker.success() {
+			if l.br.Record(probe, breaker.Success) == breaker.Closed {
 				l.log.Info("rate limiter: Redis answers again; decisions are shared again")
 			}
 			for _, p := range ps {
@@ -375,10 +372,12 @@ func (l *Limiter) Limit(ctx context.Context, principal string, policies []string
 			}
 			return l.finish(ok, false, ps, g, d, h)
 		}
-		if ctx.Err() == nil { // the caller giving up is not Redis's fault
-			if l.breaker.failure() {
+		// The caller giving up is not Redis's fault, and records nothing: a
+		// probe that ends so is replaced after a cool-down.
+		if ctx.Err() == nil {
+			if l.br.Record(probe, breaker.Failure) == breaker.Opened {
 				l.log.Warn("rate limiter: Redis failing; using the fallback", "mode", l.failure, "err", err,
-					"instances", l.instances(), "cooldown", l.breaker.cooldown)
+					"instances", l.instances(), "cooldown", l.br.Cooldown())
 			}
 		}
 	}
@@ -395,7 +394,7 @@ func (l *Limiter) Limit(ctx context.Context, principal string, policies []string
 			inc(p.fbLimited)
 		}
 		setPolicyHeader(h, ps)
-		return false, l.breaker.retryIn()
+		return false, max(l.br.RetryIn(), time.Second)
 	}
 	n := l.instances()
 	for _, p := range ps {

@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"bufio"
 	"context"
+	"log/slog"
 	"net"
 	"os/exec"
 	"strconv"
@@ -85,6 +86,31 @@ func burst(ls []*Limiter, principal string, policies []string, n int) int {
 	return int(admitted.Load())
 }
 
+// logCount is a slog.Handler that counts records by message.
+type logCount struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func newLogCount() *logCount { return &logCount{n: map[string]int{}} }
+
+func (c *logCount) Enabled(context.Context, slog.Level) bool { return true }
+func (c *logCount) WithAttrs([]slog.Attr) slog.Handler       { return c }
+func (c *logCount) WithGroup(string) slog.Handler            { return c }
+
+func (c *logCount) Handle(_ context.Context, r slog.Record) error {
+	c.mu.Lock()
+	c.n[r.Message]++
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *logCount) count(msg string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[msg]
+}
+
 func TestRedisOutage(t *testing.T) {
 	port := freePort(t)
 	srv := startRedis(t, port)
@@ -98,10 +124,14 @@ func TestRedisOutage(t *testing.T) {
 	}
 	var ls []*Limiter
 	var ms []*metrics.Metrics
+	var logs []*logCount
 	for range 3 {
 		m := metrics.New(nil)
 		ms = append(ms, m)
-		ls = append(ls, newLimiter(t, cfg(m, FailureLocal, "rl:")))
+		logs = append(logs, newLogCount())
+		c := cfg(m, FailureLocal, "rl:")
+		c.Logger = slog.New(logs[len(logs)-1])
+		ls = append(ls, newLimiter(t, c))
 	}
 	open := newLimiter(t, cfg(metrics.New(nil), FailureOpen, "open:"))
 	closed := newLimiter(t, cfg(metrics.New(nil), FailureClosed, "closed:"))
@@ -178,6 +208,19 @@ func TestRedisOutage(t *testing.T) {
 	// The shared state is exact again: user:d gets one quota across instances.
 	if got := burst(ls, "user:d", []string{"out"}, 120); got != 30 {
 		t.Fatalf("after Redis returned: admitted %d of 120, want 30", got)
+	}
+
+	// The breaker's transitions are logged once each: it opened and closed
+	// again for the hang and for the outage.
+	for i, lc := range logs {
+		for _, msg := range []string{
+			"rate limiter: Redis failing; using the fallback",
+			"rate limiter: Redis answers again; decisions are shared again",
+		} {
+			if n := lc.count(msg); n != 2 {
+				t.Errorf("instance %d logged %q %d times, want 2", i, msg, n)
+			}
+		}
 	}
 }
 

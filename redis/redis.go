@@ -51,6 +51,7 @@ import (
 	"github.com/redis/rueidis"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/breaker"
 	"github.com/recallhq/recall/metrics"
 )
 
@@ -138,7 +139,7 @@ type Client struct {
 	copt    rueidis.ClientOption
 	log     *slog.Logger
 	m       *metrics.Metrics
-	br      *breaker
+	br      *breaker.Breaker
 	rc      atomic.Pointer[rcHolder]
 	dialing atomic.Bool
 	closed  atomic.Bool
@@ -239,7 +240,7 @@ func Connect(ctx context.Context, url string, opts Options) (*Client, error) {
 		copt:    copt,
 		log:     opts.Logger,
 		m:       opts.Metrics,
-		br:      newBreaker(opts.BreakerThreshold, opts.BreakerCooldown),
+		br:      breaker.New(breaker.Config{Threshold: opts.BreakerThreshold, Cooldown: opts.BreakerCooldown}),
 		pending: make(map[string]pendingGroup),
 	}
 	if c.log == nil {
@@ -251,7 +252,7 @@ func Connect(ctx context.Context, url string, opts Options) (*Client, error) {
 			return nil, err
 		}
 		c.log.Warn("redis: unreachable at start; serving without it until it answers", "err", err)
-		c.br.trip()
+		c.br.Trip()
 		return c, nil
 	}
 	c.rc.Store(&rcHolder{rc})
@@ -324,7 +325,7 @@ func (c *Client) redial() {
 			return
 		}
 		c.log.Info("redis: connected")
-		c.br.reset()
+		c.br.Reset()
 	}()
 }
 
@@ -357,14 +358,14 @@ func (c *Client) NearCache() bool { return !c.opts.DisableNearCache }
 // so fn must be safe to run again after a TRYAGAIN reply. (MOVED and ASK
 // are followed by rueidis itself.)
 func (c *Client) Call(ctx context.Context, fn func(ctx context.Context, rc rueidis.Client) error) error {
-	probe, ok := c.br.allow()
+	probe, ok := c.br.Allow()
 	if !ok {
 		return ErrUnavailable
 	}
 	h := c.rc.Load()
 	if h == nil {
 		c.redial()
-		c.br.record(probe, failed)
+		c.br.Record(probe, breaker.Failure)
 		return fmt.Errorf("%w: %w", ErrUnavailable, errNotYet)
 	}
 	tctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
@@ -380,7 +381,7 @@ func (c *Client) Call(ctx context.Context, fn func(ctx context.Context, rc rueid
 		}
 		err = nil
 	}
-	c.br.record(probe, classify(ctx, err))
+	c.br.Record(probe, classify(ctx, err))
 	return err
 }
 
@@ -403,17 +404,17 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 // classify tells the breaker what the result of a call says about Redis.
-func classify(parent context.Context, err error) outcome {
+func classify(parent context.Context, err error) breaker.Outcome {
 	switch {
 	case err == nil || rueidis.IsRedisNil(err):
-		return succeeded
+		return breaker.Success
 	case parent.Err() != nil:
-		return neutral // the caller gave up or ran out of time
+		return breaker.Neutral // the caller gave up or ran out of time
 	}
 	if re, ok := rueidis.IsRedisErr(err); ok && !unavailableReply(re) {
-		return succeeded // Redis answered
+		return breaker.Success // Redis answered
 	}
-	return failed
+	return breaker.Failure
 }
 
 // count records one round trip.
@@ -442,7 +443,7 @@ func (c *Client) Close() {
 	if c.closed.Swap(true) {
 		return
 	}
-	c.br.trip()
+	c.br.Trip()
 	if h := c.rc.Swap(nil); h != nil {
 		h.c.Close()
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/storecodec"
+	"github.com/recallhq/recall/storeerr"
 )
 
 // questionBatch is how many questions one INSERT statement carries.
@@ -17,7 +19,7 @@ const questionBatch = 100
 const questionCols = `q.id, q.topic_id, q.prompt, q.answers, q.choices, q.explanation, q.hint, q.created_at, q.updated_at`
 
 // scanQuestion reads the questionCols of one row.
-func scanQuestion(sc interface{ Scan(...any) error }) (*recall.Question, error) {
+func scanQuestion(sc scanner) (*recall.Question, error) {
 	var (
 		q                recall.Question
 		answers          string
@@ -28,30 +30,17 @@ func scanQuestion(sc interface{ Scan(...any) error }) (*recall.Question, error) 
 		return nil, err
 	}
 	var err error
-	if q.Answers, err = decodeList(answers); err != nil {
+	if q.Answers, err = storecodec.DecodeList([]byte(answers)); err != nil {
 		return nil, err
 	}
 	if choices.Valid {
-		if q.Choices, err = decodeList(choices.String); err != nil {
+		if q.Choices, err = storecodec.DecodeList([]byte(choices.String)); err != nil {
 			return nil, err
 		}
 	}
 	q.CreatedAt, q.UpdatedAt = fromDB(created), fromDB(updated)
 	return &q, nil
 }
-
-// encodeChoices stores no choices as NULL.
-func encodeChoices(choices []string) (sql.NullString, error) {
-	if len(choices) == 0 {
-		return sql.NullString{}, nil
-	}
-	s, err := encodeList(choices)
-	return sql.NullString{String: s, Valid: true}, err
-}
-
-// questionNotFound is the error for a question that is not in the topic or
-// whose topic is not the user's.
-func questionNotFound() error { return recall.Errorf(recall.ENOTFOUND, "Question not found.") }
 
 // AddQuestions appends qs to the end of the topic's bank in one transaction,
 // all or nothing, and sets the topic's UpdatedAt to the latest CreatedAt of
@@ -73,7 +62,7 @@ func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*
 		var one int
 		err := s.reader(op).queryRow(ctx, `SELECT 1 FROM topics WHERE id = ? AND user_id = ?`, topicID, userID).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
-			return topicNotFound()
+			return storeerr.TopicNotFound()
 		}
 		return s.fail(ctx, op, err)
 	}
@@ -86,7 +75,7 @@ func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*
 			 RETURNING (SELECT coalesce(max(position), -1) FROM questions WHERE topic_id = topics.id)`,
 			toDB(latest), topicID, userID).Scan(&last)
 		if errors.Is(err, sql.ErrNoRows) {
-			return topicNotFound()
+			return storeerr.TopicNotFound()
 		} else if err != nil {
 			return err
 		}
@@ -100,21 +89,17 @@ func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*
 					b.WriteString(", ")
 				}
 				b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-				answers, err := encodeList(q.Answers)
-				if err != nil {
-					return err
-				}
-				choices, err := encodeChoices(q.Choices)
+				answers, choices, err := storecodec.EncodeQuestion(q)
 				if err != nil {
 					return err
 				}
 				last++
-				args = append(args, q.ID, topicID, last, q.Prompt, answers, choices, q.Explanation, q.Hint,
+				args = append(args, q.ID, topicID, last, q.Prompt, string(answers), nullText(choices), q.Explanation, q.Hint,
 					toDB(q.CreatedAt), toDB(q.UpdatedAt))
 			}
 			if _, err := c.exec(ctx, b.String(), args...); err != nil {
 				if isUnique(err, "questions.id") {
-					return recall.Errorf(recall.ECONFLICT, "A question with that ID exists already.")
+					return storeerr.QuestionTaken()
 				}
 				return err
 			}
@@ -133,16 +118,8 @@ func (s *Store) Questions(ctx context.Context, topicID string) ([]*recall.Questi
 	if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
-	defer rows.Close()
-	qs := []*recall.Question{}
-	for rows.Next() {
-		q, err := scanQuestion(rows)
-		if err != nil {
-			return nil, s.fail(ctx, op, err)
-		}
-		qs = append(qs, q)
-	}
-	if err := rows.Err(); err != nil {
+	qs, err := collect(rows, scanQuestion)
+	if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
 	return qs, nil
@@ -162,7 +139,7 @@ func (s *Store) UpdateQuestion(ctx context.Context, userID, topicID, id string, 
 			`SELECT `+questionCols+` FROM questions q JOIN topics t ON t.id = q.topic_id
 			 WHERE q.id = ? AND q.topic_id = ? AND t.user_id = ?`, id, topicID, userID))
 		if errors.Is(err, sql.ErrNoRows) {
-			return questionNotFound()
+			return storeerr.QuestionNotFound()
 		} else if err != nil {
 			return err
 		}
@@ -171,17 +148,13 @@ func (s *Store) UpdateQuestion(ctx context.Context, userID, topicID, id string, 
 			return err
 		}
 		q.UpdatedAt = trunc(now)
-		answers, err := encodeList(q.Answers)
-		if err != nil {
-			return err
-		}
-		choices, err := encodeChoices(q.Choices)
+		answers, choices, err := storecodec.EncodeQuestion(q)
 		if err != nil {
 			return err
 		}
 		if _, err := c.exec(ctx,
 			`UPDATE questions SET prompt = ?, answers = ?, choices = ?, explanation = ?, hint = ?, updated_at = ? WHERE id = ?`,
-			q.Prompt, answers, choices, q.Explanation, q.Hint, toDB(now), id); err != nil {
+			q.Prompt, string(answers), nullText(choices), q.Explanation, q.Hint, toDB(now), id); err != nil {
 			return err
 		}
 		_, err = c.exec(ctx, `UPDATE topics SET updated_at = ? WHERE id = ?`, toDB(now), topicID)
@@ -207,7 +180,7 @@ func (s *Store) DeleteQuestion(ctx context.Context, userID, topicID, id string, 
 		if n, err := affected(res); err != nil {
 			return err
 		} else if n == 0 {
-			return questionNotFound()
+			return storeerr.QuestionNotFound()
 		}
 		_, err = c.exec(ctx, `UPDATE topics SET updated_at = ? WHERE id = ?`, toDB(now), topicID)
 		return err

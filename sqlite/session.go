@@ -3,11 +3,11 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
-	"fmt"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/storecodec"
+	"github.com/recallhq/recall/storeerr"
 )
 
 // sessionCols are the columns of a session row, in scanSession's order; the
@@ -18,7 +18,7 @@ const sessionCols = `s.id, s.user_id, s.topic_id, s.state, s.question_ids, s.cur
         WHERE k.session_id = s.id AND k.idempotency_key IS NOT NULL)`
 
 // scanSession reads the sessionCols of one row.
-func scanSession(sc interface{ Scan(...any) error }) (*recall.Session, error) {
+func scanSession(sc scanner) (*recall.Session, error) {
 	var (
 		ss               recall.Session
 		state, qids      string
@@ -31,19 +31,15 @@ func scanSession(sc interface{ Scan(...any) error }) (*recall.Session, error) {
 	}
 	ss.State = recall.SessionState(state)
 	var err error
-	if ss.QuestionIDs, err = decodeList(qids); err != nil {
+	if ss.QuestionIDs, err = storecodec.DecodeList([]byte(qids)); err != nil {
 		return nil, err
 	}
-	ss.IdempotencyKeys = map[string]int{}
-	if err := json.Unmarshal([]byte(keys), &ss.IdempotencyKeys); err != nil {
-		return nil, fmt.Errorf("decode idempotency keys: %w", err)
+	if ss.IdempotencyKeys, err = storecodec.DecodeKeys([]byte(keys)); err != nil {
+		return nil, err
 	}
 	ss.CreatedAt, ss.UpdatedAt = fromDB(created), fromDB(updated)
 	return &ss, nil
 }
-
-// sessionNotFound is the error for a session that does not exist.
-func sessionNotFound() error { return recall.Errorf(recall.ENOTFOUND, "Session not found.") }
 
 // CreateSession stores a new session; s.IdempotencyKeys is ignored (the
 // keys live with the turns). The topic must be s.UserID's: returns
@@ -53,7 +49,7 @@ func (s *Store) CreateSession(ctx context.Context, ss *recall.Session) error {
 	if ss == nil {
 		return recall.Errorf(recall.EINVALID, "No session was given.")
 	}
-	qids, err := encodeList(ss.QuestionIDs)
+	qids, err := storecodec.EncodeList(ss.QuestionIDs)
 	if err != nil {
 		return s.fail(ctx, op, err)
 	}
@@ -61,18 +57,18 @@ func (s *Store) CreateSession(ctx context.Context, ss *recall.Session) error {
 		`INSERT INTO sessions (id, user_id, topic_id, state, question_ids, current, answered, correct, skipped, turns, version, created_at, updated_at)
 		 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
 		 WHERE EXISTS (SELECT 1 FROM topics WHERE id = ? AND user_id = ?)`,
-		ss.ID, ss.UserID, ss.TopicID, string(ss.State), qids, ss.Current, ss.Answered, ss.Correct, ss.Skipped,
+		ss.ID, ss.UserID, ss.TopicID, string(ss.State), string(qids), ss.Current, ss.Answered, ss.Correct, ss.Skipped,
 		ss.Turns, ss.Version, toDB(ss.CreatedAt), toDB(ss.UpdatedAt), ss.TopicID, ss.UserID)
 	switch {
 	case isUnique(err, ""):
-		return recall.Errorf(recall.ECONFLICT, "That session exists already.")
+		return storeerr.SessionExists()
 	case err != nil:
 		return s.fail(ctx, op, err)
 	}
 	if n, err := affected(res); err != nil {
 		return s.fail(ctx, op, err)
 	} else if n == 0 {
-		return topicNotFound()
+		return storeerr.TopicNotFound()
 	}
 	return nil
 }
@@ -83,7 +79,7 @@ func (s *Store) Session(ctx context.Context, id string) (*recall.Session, error)
 	const op = "Session"
 	ss, err := scanSession(s.reader(op).queryRow(ctx, `SELECT `+sessionCols+` FROM sessions s WHERE s.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, sessionNotFound()
+		return nil, storeerr.SessionNotFound()
 	} else if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
@@ -99,16 +95,8 @@ func (s *Store) Sessions(ctx context.Context, userID string) ([]*recall.Session,
 	if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
-	defer rows.Close()
-	list := []*recall.Session{}
-	for rows.Next() {
-		ss, err := scanSession(rows)
-		if err != nil {
-			return nil, s.fail(ctx, op, err)
-		}
-		list = append(list, ss)
-	}
-	if err := rows.Err(); err != nil {
+	list, err := collect(rows, scanSession)
+	if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
 	return list, nil
@@ -125,17 +113,14 @@ func (s *Store) Sessions(ctx context.Context, userID string) ([]*recall.Session,
 // index exists; EINVALID if t belongs to another session.
 func (s *Store) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn) error {
 	const op = "SaveTurn"
-	if ss == nil || t == nil {
-		return recall.Errorf(recall.EINVALID, "No session or turn was given.")
+	if err := storeerr.CheckTurn(ss, t); err != nil {
+		return err
 	}
-	if t.SessionID != "" && t.SessionID != ss.ID {
-		return recall.Errorf(recall.EINVALID, "The turn belongs to another session.")
-	}
-	qids, err := encodeList(ss.QuestionIDs)
+	qids, err := storecodec.EncodeList(ss.QuestionIDs)
 	if err != nil {
 		return s.fail(ctx, op, err)
 	}
-	after, err := encodeAfter(t.After)
+	after, err := storecodec.EncodeAfter(t.After)
 	if err != nil {
 		return s.fail(ctx, op, err)
 	}
@@ -144,14 +129,14 @@ func (s *Store) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn
 			`INSERT INTO turns (session_id, idx, kind, message, reply, question_id, correct, created_at, idempotency_key, after)
 			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			ss.ID, t.Index, string(t.Kind), t.Message, t.Reply, t.QuestionID, nullBool(t.Correct), toDB(t.CreatedAt),
-			sql.NullString{String: t.IdempotencyKey, Valid: t.IdempotencyKey != ""}, after)
+			sql.NullString{String: t.IdempotencyKey, Valid: t.IdempotencyKey != ""}, nullText(after))
 		switch {
 		case isUnique(err, "turns.idempotency_key"):
-			return recall.Errorf(recall.ECONFLICT, "That idempotency key was already used in this session.")
+			return storeerr.KeyUsed()
 		case isUnique(err, ""):
-			return recall.Errorf(recall.ECONFLICT, "The session has changed; try again.")
+			return storeerr.SessionChanged()
 		case isForeignKey(err):
-			return sessionNotFound()
+			return storeerr.SessionNotFound()
 		case err != nil:
 			return err
 		}
@@ -159,7 +144,7 @@ func (s *Store) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn
 			`UPDATE sessions SET state = ?, question_ids = ?, current = ?, answered = ?, correct = ?, skipped = ?,
 			        turns = ?, version = ?, updated_at = ?
 			 WHERE id = ? AND version = ?`,
-			string(ss.State), qids, ss.Current, ss.Answered, ss.Correct, ss.Skipped,
+			string(ss.State), string(qids), ss.Current, ss.Answered, ss.Correct, ss.Skipped,
 			ss.Turns, ss.Version, toDB(ss.UpdatedAt), ss.ID, ss.Version-1)
 		if err != nil {
 			return err
@@ -167,7 +152,7 @@ func (s *Store) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn
 		if n, err := affected(res); err != nil {
 			return err
 		} else if n == 0 {
-			return recall.Errorf(recall.ECONFLICT, "The session has changed; try again.")
+			return storeerr.SessionChanged()
 		}
 		return nil
 	})
@@ -177,7 +162,7 @@ func (s *Store) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn
 const turnCols = `session_id, idx, kind, message, reply, question_id, correct, created_at, idempotency_key`
 
 // scanTurn reads the turnCols of one row, and after too if it is non-nil.
-func scanTurn(sc interface{ Scan(...any) error }, after *sql.NullString) (*recall.Turn, error) {
+func scanTurn(sc scanner, after *sql.NullString) (*recall.Turn, error) {
 	var (
 		t       recall.Turn
 		kind    string
@@ -211,16 +196,8 @@ func (s *Store) Turns(ctx context.Context, sessionID string) ([]*recall.Turn, er
 	if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
-	defer rows.Close()
-	list := []*recall.Turn{}
-	for rows.Next() {
-		t, err := scanTurn(rows, nil)
-		if err != nil {
-			return nil, s.fail(ctx, op, err)
-		}
-		list = append(list, t)
-	}
-	if err := rows.Err(); err != nil {
+	list, err := collect(rows, func(sc scanner) (*recall.Turn, error) { return scanTurn(sc, nil) })
+	if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
 	return list, nil
@@ -234,12 +211,12 @@ func (s *Store) Turn(ctx context.Context, sessionID string, index int) (*recall.
 	t, err := scanTurn(s.reader(op).queryRow(ctx,
 		`SELECT `+turnCols+`, after FROM turns WHERE session_id = ? AND idx = ?`, sessionID, index), &after)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, recall.Errorf(recall.ENOTFOUND, "Turn not found.")
+		return nil, storeerr.TurnNotFound()
 	} else if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
 	if after.Valid {
-		if t.After, err = decodeAfter(after.String); err != nil {
+		if t.After, err = storecodec.DecodeAfter([]byte(after.String)); err != nil {
 			return nil, s.fail(ctx, op, err)
 		}
 	}
@@ -252,63 +229,4 @@ func nullBool(p *bool) sql.NullBool {
 		return sql.NullBool{}
 	}
 	return sql.NullBool{Bool: *p, Valid: true}
-}
-
-// sessionDoc is the stored JSON form of a turn's After: explicit names, so
-// that renaming a Go field cannot silently change stored data, and times
-// as Unix microseconds like every other time of this store.
-type sessionDoc struct {
-	ID              string         `json:"id"`
-	UserID          string         `json:"user_id"`
-	TopicID         string         `json:"topic_id"`
-	State           string         `json:"state"`
-	QuestionIDs     []string       `json:"question_ids"`
-	Current         int            `json:"current"`
-	Answered        int            `json:"answered"`
-	Correct         int            `json:"correct"`
-	Skipped         int            `json:"skipped"`
-	Turns           int            `json:"turns"`
-	Version         int64          `json:"version"`
-	IdempotencyKeys map[string]int `json:"idempotency_keys,omitempty"`
-	CreatedAt       int64          `json:"created_at_us"`
-	UpdatedAt       int64          `json:"updated_at_us"`
-}
-
-// encodeAfter serialises a turn's After; nil is stored as NULL.
-func encodeAfter(ss *recall.Session) (sql.NullString, error) {
-	if ss == nil {
-		return sql.NullString{}, nil
-	}
-	b, err := json.Marshal(sessionDoc{
-		ID: ss.ID, UserID: ss.UserID, TopicID: ss.TopicID, State: string(ss.State),
-		QuestionIDs: ss.QuestionIDs, Current: ss.Current, Answered: ss.Answered, Correct: ss.Correct,
-		Skipped: ss.Skipped, Turns: ss.Turns, Version: ss.Version, IdempotencyKeys: ss.IdempotencyKeys,
-		CreatedAt: toDB(ss.CreatedAt), UpdatedAt: toDB(ss.UpdatedAt),
-	})
-	if err != nil {
-		return sql.NullString{}, fmt.Errorf("encode after: %w", err)
-	}
-	return sql.NullString{String: string(b), Valid: true}, nil
-}
-
-// decodeAfter reads what encodeAfter wrote. A session without keys gets an
-// empty map, like the sessions Session returns.
-func decodeAfter(s string) (*recall.Session, error) {
-	var d sessionDoc
-	if err := json.Unmarshal([]byte(s), &d); err != nil {
-		return nil, fmt.Errorf("decode after: %w", err)
-	}
-	ss := &recall.Session{
-		ID: d.ID, UserID: d.UserID, TopicID: d.TopicID, State: recall.SessionState(d.State),
-		QuestionIDs: d.QuestionIDs, Current: d.Current, Answered: d.Answered, Correct: d.Correct,
-		Skipped: d.Skipped, Turns: d.Turns, Version: d.Version, IdempotencyKeys: d.IdempotencyKeys,
-		CreatedAt: fromDB(d.CreatedAt), UpdatedAt: fromDB(d.UpdatedAt),
-	}
-	if len(ss.QuestionIDs) == 0 {
-		ss.QuestionIDs = nil
-	}
-	if ss.IdempotencyKeys == nil {
-		ss.IdempotencyKeys = map[string]int{}
-	}
-	return ss, nil
 }

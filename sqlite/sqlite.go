@@ -39,7 +39,6 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -58,6 +57,7 @@ import (
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/dbmigrate"
 	"github.com/recallhq/recall/metrics"
+	"github.com/recallhq/recall/storeerr"
 )
 
 //go:embed migration/*.sql
@@ -306,6 +306,27 @@ func (c conn) queryRow(ctx context.Context, query string, args ...any) row {
 	return row{r: c.q.QueryRowContext(ctx, query, args...)}
 }
 
+// scanner is a row to read: a *sql.Row, a *sql.Rows or a row.
+type scanner = interface{ Scan(dest ...any) error }
+
+// collect reads every row of rows with scan, then closes rows. No rows give
+// an empty slice, not nil.
+func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	list := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return list, nil
+}
+
 // affected returns how many rows a write changed.
 func affected(res sql.Result) (int64, error) {
 	n, err := res.RowsAffected()
@@ -408,21 +429,10 @@ func isForeignKey(err error) bool {
 	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 }
 
-// unavailableError is an EUNAVAILABLE domain error that keeps its cause for
-// the log (errors.Unwrap), while users only see the message.
-type unavailableError struct {
-	err   *recall.Error
-	cause error
-}
-
-func (e *unavailableError) Error() string   { return e.err.Error() + ": " + e.cause.Error() }
-func (e *unavailableError) Unwrap() []error { return []error{e.err, e.cause} }
-
+// unavailable returns an EUNAVAILABLE error that keeps its cause for the
+// log (errors.Unwrap), while users only see the message.
 func unavailable(cause error) error {
-	return &unavailableError{
-		err:   recall.Errorf(recall.EUNAVAILABLE, "The database is unavailable."),
-		cause: cause,
-	}
+	return storeerr.WithCause(recall.Errorf(recall.EUNAVAILABLE, "The database is unavailable."), cause)
 }
 
 // --- values ---
@@ -436,23 +446,8 @@ func fromDB(us int64) time.Time { return time.UnixMicro(us).UTC() }
 // trunc returns t as a Store returns it: in UTC, floored to the microsecond.
 func trunc(t time.Time) time.Time { return fromDB(toDB(t)) }
 
-// encodeList stores a list of strings as a JSON array ("[]" for none).
-func encodeList(list []string) (string, error) {
-	if len(list) == 0 {
-		return "[]", nil
-	}
-	b, err := json.Marshal(list)
-	return string(b), err
-}
-
-// decodeList reads a JSON array of strings; an empty one gives nil.
-func decodeList(s string) ([]string, error) {
-	var list []string
-	if err := json.Unmarshal([]byte(s), &list); err != nil {
-		return nil, fmt.Errorf("decode list: %w", err)
-	}
-	if len(list) == 0 {
-		return nil, nil
-	}
-	return list, nil
+// nullText returns stored JSON (storecodec) for a TEXT column that may be
+// NULL: nil is NULL.
+func nullText(b []byte) sql.NullString {
+	return sql.NullString{String: string(b), Valid: b != nil}
 }

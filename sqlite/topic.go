@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/storecodec"
+	"github.com/recallhq/recall/storeerr"
 )
 
 // topicHead starts the statement that reads topics with their question IDs
@@ -37,7 +39,7 @@ const topicQuery = topicHead + ` AND s.topic_id = ?2
 WHERE t.user_id = ?1 AND t.id = ?2`
 
 // scanTopic reads one row of topicsQuery or topicQuery.
-func scanTopic(sc interface{ Scan(...any) error }) (*recall.Topic, error) {
+func scanTopic(sc scanner) (*recall.Topic, error) {
 	var (
 		t                 recall.Topic
 		created, updated  int64
@@ -49,7 +51,7 @@ func scanTopic(sc interface{ Scan(...any) error }) (*recall.Topic, error) {
 		&qids, &n, &answers, &right, &last); err != nil {
 		return nil, err
 	}
-	ids, err := decodeList(qids)
+	ids, err := storecodec.DecodeList([]byte(qids))
 	if err != nil {
 		return nil, err
 	}
@@ -66,10 +68,6 @@ func scanTopic(sc interface{ Scan(...any) error }) (*recall.Topic, error) {
 	return &t, nil
 }
 
-// topicNotFound is the error for a topic that does not exist or is another
-// user's.
-func topicNotFound() error { return recall.Errorf(recall.ENOTFOUND, "Topic not found.") }
-
 // CreateTopic stores t, whose ID, UserID and times the caller has set.
 // Returns ENOTFOUND if the user does not exist, ECONFLICT if the ID is taken.
 func (s *Store) CreateTopic(ctx context.Context, t *recall.Topic) error {
@@ -82,9 +80,9 @@ func (s *Store) CreateTopic(ctx context.Context, t *recall.Topic) error {
 		t.ID, t.UserID, t.Title, t.Description, toDB(t.CreatedAt), toDB(t.UpdatedAt))
 	switch {
 	case isUnique(err, ""):
-		return recall.Errorf(recall.ECONFLICT, "That topic exists already.")
+		return storeerr.TopicExists()
 	case isForeignKey(err):
-		return recall.Errorf(recall.ENOTFOUND, "User not found.")
+		return storeerr.UserNotFound()
 	}
 	return s.fail(ctx, op, err)
 }
@@ -97,16 +95,8 @@ func (s *Store) Topics(ctx context.Context, userID string) ([]*recall.Topic, err
 	if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
-	defer rows.Close()
-	topics := []*recall.Topic{}
-	for rows.Next() {
-		t, err := scanTopic(rows)
-		if err != nil {
-			return nil, s.fail(ctx, op, err)
-		}
-		topics = append(topics, t)
-	}
-	if err := rows.Err(); err != nil {
+	topics, err := collect(rows, scanTopic)
+	if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
 	return topics, nil
@@ -122,7 +112,7 @@ func (s *Store) Topic(ctx context.Context, userID, id string) (*recall.Topic, er
 func (s *Store) topic(ctx context.Context, c conn, userID, id string) (*recall.Topic, error) {
 	t, err := scanTopic(c.queryRow(ctx, topicQuery, userID, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, topicNotFound()
+		return nil, storeerr.TopicNotFound()
 	} else if err != nil {
 		return nil, s.fail(ctx, c.op, err)
 	}
@@ -145,7 +135,7 @@ func (s *Store) UpdateTopic(ctx context.Context, userID, id string, in recall.To
 		if n, err := affected(res); err != nil {
 			return err
 		} else if n == 0 {
-			return topicNotFound()
+			return storeerr.TopicNotFound()
 		}
 		t, err = s.topic(ctx, c, userID, id)
 		return err
@@ -167,7 +157,7 @@ func (s *Store) DeleteTopic(ctx context.Context, userID, id string) error {
 	if n, err := affected(res); err != nil {
 		return s.fail(ctx, op, err)
 	} else if n == 0 {
-		return topicNotFound()
+		return storeerr.TopicNotFound()
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/storeerr"
 )
 
 // CreateUser stores u with its password hash. Returns ECONFLICT if the
@@ -20,9 +21,9 @@ func (s *Store) CreateUser(ctx context.Context, u *recall.User, passwordHash str
 		u.ID, u.Username, passwordHash, toDB(u.CreatedAt))
 	switch {
 	case isUnique(err, "users.username"):
-		return recall.Errorf(recall.ECONFLICT, "That username is taken.")
+		return storeerr.UsernameTaken()
 	case isUnique(err, ""):
-		return recall.Errorf(recall.ECONFLICT, "That user exists already.")
+		return storeerr.UserExists()
 	}
 	return s.fail(ctx, op, err)
 }
@@ -41,7 +42,7 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (*recall.Us
 		`SELECT id, username, password_hash, created_at FROM users WHERE username = ?`, username,
 	).Scan(&u.ID, &u.Username, &hash, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, "", recall.Errorf(recall.ENOTFOUND, "User not found.")
+		return nil, "", storeerr.UserNotFound()
 	} else if err != nil {
 		return nil, "", s.fail(ctx, op, err)
 	}
@@ -60,7 +61,7 @@ func (s *Store) UserByID(ctx context.Context, id string) (*recall.User, error) {
 		`SELECT id, username, created_at FROM users WHERE id = ?`, id,
 	).Scan(&u.ID, &u.Username, &at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, recall.Errorf(recall.ENOTFOUND, "User not found.")
+		return nil, storeerr.UserNotFound()
 	} else if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
@@ -80,9 +81,9 @@ func (s *Store) CreateToken(ctx context.Context, t *recall.Token) error {
 		t.Hash, t.UserID, toDB(t.CreatedAt), toDB(t.ExpiresAt))
 	switch {
 	case isUnique(err, ""):
-		return recall.Errorf(recall.ECONFLICT, "That token exists already.")
+		return storeerr.TokenExists()
 	case isForeignKey(err):
-		return recall.Errorf(recall.ENOTFOUND, "User not found.")
+		return storeerr.UserNotFound()
 	}
 	return s.fail(ctx, op, err)
 }
@@ -99,7 +100,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*recall.Token, er
 		`SELECT hash, user_id, created_at, expires_at FROM tokens WHERE hash = ?`, hash,
 	).Scan(&t.Hash, &t.UserID, &created, &expiresAt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, recall.Errorf(recall.ENOTFOUND, "Token not found.")
+		return nil, storeerr.TokenNotFound()
 	} else if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}

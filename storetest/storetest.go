@@ -28,6 +28,15 @@
 //   - SaveTurn on a session that does not exist gives ENOTFOUND; on a stale
 //     version, a used idempotency key or a used index ECONFLICT, and then
 //     nothing of the turn is stored.
+//   - Close may be called again; after it every method, Ping included,
+//     gives EUNAVAILABLE.
+//   - A cancelled or expired context comes back as the context's error
+//     (errors.Is context.Canceled or context.DeadlineExceeded).
+//
+// The package also has suites that need a store opened in a particular way
+// (RunSlow, RunMetrics, RunTwoStores), the benchmarks every store runs
+// (BenchSaveTurn, BenchTopics), and helpers that fill a store for a
+// store's own tests (Seed, NewQuestions, NewSession, NextTurn).
 package storetest
 
 import (
@@ -50,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) recall.Store) {
 	runTurns(t, open)
 	runTimes(t, open)
 	runConcurrency(t, open)
+	runLifecycle(t, open)
 }
 
 // opener is the open function Run is given.

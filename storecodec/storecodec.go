@@ -1,0 +1,137 @@
+// Package storecodec holds the encodings of domain values that the SQL
+// stores (sqlite and postgres) keep in JSON columns, so that both write and
+// read the same bytes: lists of strings (question IDs, answers, choices),
+// the idempotency keys a session's turns gather, and a turn's After session.
+// ListOrNil is the normalisation every store, firestore too, applies to the
+// lists it returns.
+//
+// The functions work on []byte; a store whose column type wants a string
+// converts at its boundary. A nil []byte stands for SQL NULL.
+package storecodec
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/recallhq/recall"
+)
+
+// EncodeList returns list as a JSON array of strings ("[]" for none, nil
+// included).
+func EncodeList(list []string) ([]byte, error) {
+	if len(list) == 0 {
+		return []byte("[]"), nil
+	}
+	return json.Marshal(list)
+}
+
+// DecodeList reads a JSON array of strings. NULL (nil) or an empty array
+// gives nil.
+func DecodeList(b []byte) ([]string, error) {
+	if b == nil {
+		return nil, nil
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return nil, fmt.Errorf("decode list: %w", err)
+	}
+	return ListOrNil(list), nil
+}
+
+// ListOrNil returns nil for an empty list, list otherwise: the stores
+// return no items as nil.
+func ListOrNil(list []string) []string {
+	if len(list) == 0 {
+		return nil
+	}
+	return list
+}
+
+// EncodeQuestion returns the stored forms of q's answers (a JSON array,
+// never NULL) and choices (a JSON array, or nil, NULL, when there are
+// none).
+func EncodeQuestion(q *recall.Question) (answers, choices []byte, err error) {
+	if answers, err = EncodeList(q.Answers); err != nil {
+		return nil, nil, err
+	}
+	if len(q.Choices) > 0 {
+		if choices, err = json.Marshal(q.Choices); err != nil {
+			return nil, nil, err
+		}
+	}
+	return answers, choices, nil
+}
+
+// DecodeKeys reads a JSON object of idempotency keys and turn indexes, as
+// a session's turns gather them. NULL (nil) gives an empty map, as does an
+// empty object: a stored session always has a non-nil map.
+func DecodeKeys(b []byte) (map[string]int, error) {
+	keys := map[string]int{}
+	if b == nil {
+		return keys, nil
+	}
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return nil, fmt.Errorf("decode idempotency keys: %w", err)
+	}
+	return keys, nil
+}
+
+// sessionDoc is the stored JSON form of a turn's After: explicit names, so
+// that renaming a Go field cannot silently change stored data, and times
+// as Unix microseconds.
+type sessionDoc struct {
+	ID              string         `json:"id"`
+	UserID          string         `json:"user_id"`
+	TopicID         string         `json:"topic_id"`
+	State           string         `json:"state"`
+	QuestionIDs     []string       `json:"question_ids"`
+	Current         int            `json:"current"`
+	Answered        int            `json:"answered"`
+	Correct         int            `json:"correct"`
+	Skipped         int            `json:"skipped"`
+	Turns           int            `json:"turns"`
+	Version         int64          `json:"version"`
+	IdempotencyKeys map[string]int `json:"idempotency_keys,omitempty"`
+	CreatedAt       int64          `json:"created_at_us"`
+	UpdatedAt       int64          `json:"updated_at_us"`
+}
+
+// EncodeAfter returns the JSON form of a turn's After session; nil (NULL)
+// for a nil session. Its times are kept as Unix microseconds, so they come
+// back in UTC, floored to the microsecond.
+func EncodeAfter(ss *recall.Session) ([]byte, error) {
+	if ss == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(sessionDoc{
+		ID: ss.ID, UserID: ss.UserID, TopicID: ss.TopicID, State: string(ss.State),
+		QuestionIDs: ss.QuestionIDs, Current: ss.Current, Answered: ss.Answered, Correct: ss.Correct,
+		Skipped: ss.Skipped, Turns: ss.Turns, Version: ss.Version, IdempotencyKeys: ss.IdempotencyKeys,
+		CreatedAt: ss.CreatedAt.UnixMicro(), UpdatedAt: ss.UpdatedAt.UnixMicro(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encode after: %w", err)
+	}
+	return b, nil
+}
+
+// DecodeAfter reads what EncodeAfter wrote. No question IDs give nil, and
+// a session without keys gets an empty map, like the sessions a store's
+// Session returns.
+func DecodeAfter(b []byte) (*recall.Session, error) {
+	var d sessionDoc
+	if err := json.Unmarshal(b, &d); err != nil {
+		return nil, fmt.Errorf("decode after: %w", err)
+	}
+	ss := &recall.Session{
+		ID: d.ID, UserID: d.UserID, TopicID: d.TopicID, State: recall.SessionState(d.State),
+		QuestionIDs: ListOrNil(d.QuestionIDs), Current: d.Current, Answered: d.Answered, Correct: d.Correct,
+		Skipped: d.Skipped, Turns: d.Turns, Version: d.Version, IdempotencyKeys: d.IdempotencyKeys,
+		CreatedAt: time.UnixMicro(d.CreatedAt).UTC(), UpdatedAt: time.UnixMicro(d.UpdatedAt).UTC(),
+	}
+	if ss.IdempotencyKeys == nil {
+		ss.IdempotencyKeys = map[string]int{}
+	}
+	return ss, nil
+}

@@ -1,0 +1,88 @@
+// Package storeerr holds the errors that every primary store (sqlite,
+// postgres, firestore) returns alike: the not-found and conflict errors of
+// the store contract, worded once so that the engines cannot drift apart,
+// the check of SaveTurn's arguments, and an error type that carries a
+// domain error together with the driver error behind it.
+package storeerr
+
+import "github.com/recallhq/recall"
+
+// UserNotFound is the error for a user that does not exist.
+func UserNotFound() error { return recall.Errorf(recall.ENOTFOUND, "User not found.") }
+
+// TokenNotFound is the error for a token hash that is not stored.
+func TokenNotFound() error { return recall.Errorf(recall.ENOTFOUND, "Token not found.") }
+
+// TopicNotFound is the error for a topic that does not exist or is another
+// user's.
+func TopicNotFound() error { return recall.Errorf(recall.ENOTFOUND, "Topic not found.") }
+
+// QuestionNotFound is the error for a question that is not in the topic or
+// whose topic is not the user's.
+func QuestionNotFound() error { return recall.Errorf(recall.ENOTFOUND, "Question not found.") }
+
+// SessionNotFound is the error for a session that does not exist.
+func SessionNotFound() error { return recall.Errorf(recall.ENOTFOUND, "Session not found.") }
+
+// TurnNotFound is the error for a turn index a session does not have.
+func TurnNotFound() error { return recall.Errorf(recall.ENOTFOUND, "Turn not found.") }
+
+// UsernameTaken is the error for a username that another user has.
+func UsernameTaken() error { return recall.Errorf(recall.ECONFLICT, "That username is taken.") }
+
+// UserExists is the error for a user ID that is used already.
+func UserExists() error { return recall.Errorf(recall.ECONFLICT, "That user exists already.") }
+
+// TokenExists is the error for a token hash that is stored already.
+func TokenExists() error { return recall.Errorf(recall.ECONFLICT, "That token exists already.") }
+
+// TopicExists is the error for a topic ID that is used already.
+func TopicExists() error { return recall.Errorf(recall.ECONFLICT, "That topic exists already.") }
+
+// SessionExists is the error for a session ID that is used already.
+func SessionExists() error { return recall.Errorf(recall.ECONFLICT, "That session exists already.") }
+
+// QuestionTaken is the error for a question ID that is used already.
+func QuestionTaken() error {
+	return recall.Errorf(recall.ECONFLICT, "A question with that ID exists already.")
+}
+
+// SessionChanged is SaveTurn's error when the stored session is not the
+// version the turn was built on, or already has a turn of its index.
+func SessionChanged() error {
+	return recall.Errorf(recall.ECONFLICT, "The session has changed; try again.")
+}
+
+// KeyUsed is SaveTurn's error when the turn's idempotency key is already
+// used in the session.
+func KeyUsed() error {
+	return recall.Errorf(recall.ECONFLICT, "That idempotency key was already used in this session.")
+}
+
+// CheckTurn returns the EINVALID error SaveTurn gives when ss or t is
+// missing or t belongs to another session than ss, and nil otherwise.
+func CheckTurn(ss *recall.Session, t *recall.Turn) error {
+	if ss == nil || t == nil {
+		return recall.Errorf(recall.EINVALID, "No session or turn was given.")
+	}
+	if t.SessionID != "" && t.SessionID != ss.ID {
+		return recall.Errorf(recall.EINVALID, "The turn belongs to another session.")
+	}
+	return nil
+}
+
+// WithCause returns an error that is err to the caller (recall.ErrorCode
+// and recall.ErrorMessage see err's code and message) and keeps cause in
+// its chain and its Error text, for the log.
+func WithCause(err *recall.Error, cause error) error {
+	return &causedError{err: err, cause: cause}
+}
+
+// causedError is a domain error with the error that caused it.
+type causedError struct {
+	err   *recall.Error
+	cause error
+}
+
+func (e *causedError) Error() string   { return e.err.Error() + ": " + e.cause.Error() }
+func (e *causedError) Unwrap() []error { return []error{e.err, e.cause} }
