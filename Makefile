@@ -11,9 +11,11 @@ run:
 build:
 	$(GO) build -o bin/recall ./cmd/recall
 
+# vet, the gofmt check, a short bounded run of every fuzz target, then the
+# whole suite with the race detector (its summary closes the output).
 test: vet fmt-check
+	$(MAKE) --no-print-directory fuzz
 	$(GO) test -race -count=1 -timeout 30m ./...
-	$(MAKE) fuzz
 
 vet:
 	$(GO) vet ./...
