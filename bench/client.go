@@ -252,3 +252,53 @@ func checkLoopback(target string) error {
 	}
 	return nil
 }
+
+// fleet is a client for each instance of a run, in the order the
+// instances were started.
+type fleet []*client
+
+// newFleet makes a client of conns connections for each base URL.
+func newFleet(urls []string, conns int) fleet {
+	f := make(fleet, len(urls))
+	for i, u := range urls {
+		f[i] = newClient(u, conns)
+	}
+	return f
+}
+
+// close closes every client's idle connections.
+func (f fleet) close() {
+	for _, c := range f {
+		c.close()
+	}
+}
+
+// metrics reads every instance's /metrics and sums their counters, which
+// is what the run as a whole did. The process figures (resident memory,
+// CPU time) are the first instance's: the instances a run starts in
+// process are one process and report the same.
+func (f fleet) metrics(ctx context.Context) (counters, error) {
+	sum := counters{by: map[string]float64{}}
+	for i, c := range f {
+		m, err := c.metrics(ctx)
+		if err != nil {
+			return sum, err
+		}
+		if i == 0 {
+			sum.rssBytes, sum.cpuSeconds = m.rssBytes, m.cpuSeconds
+		}
+		sum.found = sum.found || m.found
+		sum.dbReads += m.dbReads
+		sum.redisCalls += m.redisCalls
+		sum.cacheErrors += m.cacheErrors
+		for k, v := range m.by {
+			sum.by[k] += v
+		}
+	}
+	if !sum.found {
+		// A counter appears once the server has counted something: an
+		// instance may have no database query yet, but not all of them.
+		return sum, fmt.Errorf("%s/metrics has no recall_db_queries_total: is it a recall server?", f[0].base)
+	}
+	return sum, nil
+}

@@ -5,10 +5,13 @@
 // errors and the server's own database and Redis counters per operation, as
 // a table, as JSON and as an SVG chart.
 //
-// A run of one mode has five steps:
+// A run of one mode with one instance count has five steps:
 //
 //  1. Start: a fresh database is made and seeded through the store (or, for
-//     a target server, through the HTTP API), then the server starts.
+//     a target server, through the HTTP API), then the servers start: as
+//     many as the instance count (Config.Instances), on the same database,
+//     Redis and key prefix; the virtual users are spread over them
+//     round-robin.
 //  2. Warm-up: the virtual users run the mix for Config.Warmup; nothing is
 //     recorded.
 //  3. Memory: the resident size of the server (this process, or the
@@ -20,7 +23,13 @@
 //     recall_db_queries_total{kind="read"} and recall_redis_calls_total are
 //     read from /metrics right before and after each measured request, so
 //     db_reads_per_op and redis_calls_per_op are the server's own counts for
-//     that operation, with nothing else running.
+//     that operation, with nothing else running. With several instances the
+//     requests go to each in turn and the counters of every instance are
+//     summed.
+//
+// With Config.RedisCluster the benchmark starts a Redis Cluster of three
+// masters of its own on free loopback ports (StartRedisCluster), runs the
+// Redis modes on it, and stops it after.
 //
 // Nothing here is global: a Config carries everything, and the server is
 // started by a StartFunc that the command supplies.
@@ -203,6 +212,30 @@ func ParseModes(s string) ([]string, error) {
 	return modes, nil
 }
 
+// MaxInstances is the largest instance count of a run.
+const MaxInstances = 16
+
+// ParseInstances reads a comma-separated list of instance counts, each from
+// 1 to MaxInstances and given once; order is kept.
+func ParseInstances(s string) ([]int, error) {
+	var out []int
+	for part := range strings.SplitSeq(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			return nil, fmt.Errorf("--instances %q: empty item (want a list of counts, e.g. 1,3)", s)
+		}
+		n, err := strconv.Atoi(part)
+		if err != nil || n < 1 || n > MaxInstances {
+			return nil, fmt.Errorf("--instances item %q: want a whole number from 1 to %d", part, MaxInstances)
+		}
+		if slices.Contains(out, n) {
+			return nil, fmt.Errorf("--instances: %d given twice", n)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
 // Mode is how one run configures the server it starts.
 type Mode struct {
 	// Name is none, redis or near.
@@ -221,6 +254,10 @@ type Mode struct {
 type Config struct {
 	// Modes are the modes to run, in order (ignored with Target).
 	Modes []string
+	// Instances are the numbers of servers to run each mode on, in order:
+	// each (mode, count) is a run of its own. Empty means one instance.
+	// Not with Target.
+	Instances []int
 	// Duration is the length of the measured mixed phase of each mode.
 	Duration time.Duration
 	// Warmup is the length of the unrecorded warm-up before it.
@@ -246,6 +283,10 @@ type Config struct {
 	// Redis is the Redis URL of the redis and near modes; its keys under
 	// each run's prefix are deleted after the run.
 	Redis string
+	// RedisCluster makes the benchmark start a Redis Cluster of three
+	// masters of its own for the redis and near modes, and stop it after;
+	// Redis must then be empty.
+	RedisCluster bool
 	// Target, when set, is the base URL of a running server to drive
 	// instead of starting one; the data set is then seeded over HTTP.
 	Target string
@@ -282,10 +323,39 @@ func (c *Config) Validate() error {
 		if c.Start == nil || c.OpenStore == nil {
 			errs = append(errs, errors.New("no StartFunc or OpenStoreFunc"))
 		}
+		redisModes := 0
 		for _, m := range c.Modes {
-			if (m == ModeRedis || m == ModeNear) && c.Redis == "" {
-				errs = append(errs, fmt.Errorf("mode %s needs --redis", m))
+			if m == ModeRedis || m == ModeNear {
+				redisModes++
+				if c.Redis == "" && !c.RedisCluster {
+					errs = append(errs, fmt.Errorf("mode %s needs --redis", m))
+				}
 			}
+		}
+		if c.RedisCluster && c.Redis != "" {
+			errs = append(errs, errors.New("--redis and --redis-cluster exclude each other"))
+		}
+		if c.RedisCluster && redisModes == 0 {
+			errs = append(errs, errors.New("--redis-cluster: no mode uses Redis (add redis or near to --modes)"))
+		}
+		seen := map[int]bool{}
+		for _, n := range c.Instances {
+			switch {
+			case n < 1 || n > MaxInstances:
+				errs = append(errs, fmt.Errorf("--instances: %d is not from 1 to %d", n, MaxInstances))
+			case seen[n]:
+				errs = append(errs, fmt.Errorf("--instances: %d given twice", n))
+			case n > c.Concurrency:
+				errs = append(errs, fmt.Errorf("--instances: %d instances need at least as many virtual users (--concurrency %d)", n, c.Concurrency))
+			}
+			seen[n] = true
+		}
+	} else {
+		if len(c.Instances) > 0 && !slices.Equal(c.Instances, []int{1}) {
+			errs = append(errs, errors.New("--instances does not apply with --target"))
+		}
+		if c.RedisCluster {
+			errs = append(errs, errors.New("--redis-cluster does not apply with --target"))
 		}
 	}
 	if c.Duration <= 0 {

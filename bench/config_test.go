@@ -1,8 +1,12 @@
 package bench
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/recallhq/recall"
 )
 
 func TestParseMix(t *testing.T) {
@@ -96,6 +100,62 @@ func TestParseModes(t *testing.T) {
 		if _, err := ParseModes(in); err == nil {
 			t.Errorf("ParseModes(%q) = nil error, want one", in)
 		}
+	}
+}
+
+func TestParseInstances(t *testing.T) {
+	for in, want := range map[string][]int{"1": {1}, "1,3": {1, 3}, " 3 , 1 ": {3, 1}, "16": {16}} {
+		got, err := ParseInstances(in)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("ParseInstances(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for in, msg := range map[string]string{
+		"":      "empty item",
+		"1,":    "empty item",
+		"0":     "from 1 to 16",
+		"17":    "from 1 to 16",
+		"-1":    "from 1 to 16",
+		"x":     "from 1 to 16",
+		"1.5":   "from 1 to 16",
+		"1,3,1": "given twice",
+	} {
+		if _, err := ParseInstances(in); err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("ParseInstances(%q) error = %v, want one containing %q", in, err, msg)
+		}
+	}
+}
+
+func TestConfigValidateInstancesAndCluster(t *testing.T) {
+	base := Config{Modes: []string{ModeNear}, Duration: 1, Concurrency: 4, Users: 4, Topics: 1, Questions: 1, Mix: Mix{1},
+		Start:     func(context.Context, Instance) (Server, error) { return nil, nil },
+		OpenStore: func(context.Context, string) (recall.Store, error) { return nil, nil }}
+	ok := base
+	ok.RedisCluster = true
+	ok.Instances = []int{1, 3}
+	if err := ok.Validate(); err != nil {
+		t.Fatalf("Validate of --redis-cluster --instances 1,3 = %v, want nil (the cluster stands for --redis)", err)
+	}
+	for name, tc := range map[string]struct {
+		edit func(*Config)
+		msg  string
+	}{
+		"ErrClusterAndRedis":  {func(c *Config) { c.RedisCluster, c.Redis = true, "redis://127.0.0.1:6379" }, "exclude each other"},
+		"ErrClusterNoRedis":   {func(c *Config) { c.RedisCluster, c.Modes = true, []string{ModeNone} }, "no mode uses Redis"},
+		"ErrNoRedis":          {func(c *Config) {}, "mode near needs --redis"},
+		"ErrTooManyInstances": {func(c *Config) { c.RedisCluster, c.Instances = true, []int{5} }, "at least as many virtual users"},
+		"ErrInstanceZero":     {func(c *Config) { c.RedisCluster, c.Instances = true, []int{0} }, "not from 1 to"},
+		"ErrInstanceTwice":    {func(c *Config) { c.RedisCluster, c.Instances = true, []int{2, 2} }, "given twice"},
+		"ErrTargetInstances":  {func(c *Config) { c.Target, c.Instances = "http://127.0.0.1:1", []int{3} }, "--instances does not apply"},
+		"ErrTargetCluster":    {func(c *Config) { c.Target, c.RedisCluster = "http://127.0.0.1:1", true }, "--redis-cluster does not apply"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := base
+			tc.edit(&c)
+			if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.msg) {
+				t.Fatalf("Validate = %v, want an error containing %q", err, tc.msg)
+			}
+		})
 	}
 }
 

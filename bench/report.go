@@ -24,8 +24,10 @@ type Report struct {
 
 // ReportConfig records how the figures were made.
 type ReportConfig struct {
-	StartedAt   time.Time      `json:"started_at"`
-	Modes       []string       `json:"modes"`
+	StartedAt time.Time `json:"started_at"`
+	Modes     []string  `json:"modes"`
+	// Instances are the instance counts each mode ran on.
+	Instances   []int          `json:"instances,omitempty"`
 	Duration    string         `json:"duration"`
 	Warmup      string         `json:"warmup"`
 	Concurrency int            `json:"concurrency"`
@@ -38,12 +40,15 @@ type ReportConfig struct {
 	DBLatency   string         `json:"db_latency"`
 	// DBLatencyTimer is the mean time a timer of DBLatency took on this
 	// machine just before the run: what each round trip really paid.
-	DBLatencyTimer string   `json:"db_latency_timer,omitempty"`
-	Redis          string   `json:"redis,omitempty"`
-	Target         string   `json:"target,omitempty"`
-	HashParams     string   `json:"hash_params"`
-	RateLimits     []string `json:"rate_limits"`
-	Isolated       int      `json:"isolated_requests_per_op"`
+	DBLatencyTimer string `json:"db_latency_timer,omitempty"`
+	Redis          string `json:"redis,omitempty"`
+	// RedisCluster says that Redis was a Redis Cluster of three masters
+	// the benchmark started for the run (and stopped after).
+	RedisCluster bool     `json:"redis_cluster,omitempty"`
+	Target       string   `json:"target,omitempty"`
+	HashParams   string   `json:"hash_params"`
+	RateLimits   []string `json:"rate_limits"`
+	Isolated     int      `json:"isolated_requests_per_op"`
 	// SeedSeconds is the time the seeding took (once: every mode runs on a
 	// copy of the seeded database).
 	SeedSeconds float64 `json:"seed_seconds"`
@@ -64,9 +69,12 @@ type Machine struct {
 	LoadAvg string `json:"load_avg,omitempty"`
 }
 
-// RunReport is the outcome of one mode.
+// RunReport is the outcome of one mode on one instance count.
 type RunReport struct {
 	Mode string `json:"mode"`
+	// Instances is the number of servers the run spread its virtual users
+	// over (1 for a target).
+	Instances int `json:"instances"`
 	// Ops are the figures per operation.
 	Ops map[string]OpResult `json:"ops"`
 	// RSSMB is the server process's resident memory in MiB after seeding
@@ -127,29 +135,34 @@ const method = "The virtual users are shared out among the operations by the mix
 	"db_reads_per_op and redis_calls_per_op come from the server's own /metrics (recall_db_queries_total{kind=\"read\"}, recall_redis_calls_total), in an isolated phase after the mixed one: each operation alone, sequentially, " +
 	"first one unmeasured request for each of 20 users, then the measured requests cycling over them, the counters read right before and after each request. " +
 	"recall_redis_calls_total counts every round trip the server makes to Redis (caches, sessions, the rate limiter); a near-cache hit is none. The breakdown names the series by their op label. " +
-	"rss_mb is process_resident_memory_bytes after seeding and warm-up; in process it is the whole bench process (server and load generator) after a forced GC."
+	"rss_mb is process_resident_memory_bytes after seeding and warm-up; in process it is the whole bench process (server and load generator) after a forced GC. " +
+	"A run on several instances starts that many servers in this process on the same database, Redis and key prefix, deals the virtual users out to them in turn, " +
+	"sums the counters of every instance, and sends the isolated phase's requests to each instance in turn after priming every user on every instance; " +
+	"cpu_cores and rss_mb are then still the one process's."
 
 func newReportConfig(cfg *Config) ReportConfig {
 	rc := ReportConfig{
-		StartedAt:   cfg.Now().UTC().Truncate(time.Second),
-		Modes:       cfg.Modes,
-		Duration:    cfg.Duration.String(),
-		Warmup:      cfg.Warmup.String(),
-		Concurrency: cfg.Concurrency,
-		Users:       cfg.Users,
-		Topics:      cfg.Topics,
-		Questions:   cfg.Questions,
-		Mix:         map[string]int{},
-		Seed:        cfg.Seed,
-		DB:          redact(cfg.DB),
-		DBLatency:   cfg.DBLatency.String(),
-		Redis:       redact(cfg.Redis),
-		Target:      cfg.Target,
-		HashParams:  cfg.HashParams,
-		RateLimits:  cfg.RateLimits,
-		Isolated:    cfg.Isolated,
-		Method:      method,
-		Machine:     machine(),
+		StartedAt:    cfg.Now().UTC().Truncate(time.Second),
+		Modes:        cfg.Modes,
+		Instances:    cfg.Instances,
+		Duration:     cfg.Duration.String(),
+		Warmup:       cfg.Warmup.String(),
+		Concurrency:  cfg.Concurrency,
+		Users:        cfg.Users,
+		Topics:       cfg.Topics,
+		Questions:    cfg.Questions,
+		Mix:          map[string]int{},
+		Seed:         cfg.Seed,
+		DB:           redact(cfg.DB),
+		DBLatency:    cfg.DBLatency.String(),
+		Redis:        redact(cfg.Redis),
+		RedisCluster: cfg.RedisCluster,
+		Target:       cfg.Target,
+		HashParams:   cfg.HashParams,
+		RateLimits:   cfg.RateLimits,
+		Isolated:     cfg.Isolated,
+		Method:       method,
+		Machine:      machine(),
 	}
 	if cfg.DBLatency > 0 {
 		rc.DBLatencyTimer = timerLatency(cfg.DBLatency).Round(time.Microsecond).String()
@@ -250,10 +263,14 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "machine: %d CPUs (GOMAXPROCS %d) %s, %s, load average at start %s\n\n",
 		c.Machine.CPUs, c.Machine.GOMAXPROCS, c.Machine.CPUModel, c.Machine.Go, c.Machine.LoadAvg)
-	for _, run := range r.Runs {
+	if c.RedisCluster {
+		fmt.Fprintf(w, "Redis: a Redis Cluster of three masters started for the run (%s)\n\n", c.Redis)
+	}
+	for i := range r.Runs {
+		run := &r.Runs[i]
 		t := run.Total
 		fmt.Fprintf(w, "mode %s: %.0f req/s over %.1fs, %d errors (warm-up %d, isolated %d), %d cache errors, RSS %.1f MiB\n",
-			run.Mode, t.RPS, t.Seconds, t.Errors, t.WarmupErrors, t.IsolatedErrors, t.CacheErrors, run.RSSMB)
+			r.label(run), t.RPS, t.Seconds, t.Errors, t.WarmupErrors, t.IsolatedErrors, t.CacheErrors, run.RSSMB)
 		fmt.Fprintf(w, "  %.2f CPU cores used (%.0f req/s per core), load average %s\n", t.CPUCores, t.RPSPerCore, run.LoadAvg)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "op\tcount\trps\tp50 ms\tp95 ms\tp99 ms\tmax ms\terrors\tdb reads/op\tredis calls/op\t")
@@ -282,20 +299,116 @@ func (r *Report) WriteTable(w io.Writer) error {
 		}
 		fmt.Fprintln(w)
 	}
+	if scale := r.Scale(); len(scale) > 0 {
+		for _, line := range scale {
+			fmt.Fprintln(w, line)
+		}
+		fmt.Fprintln(w)
+	}
 	for _, line := range r.Verdicts() {
 		fmt.Fprintln(w, line)
 	}
 	return nil
 }
 
-// run returns the run of mode, or nil.
-func (r *Report) run(mode string) *RunReport {
+// instances returns the instance count of run (a report written before
+// the field existed has 0: one instance).
+func instances(run *RunReport) int { return max(run.Instances, 1) }
+
+// multi reports whether some run of r has more than one instance.
+func (r *Report) multi() bool {
 	for i := range r.Runs {
-		if r.Runs[i].Mode == mode {
+		if instances(&r.Runs[i]) > 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// label names run in the table and the chart: its mode, and its instance
+// count when some run of r has more than one.
+func (r *Report) label(run *RunReport) string {
+	if !r.multi() {
+		return run.Mode
+	}
+	if n := instances(run); n > 1 {
+		return fmt.Sprintf("%s × %d instances", run.Mode, n)
+	}
+	return run.Mode + " × 1 instance"
+}
+
+// counts returns the instance counts of r's runs in the order they first
+// appear.
+func (r *Report) counts() []int {
+	var out []int
+	for i := range r.Runs {
+		if n := instances(&r.Runs[i]); !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// run returns the run of mode on n instances, or nil.
+func (r *Report) run(mode string, n int) *RunReport {
+	for i := range r.Runs {
+		if r.Runs[i].Mode == mode && instances(&r.Runs[i]) == n {
 			return &r.Runs[i]
 		}
 	}
 	return nil
+}
+
+// Scale compares, for each mode run on several instance counts, each run
+// with the run of the fewest instances: per operation, the throughput
+// ratio and both p99 latencies; then the totals. It returns nothing when
+// every mode ran on one instance count.
+func (r *Report) Scale() []string {
+	var out []string
+	var modes []string
+	for _, run := range r.Runs {
+		if !slices.Contains(modes, run.Mode) {
+			modes = append(modes, run.Mode)
+		}
+	}
+	for _, mode := range modes {
+		var runs []*RunReport
+		for i := range r.Runs {
+			if r.Runs[i].Mode == mode {
+				runs = append(runs, &r.Runs[i])
+			}
+		}
+		if len(runs) < 2 {
+			continue
+		}
+		base := slices.MinFunc(runs, func(a, b *RunReport) int { return instances(a) - instances(b) })
+		for _, run := range runs {
+			if run == base {
+				continue
+			}
+			head := fmt.Sprintf("scale %s %d→%d instances:", mode, instances(base), instances(run))
+			for _, op := range Ops() {
+				b, ok1 := base.Ops[op]
+				o, ok2 := run.Ops[op]
+				if !ok1 || !ok2 {
+					continue
+				}
+				out = append(out, fmt.Sprintf("%s %-13s rps %s (%.1f → %.1f req/s), p99 %.3f → %.3f ms",
+					head, op, ratio(o.RPS, b.RPS), b.RPS, o.RPS, b.P99, o.P99))
+			}
+			out = append(out, fmt.Sprintf("%s %-13s rps %s (%.0f → %.0f req/s), %.2f → %.2f CPU cores",
+				head, "total", ratio(run.Total.RPS, base.Total.RPS), base.Total.RPS, run.Total.RPS, base.Total.CPUCores, run.Total.CPUCores))
+		}
+	}
+	return out
+}
+
+// ratio formats a/b as "1.23×", or "n/a" when b is 0.
+func ratio(a, b float64) string {
+	if b == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f×", a/b)
 }
 
 // Verdicts compares the runs with the issue's targets, one line each:
@@ -310,7 +423,6 @@ func (r *Report) Verdicts() []string {
 		}
 		return "NOT met"
 	}
-	none := r.run(ModeNone)
 	dash := func(run *RunReport) (OpResult, bool) {
 		if run == nil {
 			return OpResult{}, false
@@ -318,37 +430,47 @@ func (r *Report) Verdicts() []string {
 		o, ok := run.Ops[OpDashboard]
 		return o, ok
 	}
-	nd, okNone := dash(none)
-	for _, m := range []struct {
-		mode   string
-		factor float64
-	}{{ModeRedis, 3}, {ModeNear, 5}} {
-		od, ok := dash(r.run(m.mode))
-		if !ok || !okNone || nd.RPS == 0 {
-			continue
+	multi := r.multi()
+	for _, n := range r.counts() {
+		// The modes are compared on the same instance count; the count is
+		// named when the report has several.
+		on := ""
+		if multi {
+			on = fmt.Sprintf(" on %d instance(s)", n)
 		}
-		ratio := od.RPS / nd.RPS
-		out = append(out, fmt.Sprintf("target: dashboard %s ≥ %.0f× none: %.2f× (%.0f vs %.0f req/s): %s",
-			m.mode, m.factor, ratio, od.RPS, nd.RPS, mark(ratio >= m.factor)))
-	}
-	if od, ok := dash(r.run(ModeNear)); ok {
-		out = append(out, fmt.Sprintf("target: dashboard near p99 < 2 ms: %.3f ms: %s", od.P99, mark(od.P99 < 2)))
-	}
-	for _, mode := range []string{ModeRedis, ModeNear} {
-		run := r.run(mode)
-		if run == nil {
-			continue
+		nd, okNone := dash(r.run(ModeNone, n))
+		for _, m := range []struct {
+			mode   string
+			factor float64
+		}{{ModeRedis, 3}, {ModeNear, 5}} {
+			od, ok := dash(r.run(m.mode, n))
+			if !ok || !okNone || nd.RPS == 0 {
+				continue
+			}
+			ratio := od.RPS / nd.RPS
+			out = append(out, fmt.Sprintf("target: dashboard %s ≥ %.0f× none%s: %.2f× (%.0f vs %.0f req/s): %s",
+				m.mode, m.factor, on, ratio, od.RPS, nd.RPS, mark(ratio >= m.factor)))
 		}
-		for _, op := range []string{OpDashboard, OpTurn} {
-			if o, ok := run.Ops[op]; ok {
-				out = append(out, fmt.Sprintf("target: %s db_reads_per_op = 0 in %s: %.2f: %s", op, mode, o.DBReadsPerOp, mark(o.DBReadsPerOp == 0)))
+		if od, ok := dash(r.run(ModeNear, n)); ok {
+			out = append(out, fmt.Sprintf("target: dashboard near p99 < 2 ms%s: %.3f ms: %s", on, od.P99, mark(od.P99 < 2)))
+		}
+		for _, mode := range []string{ModeRedis, ModeNear} {
+			run := r.run(mode, n)
+			if run == nil {
+				continue
+			}
+			for _, op := range []string{OpDashboard, OpTurn} {
+				if o, ok := run.Ops[op]; ok {
+					out = append(out, fmt.Sprintf("target: %s db_reads_per_op = 0 in %s%s: %.2f: %s", op, mode, on, o.DBReadsPerOp, mark(o.DBReadsPerOp == 0)))
+				}
 			}
 		}
 	}
-	for _, run := range r.Runs {
+	for i := range r.Runs {
+		run := &r.Runs[i]
 		n := run.Total.Errors + run.Total.WarmupErrors + run.Total.IsolatedErrors
-		out = append(out, fmt.Sprintf("target: no errors in %s: %d: %s", run.Mode, n, mark(n == 0)))
-		out = append(out, fmt.Sprintf("target: RSS < 300 MiB in %s: %.1f MiB: %s", run.Mode, run.RSSMB, mark(run.RSSMB > 0 && run.RSSMB < 300)))
+		out = append(out, fmt.Sprintf("target: no errors in %s: %d: %s", r.label(run), n, mark(n == 0)))
+		out = append(out, fmt.Sprintf("target: RSS < 300 MiB in %s: %.1f MiB: %s", r.label(run), run.RSSMB, mark(run.RSSMB > 0 && run.RSSMB < 300)))
 	}
 	return out
 }

@@ -198,3 +198,63 @@ func TestNiceCeil(t *testing.T) {
 		}
 	}
 }
+
+func TestReportScale(t *testing.T) {
+	r := sampleReport() // none and near on one instance
+	if got := r.Scale(); len(got) != 0 {
+		t.Fatalf("Scale of one instance count = %q, want nothing", got)
+	}
+	// near again on three instances: dashboards 1.5× faster, p99 doubled.
+	three := RunReport{Mode: ModeNear, Instances: 3, Ops: map[string]OpResult{}, RSSMB: 120, Total: Totals{RPS: 300, CPUCores: 1.9}}
+	for op, o := range r.Runs[1].Ops {
+		o.RPS *= 1.5
+		o.P99 *= 2
+		three.Ops[op] = o
+	}
+	r.Runs[1].Total = Totals{RPS: 200, CPUCores: 1.5}
+	r.Runs = append(r.Runs, three)
+	scale := strings.Join(r.Scale(), "\n")
+	for _, want := range []string{
+		"scale near 1→3 instances: dashboard     rps 1.50× (10.0 → 15.0 req/s), p99 1.000 → 2.000 ms",
+		"scale near 1→3 instances: login         rps 1.50× (70.0 → 105.0 req/s), p99 7.000 → 14.000 ms",
+		"scale near 1→3 instances: total         rps 1.50× (200 → 300 req/s), 1.50 → 1.90 CPU cores",
+	} {
+		if !strings.Contains(scale, want) {
+			t.Errorf("scale lacks %q:\n%s", want, scale)
+		}
+	}
+	if strings.Contains(scale, "scale none") {
+		t.Errorf("none ran on one instance count only, yet is scaled:\n%s", scale)
+	}
+	var b bytes.Buffer
+	if err := r.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"mode none × 1 instance:", "mode near × 1 instance:", "mode near × 3 instances:", "scale near 1→3 instances: total"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+	// The modes are compared on the same instance count only.
+	v := strings.Join(r.Verdicts(), "\n")
+	for _, want := range []string{
+		"dashboard near ≥ 5× none on 1 instance(s): 2.00×",
+		"dashboard near p99 < 2 ms on 3 instance(s): 2.000 ms: NOT met",
+		"no errors in near × 3 instances: 0: met",
+	} {
+		if !strings.Contains(v, want) {
+			t.Errorf("verdicts lack %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "none on 3 instance(s)") {
+		t.Errorf("near on 3 instances compared with none on 1:\n%s", v)
+	}
+	// The chart tells the runs apart.
+	b.Reset()
+	if err := r.WriteSVG(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "near × 3 instances") || r.runColor(1) == r.runColor(2) {
+		t.Errorf("the chart does not tell near on 1 and on 3 instances apart")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,6 +42,9 @@ type Instance struct {
 	// RateLimits are the rate-limit policies the server must use, as
 	// NAME=QUOTA/WINDOW.
 	RateLimits []string
+	// Count is the number of instances of the run, this one included, all
+	// started from the same Instance (same database, Redis and prefix).
+	Count int
 }
 
 // StartFunc starts a server on 127.0.0.1:0 configured by in.
@@ -65,10 +69,10 @@ const shutdownTimeout = 30 * time.Second
 // maxErrorSamples is the number of error messages kept per run.
 const maxErrorSamples = 5
 
-// Run runs the benchmark of cfg: every mode in turn (or the target), and
-// returns the report. After a failure it returns the report of the modes
-// that completed with the error.
-func Run(ctx context.Context, cfg Config) (*Report, error) {
+// Run runs the benchmark of cfg: every mode in turn, each on every instance
+// count in turn (or the target), and returns the report. After a failure it
+// returns the report of the runs that completed with the error.
+func Run(ctx context.Context, cfg Config) (_ *Report, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -93,8 +97,25 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.RateLimits == nil {
 		cfg.RateLimits = RateLimits()
 	}
-	rep := &Report{Config: newReportConfig(&cfg)}
+	if cfg.Target == "" && len(cfg.Instances) == 0 {
+		cfg.Instances = []int{1}
+	}
 	b := &bencher{cfg: &cfg, pr: newProgress(cfg.Progress)}
+	if cfg.RedisCluster {
+		b.pr.line("starting a Redis Cluster of 3 masters")
+		cl, err := StartRedisCluster(ctx, 3)
+		if err != nil {
+			return nil, fmt.Errorf("--redis-cluster: %w", err)
+		}
+		defer func() {
+			if cerr := cl.Close(); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("stop the Redis Cluster: %w", cerr))
+			}
+		}()
+		cfg.Redis = cl.URL
+		cfg.Logger.Info("started a Redis Cluster", "url", cl.URL)
+	}
+	rep := &Report{Config: newReportConfig(&cfg)}
 	if cfg.Target != "" {
 		if err := checkLoopback(cfg.Target); err != nil {
 			return nil, err
@@ -133,11 +154,13 @@ func (b *bencher) runModes(ctx context.Context, rep *Report) (_ *Report, err err
 	}
 	rep.Config.SeedSeconds = round3(time.Since(start).Seconds())
 	for _, name := range cfg.Modes {
-		r, err := b.runMode(ctx, name, tmpl, seeded, id)
-		if err != nil {
-			return rep, fmt.Errorf("mode %s: %w", name, err)
+		for _, n := range cfg.Instances {
+			r, err := b.runMode(ctx, name, n, tmpl, seeded, id)
+			if err != nil {
+				return rep, fmt.Errorf("mode %s on %d instance(s): %w", name, n, err)
+			}
+			rep.Runs = append(rep.Runs, r)
 		}
-		rep.Runs = append(rep.Runs, r)
 	}
 	return rep, nil
 }
@@ -173,18 +196,31 @@ type bencher struct {
 	pr  *progress
 }
 
-// runMode starts the server of mode name on a fresh copy of the seeded
-// database, drives it and cleans up: the server, the copy and the mode's
-// Redis keys.
-func (b *bencher) runMode(ctx context.Context, name string, tmpl *Template, seeded []*userState, id string) (r RunReport, err error) {
+// runLabel names the run of mode on n instances: the mode alone for one
+// instance, "near×3" for three.
+func runLabel(mode string, n int) string {
+	if n <= 1 {
+		return mode
+	}
+	return mode + "×" + strconv.Itoa(n)
+}
+
+// runMode starts count servers of mode name on one fresh copy of the seeded
+// database (and one Redis key prefix), drives them and cleans up: the
+// servers, the copy and the run's Redis keys.
+func (b *bencher) runMode(ctx context.Context, name string, count int, tmpl *Template, seeded []*userState, id string) (r RunReport, err error) {
 	cfg := b.cfg
+	label := name
+	if count > 1 {
+		label = name + "-" + strconv.Itoa(count)
+	}
 	mode := Mode{Name: name}
 	switch name {
 	case ModeNone:
 		mode.NoCache = true
 	case ModeRedis, ModeNear:
 		mode.Redis = cfg.Redis
-		mode.RedisPrefix = "recall-bench:" + id + ":" + name + ":"
+		mode.RedisPrefix = "recall-bench:" + id + ":" + label + ":"
 		mode.NearCache = name == ModeNear
 	default:
 		return r, fmt.Errorf("unknown mode %q", name)
@@ -201,7 +237,7 @@ func (b *bencher) runMode(ctx context.Context, name string, tmpl *Template, seed
 			cfg.Logger.Info("deleted the run's Redis keys", "prefix", mode.RedisPrefix, "keys", n)
 		}()
 	}
-	db, err := tmpl.Clone(ctx, name)
+	db, err := tmpl.Clone(ctx, label)
 	if err != nil {
 		return r, err
 	}
@@ -212,27 +248,35 @@ func (b *bencher) runMode(ctx context.Context, name string, tmpl *Template, seed
 			err = errors.Join(err, fmt.Errorf("remove the database: %w", cerr))
 		}
 	}()
-	srv, err := cfg.Start(ctx, Instance{
+	in := Instance{
 		Mode:             mode,
 		DB:               db.ServeURL,
 		StatementLatency: db.StatementLatency,
 		HashParams:       HashParams(),
 		RateLimits:       cfg.RateLimits,
-	})
-	if err != nil {
-		return r, err
+		Count:            count,
 	}
-	defer func() {
-		cctx, cancel := cleanupContext(ctx)
-		defer cancel()
-		if cerr := srv.Close(cctx); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("stop the server: %w", cerr))
+	var urls []string
+	for i := range count {
+		srv, err := cfg.Start(ctx, in)
+		if err != nil {
+			return r, fmt.Errorf("start instance %d: %w", i+1, err)
 		}
-	}()
-	if err := checkRedis(ctx, srv.URL(), mode); err != nil {
-		return r, err
+		defer func() {
+			cctx, cancel := cleanupContext(ctx)
+			defer cancel()
+			if cerr := srv.Close(cctx); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("stop instance %d: %w", i+1, cerr))
+			}
+		}()
+		if err := checkRedis(ctx, srv.URL(), mode); err != nil {
+			return r, err
+		}
+		urls = append(urls, srv.URL())
 	}
-	return b.drive(ctx, name, srv.URL(), cloneUsers(seeded), true, mode.Redis != "")
+	r, err = b.drive(ctx, name, urls, cloneUsers(seeded), true, mode.Redis != "")
+	r.Instances = count
+	return r, err
 }
 
 // checkRedis makes sure the server's Redis status matches the mode: "ok"
@@ -283,24 +327,26 @@ func (b *bencher) runTarget(ctx context.Context) (_ RunReport, seedSeconds float
 		return RunReport{}, 0, err
 	}
 	seedSeconds = round3(time.Since(start).Seconds())
-	r, err := b.drive(ctx, ModeTarget, cfg.Target, users, false, false)
+	r, err := b.drive(ctx, ModeTarget, []string{cfg.Target}, users, false, false)
+	r.Instances = 1
 	return r, seedSeconds, err
 }
 
 // drive runs the warm-up, reads the memory, runs the mixed phase and the
-// isolated phase, and builds the mode's report.
-func (b *bencher) drive(ctx context.Context, mode, url string, users []*userState, inProcess, redis bool) (RunReport, error) {
+// isolated phase against the servers at urls, and builds the run's report.
+func (b *bencher) drive(ctx context.Context, mode string, urls []string, users []*userState, inProcess, redis bool) (RunReport, error) {
 	cfg := b.cfg
-	c := newClient(url, cfg.Concurrency*2)
-	defer c.close()
-	workers, err := newWorkers(cfg, c, users)
+	f := newFleet(urls, cfg.Concurrency*2)
+	defer f.close()
+	workers, err := newWorkers(cfg, f, users)
 	if err != nil {
 		return RunReport{}, err
 	}
+	label := runLabel(mode, len(urls))
 
-	r := RunReport{Mode: mode, Ops: map[string]OpResult{}, Breakdown: map[string]map[string]float64{}}
+	r := RunReport{Mode: mode, Instances: len(urls), Ops: map[string]OpResult{}, Breakdown: map[string]map[string]float64{}}
 	if cfg.Warmup > 0 {
-		st := b.phase(ctx, mode, "warm-up", cfg.Warmup, workers)
+		st := b.phase(ctx, label, "warm-up", cfg.Warmup, workers)
 		r.Total.WarmupErrors = st.errTotal.Load()
 		r.ErrorSamples = append(r.ErrorSamples, st.samples...)
 	}
@@ -313,21 +359,18 @@ func (b *bencher) drive(ctx context.Context, mode, url string, users []*userStat
 		runtime.GC()
 		debug.FreeOSMemory()
 	}
-	m, err := c.metrics(ctx)
+	m, err := f.metrics(ctx)
 	if err != nil {
 		return r, err
-	}
-	if !m.found {
-		return r, fmt.Errorf("%s/metrics has no recall_db_queries_total: is it a recall server?", url)
 	}
 	r.RSSMB = round3(m.rssBytes / (1 << 20))
 
 	r.LoadAvg = machine().LoadAvg
-	st := b.phase(ctx, mode, "measure", cfg.Duration, workers)
+	st := b.phase(ctx, label, "measure", cfg.Duration, workers)
 	if err := ctx.Err(); err != nil {
 		return r, err
 	}
-	after, err := c.metrics(ctx)
+	after, err := f.metrics(ctx)
 	if err != nil {
 		return r, err
 	}
@@ -344,8 +387,10 @@ func (b *bencher) drive(ctx context.Context, mode, url string, users []*userStat
 	if redis {
 		// The isolated phase measures a healthy server: if the load tripped
 		// the Redis circuit breaker, wait for it to close.
-		if err := checkRedis(ctx, url, Mode{Name: mode, Redis: cfg.Redis}); err != nil {
-			return r, err
+		for _, c := range f {
+			if err := checkRedis(ctx, c.base, Mode{Name: mode, Redis: cfg.Redis}); err != nil {
+				return r, err
+			}
 		}
 	}
 	r.ErrorSamples = append(r.ErrorSamples, st.samples...)
@@ -364,8 +409,8 @@ func (b *bencher) drive(ctx context.Context, mode, url string, users []*userStat
 			Max:    ms(h.Max()),
 			Errors: st.errors[i].Load(),
 		}
-		b.pr.line(fmt.Sprintf("%-6s isolated  %s ×%d", mode, op, cfg.Isolated))
-		iso, err := isolate(ctx, cfg, c, users, i)
+		b.pr.line(fmt.Sprintf("%-6s isolated  %s ×%d", label, op, cfg.Isolated))
+		iso, err := isolate(ctx, cfg, f, users, i)
 		if err != nil {
 			return r, fmt.Errorf("isolated phase of %s: %w", op, err)
 		}
@@ -395,8 +440,11 @@ func (b *bencher) drive(ctx context.Context, mode, url string, users []*userStat
 // of one operation share the users out among themselves, so each user's
 // state (its session, its edits) belongs to one goroutine, while the users
 // of every operation are the same people: a dashboard may read the topics a
-// write just changed.
-func newWorkers(cfg *Config, c *client, users []*userState) ([]*worker, error) {
+// write just changed. The virtual users are dealt out to the instances of
+// f in turn, each operation's starting where the previous one's ended, so
+// every instance gets its share of every operation that has enough virtual
+// users.
+func newWorkers(cfg *Config, f fleet, users []*userState) ([]*worker, error) {
 	alloc, err := cfg.Mix.Allocate(cfg.Concurrency)
 	if err != nil {
 		return nil, fmt.Errorf("--concurrency: %w", err)
@@ -404,6 +452,7 @@ func newWorkers(cfg *Config, c *client, users []*userState) ([]*worker, error) {
 	var workers []*worker
 	for op, n := range alloc {
 		for j := range n {
+			c := f[len(workers)%len(f)]
 			w := &worker{c: c, op: op, rng: rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(op*100_000+j)))}
 			for i := j; i < len(users); i += n {
 				w.users = append(w.users, users[i])
@@ -494,14 +543,16 @@ type isoResult struct {
 }
 
 // isolate runs operation op alone, sequentially: one unmeasured request
-// for each of the first isolatedUsers users (so the caches hold what a
-// returning user needs), then cfg.Isolated measured requests cycling
-// through them, with the server's counters read right before and after each.
-// A session a turn needs is started between measurements, outside them.
-func isolate(ctx context.Context, cfg *Config, c *client, users []*userState, op int) (isoResult, error) {
+// for each of the first isolatedUsers users on every instance (so every
+// instance's caches hold what a returning user needs), then cfg.Isolated
+// measured requests cycling through the users and, independently, through
+// the instances, with the counters of every instance read right before and
+// after each and summed. A session a turn needs is started between
+// measurements, outside them.
+func isolate(ctx context.Context, cfg *Config, f fleet, users []*userState, op int) (isoResult, error) {
 	res := isoResult{by: map[string]float64{}}
 	k := min(len(users), isolatedUsers)
-	w := &worker{c: c, rng: rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(1_000_000+op))), users: users[:k]}
+	w := &worker{c: f[0], rng: rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(1_000_000+op))), users: users[:k]}
 	fail := func(err error) {
 		res.errors++
 		if len(res.samples) < maxErrorSamples {
@@ -518,27 +569,31 @@ func isolate(ctx context.Context, cfg *Config, c *client, users []*userState, op
 		}
 		return u.session != nil
 	}
-	for _, u := range w.users {
-		if prepare(u) {
-			if err := w.do(ctx, op, u); err != nil {
-				fail(err)
+	for _, c := range f {
+		w.c = c
+		for _, u := range w.users {
+			if prepare(u) {
+				if err := w.do(ctx, op, u); err != nil {
+					fail(err)
+				}
 			}
 		}
 	}
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	before, err := c.metrics(ctx)
+	before, err := f.metrics(ctx)
 	if err != nil {
 		return res, err
 	}
 	for i := range cfg.Isolated {
 		u := w.users[i%k]
+		w.c = f[i%len(f)]
 		if needsSession(op, u) {
 			if !prepare(u) {
 				continue
 			}
-			if before, err = c.metrics(ctx); err != nil {
+			if before, err = f.metrics(ctx); err != nil {
 				return res, err
 			}
 		}
@@ -548,7 +603,7 @@ func isolate(ctx context.Context, cfg *Config, c *client, users []*userState, op
 			}
 			fail(err)
 		}
-		after, err := c.metrics(ctx)
+		after, err := f.metrics(ctx)
 		if err != nil {
 			return res, err
 		}

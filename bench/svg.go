@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Chart geometry, in pixels.
@@ -36,6 +38,17 @@ func modeColor(mode string, i int) string {
 	}
 	palette := []string{"#edae49", "#00798c", "#30638e", "#003d5b"}
 	return palette[i%len(palette)]
+}
+
+// runColor returns the colour of the bars of r's run i: its mode's, or,
+// when the report has runs on several instance counts, the mode's for the
+// fewest instances and a palette colour for each other run.
+func (r *Report) runColor(i int) string {
+	run := &r.Runs[i]
+	if !r.multi() || instances(run) == slices.Min(r.counts()) {
+		return modeColor(run.Mode, i)
+	}
+	return modeColor("", i)
 }
 
 // niceCeil returns the smallest of 1, 2, 2.5, 5 × 10^k that is ≥ v (v > 0).
@@ -105,10 +118,11 @@ func (r *Report) WriteSVG(w io.Writer) error {
 	fmt.Fprintf(&b, `<text x="%d" y="38" fill="#333333">%s</text>`+"\n", chartLeft-50, esc(sub))
 	// Legend.
 	x := chartLeft
-	for i, run := range r.Runs {
-		fmt.Fprintf(&b, `<rect x="%d" y="52" width="12" height="12" fill="%s"/>`+"\n", x, modeColor(run.Mode, i))
-		fmt.Fprintf(&b, `<text x="%d" y="62">%s</text>`+"\n", x+16, esc(run.Mode))
-		x += 24 + 7*len(run.Mode) + 20
+	for i := range r.Runs {
+		label := r.label(&r.Runs[i])
+		fmt.Fprintf(&b, `<rect x="%d" y="52" width="12" height="12" fill="%s"/>`+"\n", x, r.runColor(i))
+		fmt.Fprintf(&b, `<text x="%d" y="62">%s</text>`+"\n", x+16, esc(label))
+		x += 24 + 7*utf8.RuneCountInString(label) + 20
 	}
 
 	panels := []struct {
@@ -183,7 +197,7 @@ func (r *Report) WriteSVG(w io.Writer) error {
 				h := float64(chartPlotHeight) * pos(v)
 				bx := gx + ri*chartBarWidth
 				fmt.Fprintf(&b, `<rect x="%d" y="%.1f" width="%d" height="%.1f" fill="%s"><title>%s</title></rect>`+"\n",
-					bx, float64(plotBottom)-h, chartBarWidth-2, h, modeColor(run.Mode, ri), esc(fmt.Sprintf("%s, %s: %s", op, run.Mode, fmtValue(v))))
+					bx, float64(plotBottom)-h, chartBarWidth-2, h, r.runColor(ri), esc(fmt.Sprintf("%s, %s: %s", op, r.label(&r.Runs[ri]), fmtValue(v))))
 				lx, ly := float64(bx)+chartBarWidth/2+3, float64(plotBottom)-h-3
 				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="9" text-anchor="start" transform="rotate(-90 %.1f %.1f)">%s</text>`+"\n",
 					lx, ly, lx, ly, esc(fmtValue(v)))

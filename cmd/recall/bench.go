@@ -21,6 +21,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	fs.SetOutput(stderr)
 	var (
 		modes       = fs.String("modes", bench.DefaultModes, "cache modes to run, in order: none (the database alone), redis (Redis caches), near (Redis with the near-cache)")
+		instances   = fs.String("instances", "1", "numbers of servers to run each mode on, in order, e.g. 1,3: each count is a run of its own, its servers in process on the same database, Redis and key prefix, the virtual users dealt out to them in turn")
 		duration    = fs.Duration("duration", 30*time.Second, "length of the measured phase of each mode")
 		warmup      = fs.Duration("warmup", 5*time.Second, "unrecorded warm-up before each measured phase")
 		concurrency = fs.Int("concurrency", 32, "virtual users, shared out among the operations by the --mix weights (at least one each)")
@@ -28,8 +29,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		topics      = fs.Int("topics", 10, "topics per user")
 		questions   = fs.Int("questions", 30, "questions per topic")
 		mix         = fs.String("mix", bench.DefaultMix, "weights of the operations, op=weight,… of dashboard, topics, topic, session_start, turn, write, login: the share of virtual users that run each")
-		db          = fs.String("db", "", "primary database, seeded once and copied fresh for each mode: empty for SQLite files in a temporary directory (removed after), sqlite:PATH (files PATH-<run>-template and PATH-<run>-<mode>, kept), or postgres://… (databases <name>_bench_<run>_*, dropped after)")
-		redisURL    = fs.String("redis", "redis://127.0.0.1:6379", "Redis of the redis and near modes; each mode uses its own key prefix and deletes its keys after")
+		db          = fs.String("db", "", "primary database, seeded once and copied fresh for each mode: empty for SQLite files in a temporary directory (removed after), sqlite:PATH (files PATH-<run>-template and PATH-<run>-<mode>, kept), or postgres://… (databases <name>_bench_<run>_*, dropped after); a run on N > 1 instances uses <mode>-N for <mode>")
+		redisURL    = fs.String("redis", "redis://127.0.0.1:6379", "Redis of the redis and near modes; each run uses its own key prefix and deletes its keys after")
+		cluster     = fs.Bool("redis-cluster", false, "start a Redis Cluster of three masters (redis-server and redis-cli from PATH, free loopback ports) for the redis and near modes instead of --redis, and stop it after")
 		dbLatency   = fs.Duration("db-latency", time.Millisecond, "latency added to every database round trip (SQLite: a wait before each statement; PostgreSQL: an in-process TCP proxy holding each request that long)")
 		target      = fs.String("target", "", "base URL of a running recall server (loopback) to drive instead of starting one; its rate limits must be high")
 		out         = fs.String("out", "", "write the report as JSON to this file")
@@ -65,18 +67,25 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if *isolated < 1 {
 		return errors.New("--isolated must be at least 1")
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *target != "" {
-		modesSet := false
-		fs.Visit(func(f *flag.Flag) {
-			modesSet = modesSet || f.Name == "modes" || f.Name == "db" || f.Name == "db-latency"
-		})
-		if modesSet {
-			return errors.New("--modes, --db and --db-latency do not apply with --target: the target has its own")
+		if set["modes"] || set["db"] || set["db-latency"] || set["instances"] || set["redis-cluster"] {
+			return errors.New("--modes, --db, --db-latency, --instances and --redis-cluster do not apply with --target: the target has its own")
 		}
 	} else {
 		if cfg.Modes, err = bench.ParseModes(*modes); err != nil {
 			return err
 		}
+		if cfg.Instances, err = bench.ParseInstances(*instances); err != nil {
+			return err
+		}
+	}
+	if *cluster {
+		if set["redis"] {
+			return errors.New("--redis and --redis-cluster exclude each other: --redis-cluster starts its own")
+		}
+		cfg.Redis, cfg.RedisCluster = "", true
 	}
 	if !*quiet {
 		cfg.Progress = stderr
@@ -107,6 +116,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 		c.NearCache = in.Mode.NearCache
 		c.RateLimits = in.RateLimits
+		c.Instances = in.Count
 		if err := c.validate(); err != nil {
 			return nil, err
 		}
