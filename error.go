@@ -9,6 +9,7 @@ package recall
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes. The http package holds the only table that maps them to
@@ -43,8 +44,14 @@ func Errorf(code, format string, args ...any) *Error {
 }
 
 // Invalid returns an EINVALID error naming one bad field.
+// A message that is not already a sentence ("must be positive") is
+// prefixed with the field's name to make one ("count must be positive.").
 func Invalid(field, message string) *Error {
-	return &Error{Code: EINVALID, Message: message, Fields: map[string]string{field: message}}
+	sentence := message
+	if !strings.HasSuffix(message, ".") {
+		sentence = field + " " + message + "."
+	}
+	return &Error{Code: EINVALID, Message: sentence, Fields: map[string]string{field: message}}
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL

@@ -119,7 +119,11 @@ func checkContentType(ct string) error {
 		return nil
 	}
 	mt, params, err := mime.ParseMediaType(ct)
-	if err == nil && (mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")) {
+	// JSON, or what a plain `curl -d` sends (form encoding, the body
+	// still being JSON): the body's own syntax is checked next.
+	json := mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json") ||
+		mt == "application/x-www-form-urlencoded" || mt == "text/plain"
+	if err == nil && json {
 		if cs, ok := params["charset"]; !ok || strings.EqualFold(cs, "utf-8") {
 			return nil
 		}

@@ -129,7 +129,8 @@ func TestCheckContentType(t *testing.T) {
 	for ct, ok := range map[string]bool{
 		"": true, "application/json": true, "application/json; charset=utf-8": true,
 		"Application/JSON; charset=UTF-8": true, "application/merge-patch+json": true,
-		"text/plain": false, "application/x-www-form-urlencoded": false,
+		"text/plain": true, "application/x-www-form-urlencoded": true,
+		"application/xml": false, "multipart/form-data; boundary=x": false,
 		"application/json; charset=latin1": false, "json": false, "application/jsonx": false,
 	} {
 		err := checkContentType(ct)

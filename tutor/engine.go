@@ -29,6 +29,9 @@ const (
 	MaxMessageLength = 2000
 	// MaxIdempotencyKeyLength is the longest Idempotency-Key, in characters.
 	MaxIdempotencyKeyLength = 200
+	// MaxTurns bounds the turns of one session (hints are unlimited
+	// otherwise), and with them the size of its state and transcript.
+	MaxTurns = 1000
 )
 
 // Commands a turn message may be, compared case-insensitively after
@@ -273,7 +276,7 @@ func (e *Engine) Turn(ctx context.Context, userID, id, message, idempotencyKey s
 		return nil, nil, recall.Invalid("Idempotency-Key",
 			fmt.Sprintf("Idempotency-Key must be valid UTF-8 of at most %d characters.", MaxIdempotencyKeyLength))
 	}
-	return e.step(ctx, userID, id, idempotencyKey, func(ns *recall.Session, b bank, t *recall.Turn) {
+	return e.step(ctx, userID, id, idempotencyKey, true, func(ns *recall.Session, b bank, t *recall.Turn) {
 		converse(ns, b, t, message)
 	})
 }
@@ -282,7 +285,7 @@ func (e *Engine) Turn(ctx context.Context, userID, id, message, idempotencyKey s
 // session is completed, and the reply of the summary turn it records sums it
 // up. Returns ENOTFOUND as Get does, ECONFLICT if the session is not active.
 func (e *Engine) End(ctx context.Context, userID, id string) (*View, error) {
-	_, v, err := e.step(ctx, userID, id, "", func(ns *recall.Session, b bank, t *recall.Turn) {
+	_, v, err := e.step(ctx, userID, id, "", false, func(ns *recall.Session, b bank, t *recall.Turn) {
 		end(ns, t, CommandEnd)
 	})
 	return v, err
@@ -306,7 +309,7 @@ func (e *Engine) Transcript(ctx context.Context, userID, id string) ([]*recall.T
 // step runs one turn: act fills in the turn and changes the new state,
 // everything else (locking, loading, idempotency, the write, the cache) is
 // the same for every kind of turn.
-func (e *Engine) step(ctx context.Context, userID, id, key string, act func(ns *recall.Session, b bank, t *recall.Turn)) (*recall.Turn, *View, error) {
+func (e *Engine) step(ctx context.Context, userID, id, key string, limited bool, act func(ns *recall.Session, b bank, t *recall.Turn)) (*recall.Turn, *View, error) {
 	unlock, err := e.locks.lock(ctx, id)
 	if err != nil {
 		return nil, nil, err
@@ -317,7 +320,7 @@ func (e *Engine) step(ctx context.Context, userID, id, key string, act func(ns *
 	if err != nil {
 		return nil, nil, err
 	}
-	t, v, fresh, err := e.apply(ctx, userID, key, s, cached, act)
+	t, v, fresh, err := e.apply(ctx, userID, key, s, cached, limited, act)
 	if fresh == nil {
 		return t, v, err
 	}
@@ -326,7 +329,7 @@ func (e *Engine) step(ctx context.Context, userID, id, key string, act func(ns *
 	// turn on another instance won. Apply the message once more, to the
 	// stored state: the turn waits rather than fails, as it would behind
 	// the lock of this instance. A second conflict is reported.
-	t, v, fresh, err = e.apply(ctx, userID, key, fresh, false, act)
+	t, v, fresh, err = e.apply(ctx, userID, key, fresh, false, limited, act)
 	if fresh != nil {
 		return nil, nil, recall.Errorf(recall.ECONFLICT, "A concurrent change won; retry.")
 	}
@@ -338,7 +341,7 @@ func (e *Engine) step(ctx context.Context, userID, id, key string, act func(ns *
 // stored state as fresh (already put in the cache), unless the stored
 // state records this turn's idempotency key: then it returns that first
 // response.
-func (e *Engine) apply(ctx context.Context, userID, key string, s *recall.Session, cached bool, act func(ns *recall.Session, b bank, t *recall.Turn)) (t *recall.Turn, v *View, fresh *recall.Session, err error) {
+func (e *Engine) apply(ctx context.Context, userID, key string, s *recall.Session, cached, limited bool, act func(ns *recall.Session, b bank, t *recall.Turn)) (t *recall.Turn, v *View, fresh *recall.Session, err error) {
 	now := e.clock()
 	_, replay := s.IdempotencyKeys[key]
 	replay = replay && key != ""
@@ -353,6 +356,9 @@ func (e *Engine) apply(ctx context.Context, userID, key string, s *recall.Sessio
 	}
 	if s.StateAt(now, e.idle, e.lifetime) != recall.SessionActive {
 		return nil, nil, nil, recall.Errorf(recall.ECONFLICT, "This session is not active.")
+	}
+	if limited && s.Turns >= MaxTurns {
+		return nil, nil, nil, recall.Errorf(recall.ECONFLICT, "This session has reached its limit of %d turns; end it and start another.", MaxTurns)
 	}
 	qs, err := e.questions.Questions(ctx, s.TopicID)
 	if err != nil {
@@ -377,6 +383,9 @@ func (e *Engine) apply(ctx context.Context, userID, key string, s *recall.Sessio
 		ns.IdempotencyKeys[key] = t.Index
 	}
 	t.After = ns.Clone()
+	// A replay needs the session as the turn left it, not the keys of
+	// every earlier turn: without them a turn's record stays small.
+	t.After.IdempotencyKeys = nil
 
 	if err := e.sessions.SaveTurn(ctx, ns, t); err != nil {
 		switch recall.ErrorCode(err) {
@@ -481,6 +490,11 @@ func (e *Engine) ensureTopic(ctx context.Context, userID string, s *recall.Sessi
 func (e *Engine) cachePut(ctx context.Context, s *recall.Session) {
 	if err := e.cache.Put(ctx, s, e.idle, s.ExpiresAt(e.idle, e.lifetime)); err != nil {
 		e.log.WarnContext(ctx, "session cache put failed", "session_id", s.ID, "err", err)
+		// An older version may still be cached: drop it, so that reads
+		// of the session go to the store rather than show old progress.
+		if err := e.cache.Delete(ctx, s.ID); err != nil {
+			e.log.WarnContext(ctx, "session cache delete failed", "session_id", s.ID, "err", err)
+		}
 	}
 }
 

@@ -959,3 +959,28 @@ func BenchmarkTurn(b *testing.B) {
 		left--
 	}
 }
+
+func TestTurnLimit(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	id := e.start(t, 5).Session.ID
+	for i := range MaxTurns {
+		if _, _, err := e.eng.Turn(ctx, "u1", id, "/hint", fmt.Sprint("k", i)); err != nil {
+			t.Fatalf("turn %d: %v", i, err)
+		}
+	}
+	_, _, err := e.eng.Turn(ctx, "u1", id, "/hint", "")
+	wantCode(t, err, recall.ECONFLICT)
+	// Ending the session is still possible.
+	v, err := e.eng.End(ctx, "u1", id)
+	must(t, err)
+	if v.State != recall.SessionCompleted {
+		t.Fatalf("state after End = %s", v.State)
+	}
+	// A turn's record keeps the session it left, without every earlier key.
+	last, err := e.store.Turn(ctx, id, MaxTurns-1)
+	must(t, err)
+	if last.After == nil || len(last.After.IdempotencyKeys) != 0 || last.After.Turns != MaxTurns {
+		t.Fatalf("the last turn's After = %+v", last.After)
+	}
+}

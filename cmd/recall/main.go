@@ -24,6 +24,12 @@ const version = "0.1.0"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal the default handling comes back: a
+		// second Ctrl-C ends a shutdown that takes too long.
+		<-ctx.Done()
+		stop()
+	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, getenvOS)
 	stop()
 	os.Exit(code)
