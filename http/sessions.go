@@ -86,9 +86,10 @@ func (s *Server) listTurns(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// endSession handles POST /v1/sessions/{id}/end. It takes no body.
+// endSession handles POST /v1/sessions/{id}/end. It takes no body, and an
+// optional Idempotency-Key header as turns do, so that a retry is safe.
 func (s *Server) endSession(w http.ResponseWriter, r *http.Request) error {
-	v, err := s.cfg.Tutor.End(r.Context(), userID(r), r.PathValue("id"))
+	v, err := s.cfg.Tutor.EndOnce(r.Context(), userID(r), r.PathValue("id"), r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		return err
 	}

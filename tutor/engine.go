@@ -272,9 +272,8 @@ func (e *Engine) Turn(ctx context.Context, userID, id, message, idempotencyKey s
 	if err := checkMessage(message); err != nil {
 		return nil, nil, err
 	}
-	if !utf8.ValidString(idempotencyKey) || utf8.RuneCountInString(idempotencyKey) > MaxIdempotencyKeyLength {
-		return nil, nil, recall.Invalid("Idempotency-Key",
-			fmt.Sprintf("Idempotency-Key must be valid UTF-8 of at most %d characters.", MaxIdempotencyKeyLength))
+	if err := checkKey(idempotencyKey); err != nil {
+		return nil, nil, err
 	}
 	return e.step(ctx, userID, id, idempotencyKey, true, func(ns *recall.Session, b bank, t *recall.Turn) {
 		converse(ns, b, t, message)
@@ -285,10 +284,29 @@ func (e *Engine) Turn(ctx context.Context, userID, id, message, idempotencyKey s
 // session is completed, and the reply of the summary turn it records sums it
 // up. Returns ENOTFOUND as Get does, ECONFLICT if the session is not active.
 func (e *Engine) End(ctx context.Context, userID, id string) (*View, error) {
-	_, v, err := e.step(ctx, userID, id, "", false, func(ns *recall.Session, b bank, t *recall.Turn) {
+	return e.EndOnce(ctx, userID, id, "")
+}
+
+// EndOnce is End with an idempotency key, as Turn takes one: a retry with
+// the same key returns the session as the first call ended it, where a
+// plain retry would find the session no longer active (ECONFLICT).
+func (e *Engine) EndOnce(ctx context.Context, userID, id, idempotencyKey string) (*View, error) {
+	if err := checkKey(idempotencyKey); err != nil {
+		return nil, err
+	}
+	_, v, err := e.step(ctx, userID, id, idempotencyKey, false, func(ns *recall.Session, b bank, t *recall.Turn) {
 		end(ns, t, CommandEnd)
 	})
 	return v, err
+}
+
+// checkKey validates an Idempotency-Key.
+func checkKey(key string) error {
+	if !utf8.ValidString(key) || utf8.RuneCountInString(key) > MaxIdempotencyKeyLength {
+		return recall.Invalid("Idempotency-Key",
+			fmt.Sprintf("Idempotency-Key must be valid UTF-8 of at most %d characters.", MaxIdempotencyKeyLength))
+	}
+	return nil
 }
 
 // Transcript returns the turns of one of the user's sessions, oldest

@@ -984,3 +984,19 @@ func TestTurnLimit(t *testing.T) {
 		t.Fatalf("the last turn's After = %+v", last.After)
 	}
 }
+
+func TestEndOnce(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	id := e.start(t, 5).Session.ID
+	e.turn(t, id, "Paris")
+	first, err := e.eng.EndOnce(ctx, "u1", id, "end-1")
+	must(t, err)
+	again, err := e.eng.EndOnce(ctx, "u1", id, "end-1")
+	must(t, err)
+	if again.State != recall.SessionCompleted || again.Session.Skipped != first.Session.Skipped || again.Session.Turns != first.Session.Turns {
+		t.Fatalf("retry of End = %+v, first %+v", again.Session, first.Session)
+	}
+	_, err = e.eng.EndOnce(ctx, "u1", id, "end-2")
+	wantCode(t, err, recall.ECONFLICT)
+}
