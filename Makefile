@@ -3,7 +3,7 @@
 GO ?= go
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: run build test vet fmt-check lint fuzz bench clean
+.PHONY: run build test services vet fmt-check lint fuzz bench clean
 
 run:
 	$(GO) run ./cmd/recall serve
@@ -11,11 +11,15 @@ run:
 build:
 	$(GO) build -o bin/recall ./cmd/recall
 
-# vet, the gofmt check, a short bounded run of every fuzz target, then the
-# whole suite with the race detector (its summary closes the output).
-test: vet fmt-check
+# The services the tests use (installed and started if needed), vet, the
+# gofmt check, a short bounded run of every fuzz target, then the whole suite
+# with the race detector (its summary closes the output).
+test: services vet fmt-check
 	$(MAKE) --no-print-directory fuzz
 	$(GO) test -race -count=1 -timeout 30m ./...
+
+services:
+	@bash scripts/services.sh
 
 vet:
 	$(GO) vet ./...

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Makes sure the services the test suite talks to are installed and
+# answering: Redis on 127.0.0.1:6379, PostgreSQL on 127.0.0.1:5432 (trust
+# auth, user postgres), redis-cli for the Cluster tests, and the Firestore
+# emulator with Java. Installs what is missing with apt-get (needs root) and
+# starts what is stopped. Idempotent: `make test` runs it every time.
+set -euo pipefail
+
+log() { printf '[services] %s\n' "$*"; }
+
+need_apt=()
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+command -v redis-cli >/dev/null 2>&1 || need_apt+=(redis-tools)
+command -v pg_ctlcluster >/dev/null 2>&1 || need_apt+=(postgresql)
+command -v make >/dev/null 2>&1 || need_apt+=(make)
+if ((${#need_apt[@]})); then
+	log "installing ${need_apt[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+	log "starting redis-server on 127.0.0.1:6379"
+	redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+fi
+
+pg_ready() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; }
+if ! pg_ready; then
+	log "starting PostgreSQL"
+	for v in $(ls /etc/postgresql 2>/dev/null); do
+		pg_ctlcluster --skip-systemctl-redirect "$v" main start || true
+	done
+fi
+
+for i in $(seq 1 60); do
+	if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && pg_ready; then break; fi
+	sleep 1
+done
+redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { log "Redis is not answering"; exit 1; }
+pg_ready || { log "PostgreSQL is not answering"; exit 1; }
+# Trust auth for local TCP is how this machine kind is set up; make sure the
+# roles the tests use exist.
+psql -h 127.0.0.1 -U postgres -Atc "select 1" >/dev/null 2>&1 || log "warning: cannot log in to PostgreSQL as postgres"
+
+# The Firestore store's tests need Google's Firestore emulator (Java 17),
+# which this machine kind ships; try the Debian package where it is missing,
+# and stop with a clear message rather than let those tests be skipped.
+FIRESTORE_EMULATOR=/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud_firestore_emulator
+if [ ! -x "$FIRESTORE_EMULATOR" ] || ! command -v java >/dev/null 2>&1; then
+	log "Firestore emulator or Java missing: trying apt-get install google-cloud-cli-firestore-emulator openjdk-17-jre-headless"
+	apt-get update -qq || true
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq google-cloud-cli-firestore-emulator openjdk-17-jre-headless >/dev/null || true
+fi
+if [ ! -x "$FIRESTORE_EMULATOR" ] || ! command -v java >/dev/null 2>&1; then
+	log "the Firestore emulator ($FIRESTORE_EMULATOR) or Java 17 is not installed and could not be installed: the firestore tests cannot run"
+	exit 1
+fi
+
+log "go $(go version | awk '{print $3}'), redis $(redis-server --version | awk '{print $3}')"
