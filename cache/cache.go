@@ -291,9 +291,9 @@ func lookup[T any](ctx context.Context, c *core, r request[T]) (T, error) {
 
 // shared runs fn as the flight fkey of this process, or joins the one
 // running, and decodes the result for this caller alone. A caller that
-// joined a flight whose read began before the caller started looks again
-// (once); after that, or if the value cannot be cached, it calls load
-// itself.
+// joined a flight whose read began before the caller started joins the
+// next flight, which began after it; failing that, or if the value cannot
+// be cached, it calls load itself.
 func shared[T any](ctx context.Context, c *core, r request[T], fkey string, load func(context.Context) (T, error),
 	fn func(context.Context, func(context.Context) (entry, error)) (*flight, error)) (T, error) {
 	var zero T
@@ -309,8 +309,13 @@ func shared[T any](ctx context.Context, c *core, r request[T], fkey string, load
 		}
 		return e, nil
 	}
+	// start orders this lookup against the flights' reads. It is taken
+	// once: a flight that begins after the one this lookup joined first
+	// began after the lookup itself, so it serves the lookup's second
+	// round. (Taking it anew each round let every round's leader read
+	// before the others had taken theirs, and then no round served them.)
+	start := c.seq.Add(1)
 	for range 2 {
-		start := c.seq.Add(1)
 		var leader bool
 		ch := c.sf.DoChan(fkey, func() (any, error) {
 			leader = true
