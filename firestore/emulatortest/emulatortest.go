@@ -259,6 +259,14 @@ func (e *Emulator) kill() {
 	// The JVM may outlive the launcher by a moment, or the launcher may
 	// have died alone: the group goes in any case.
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	// SIGKILL is delivered at once but a process takes a moment to go:
+	// wait (bounded) until no member of the group is left.
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+		if err := syscall.Kill(-pgid, 0); errors.Is(err, syscall.ESRCH) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	_ = e.log.Close()
 	_ = os.Remove(e.log.Name())
 }
