@@ -14,6 +14,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/redis/rueidis"
+
+	"github.com/recallhq/recall/firestore"
 )
 
 // Template is the database the data set is seeded into once; every mode
@@ -204,7 +206,7 @@ func copyFile(src, dst string) error {
 func (t *Template) Close(ctx context.Context) error {
 	switch {
 	case t.fsProject != "":
-		return resetFirestore(ctx, t.fsHost, t.fsProject)
+		return firestore.ResetEmulator(ctx, t.fsHost, t.fsProject)
 	case t.pg != nil:
 		var errs []error
 		if t.proxy != nil {

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -14,6 +12,8 @@ import (
 	fs "cloud.google.com/go/firestore"
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/api/iterator"
+
+	"github.com/recallhq/recall/firestore"
 )
 
 // copyWorkers bounds the concurrent listings of a Firestore copy.
@@ -49,7 +49,7 @@ func (t *Template) fsName(label string) string {
 // cloneFirestore copies the template's documents into a new project.
 func (t *Template) cloneFirestore(ctx context.Context, label string) (*Database, error) {
 	dst := t.fsName(label)
-	drop := func(ctx context.Context) error { return resetFirestore(ctx, t.fsHost, dst) }
+	drop := func(ctx context.Context) error { return firestore.ResetEmulator(ctx, t.fsHost, dst) }
 	if err := copyFirestore(ctx, t.fsProject, dst); err != nil {
 		_ = drop(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("copy the seeded project: %w", err)
@@ -147,25 +147,6 @@ func copyFirestore(ctx context.Context, src, dst string) error {
 		if _, err := j.Results(); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-// resetFirestore deletes every document of project in the emulator at host.
-func resetFirestore(ctx context.Context, host, project string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete,
-		"http://"+host+"/emulator/v1/projects/"+project+"/databases/(default)/documents", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("empty the emulator's project %s: %s", project, resp.Status)
 	}
 	return nil
 }

@@ -58,6 +58,13 @@ func benchHits(ctx context.Context, b *testing.B, k backendKind, opts cache.Opti
 			}
 		}
 	})
+	b.Run("Topic", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := in.topics.Topic(ctx, u.ID, topicID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("Questions", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := in.questions.Questions(ctx, topicID); err != nil {

@@ -227,18 +227,28 @@ type codec[T any] struct {
 // remembered by the memo if e is the entry it was decoded from, otherwise
 // decoded (and remembered).
 func (cd codec[T]) value(key string, e entry) (T, error) {
+	return cd.valueVia(key, e, nil)
+}
+
+// valueVia is value with the copy a remembered value is handed out
+// through: cp returns a deep copy of the part of the value the caller needs
+// (nil means all of it, cd.clone).
+func (cd codec[T]) valueVia(key string, e entry, cp func(T) T) (T, error) {
+	if cp == nil {
+		cp = cd.clone
+	}
 	if cd.memo == nil {
 		return cd.decode(e)
 	}
 	if v, ok := cd.memo.get(key, e); ok {
-		return cd.clone(v), nil
+		return cp(v), nil
 	}
 	v, err := cd.decode(e)
 	if err != nil {
 		return v, err
 	}
 	cd.memo.put(key, e, v)
-	return cd.clone(v), nil
+	return cp(v), nil
 }
 
 // request is one lookup.
@@ -254,6 +264,9 @@ type request[T any] struct {
 	// from those of other fallbacks of the same key.
 	fallback   func(context.Context) (T, error)
 	fallbackID string
+	// part, if set, copies out of a decoded value only what the caller
+	// needs, instead of the whole value (see codec.valueVia).
+	part func(T) T
 }
 
 // lookup returns the value of r.key: from the backend on a hit; on a miss
@@ -274,7 +287,7 @@ func lookup[T any](ctx context.Context, c *core, r request[T]) (T, error) {
 		return direct()
 	}
 	if ok {
-		v, err := r.cd.value(r.key, e)
+		v, err := r.cd.valueVia(r.key, e, r.part)
 		if err == nil {
 			c.m.Cache(r.name, "hit")
 			return v, nil
@@ -341,7 +354,7 @@ func shared[T any](ctx context.Context, c *core, r request[T], fkey string, load
 		if !leader && start > f.valid {
 			continue // the flight read before this lookup began: look again
 		}
-		v, err := r.cd.value(r.key, f.e)
+		v, err := r.cd.valueVia(r.key, f.e, r.part)
 		if err != nil {
 			c.corrupt(ctx, r.key, err)
 			return load(ctx)

@@ -435,8 +435,14 @@ func TestCallerCopies(t *testing.T) {
 				t.Fatalf("read %d: TokenByHash = %+v, %v", i, tok, err)
 			}
 			tok.Hash[0] ^= 0xff
+			one, err := in.topics.Topic(ctx, u.ID, tp.ID)
+			if err != nil || !reflect.DeepEqual(one, wantTopics[0]) {
+				t.Fatalf("read %d: Topic = %+v, %v", i, one, err)
+			}
+			one.QuestionIDs[1] = "scribbled"
+			one.Title = "scribbled"
 		}
-		if in.count("topics", "hit") != 2 || in.count("questions", "hit") != 2 || in.count("tokens", "hit") != 2 {
+		if in.count("topics", "hit") != 5 || in.count("questions", "hit") != 2 || in.count("tokens", "hit") != 2 {
 			t.Fatal("the reads were not cache hits")
 		}
 	})

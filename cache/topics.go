@@ -73,6 +73,15 @@ func (s *TopicStore) Topic(ctx context.Context, userID, id string) (*recall.Topi
 		return []*recall.Topic{t}, nil
 	}
 	r.fallbackID = id
+	// A hit copies out the one topic asked for, not the whole list.
+	r.part = func(list []*recall.Topic) []*recall.Topic {
+		for _, t := range list {
+			if t.ID == id {
+				return cloneTopics([]*recall.Topic{t})
+			}
+		}
+		return nil
+	}
 	list, err := lookup(ctx, s.c, r)
 	if err != nil {
 		return nil, err

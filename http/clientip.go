@@ -2,7 +2,6 @@ package http
 
 import (
 	"net/http"
-	"net/netip"
 
 	"github.com/recallhq/recall/ratelimit"
 )
@@ -12,10 +11,4 @@ import (
 // hop of X-Forwarded-For (see ratelimit.ClientAddr, the one implementation).
 func (s *Server) clientAddr(r *http.Request) string {
 	return ratelimit.ClientAddr(r, s.cfg.TrustedProxies)
-}
-
-// clientAddr is ratelimit.ClientAddr over the parts of a request.
-func clientAddr(remote string, forwarded []string, trusted []netip.Prefix) string {
-	r := &http.Request{RemoteAddr: remote, Header: http.Header{"X-Forwarded-For": forwarded}}
-	return ratelimit.ClientAddr(r, trusted)
 }

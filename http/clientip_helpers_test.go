@@ -1,9 +1,19 @@
 package http
 
 import (
+	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/recallhq/recall/ratelimit"
 )
+
+// clientAddr is ratelimit.ClientAddr over the parts of a request, as the
+// server calls it.
+func clientAddr(remote string, forwarded []string, trusted []netip.Prefix) string {
+	r := &http.Request{RemoteAddr: remote, Header: http.Header{"X-Forwarded-For": forwarded}}
+	return ratelimit.ClientAddr(r, trusted)
+}
 
 // parseAddr reads "ip", "ip:port" or "[ipv6]:port" and unmaps IPv4-in-IPv6,
 // as ratelimit.ClientAddr does; the fuzz tests use it as an oracle.

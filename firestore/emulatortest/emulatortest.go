@@ -15,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/recallhq/recall/firestore"
 	"io"
 	"net"
 	"net/http"
@@ -280,24 +281,7 @@ func (e *Emulator) Reset(ctx context.Context, project string) error {
 // (host:port), with the emulator's DELETE
 // /emulator/v1/projects/PROJECT/databases/(default)/documents.
 func Reset(ctx context.Context, host, project string) error {
-	if host == "" {
-		return errors.New("emulatortest: no emulator host")
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodDelete,
-		"http://"+host+"/emulator/v1/projects/"+project+"/databases/(default)/documents", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("reset project %s: %s", project, resp.Status)
-	}
-	return nil
+	return firestore.ResetEmulator(ctx, host, project)
 }
 
 // ProjectID returns a project ID no other test uses, prefix-<12 hex
