@@ -69,7 +69,11 @@ const MarkerField = "_complete"
 
 // Defaults of Options.
 const (
-	DefaultTTL      = 10 * time.Minute
+	DefaultTTL = 10 * time.Minute
+	// DefaultTokenTTL is the TokenStore's DefaultTTL: shorter, because it
+	// bounds how long a revoked token's copy can outlive an invalidation
+	// that an instance cut off from Redis could not deliver.
+	DefaultTokenTTL = time.Minute
 	DefaultLeaseTTL = 2 * time.Second
 	DefaultFillWait = 50 * time.Millisecond
 )

@@ -19,8 +19,12 @@ type TokenStore struct {
 	cd    codec[*recall.Token]
 }
 
-// NewTokenStore wraps inner with a cache kept in b.
+// NewTokenStore wraps inner with a cache kept in b. A zero opts.TTL means
+// DefaultTokenTTL here, not DefaultTTL.
 func NewTokenStore(inner recall.TokenStore, b Backend, opts Options) *TokenStore {
+	if opts.TTL <= 0 {
+		opts.TTL = DefaultTokenTTL
+	}
 	return &TokenStore{
 		inner: inner,
 		c:     newCore(b, opts),

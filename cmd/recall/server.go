@@ -157,7 +157,7 @@ func (m *Main) Open(ctx context.Context) error {
 	var (
 		topics        recall.TopicStore    = topicCache
 		questions     recall.QuestionStore = cache.NewQuestionStore(store, backend, copts)
-		tokens        recall.TokenStore    = cache.NewTokenStore(store, backend, tokenOpts(copts))
+		tokens        recall.TokenStore    = cache.NewTokenStore(store, backend, copts)
 		topicsChanged                      = func(ctx context.Context, userID string) {
 			topicCache.InvalidateUser(ctx, userID)
 		}
@@ -277,13 +277,4 @@ func redactURL(s string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
-}
-
-// tokenOpts gives the token cache a short TTL: a revocation reaches every
-// instance through the invalidation at once, and this bounds how long a
-// copy can outlive an invalidation that an instance cut off from Redis
-// could not deliver.
-func tokenOpts(o cache.Options) cache.Options {
-	o.TTL = time.Minute
-	return o
 }
