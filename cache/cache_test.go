@@ -2,7 +2,6 @@ package cache_test
 
 import (
 	"context"
-	"encoding/json"
 	"reflect"
 	"sync"
 	"testing"
@@ -324,8 +323,7 @@ func testStaleSetRace(t *testing.T, k backendKind, space string, writerElsewhere
 	if v, ok, err := b.Get(ctx, key); err != nil {
 		t.Fatal(err)
 	} else if ok {
-		var list []*recall.Topic
-		if err := json.Unmarshal(v, &list); err != nil || list[0].Title != "new" {
+		if list, err := cache.DecodeTopics(v); err != nil || list[0].Title != "new" {
 			t.Fatalf("the backend holds %s: the stale fill landed", v)
 		}
 	}

@@ -205,7 +205,7 @@ func TestMemo_Hashes(t *testing.T) {
 	}
 	// One field changed, one added, one removed: each is new content.
 	f := copyFields(e.fields)
-	f["q2"] = []byte(`{"ID":"q2","TopicID":"t1","Prompt":"changed","Answers":["x"]}`)
+	f["q2"] = encodeQuestion(&recall.Question{ID: "q2", TopicID: "t1", Prompt: "changed", Answers: []string{"x"}})
 	if got, _ := cd.value("q", entry{fields: f}); got[1].Prompt != "changed" {
 		t.Fatalf("a changed field gave %q", got[1].Prompt)
 	}

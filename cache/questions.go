@@ -2,8 +2,8 @@ package cache
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -13,11 +13,11 @@ import (
 var _ recall.QuestionStore = (*QuestionStore)(nil)
 
 // orderField is the field of a question-bank hash that holds the question
-// ids in bank order, as a JSON array. Question ids never start with '_'.
+// ids in bank order (see encodeOrder). Question ids never start with '_'.
 const orderField = "_order"
 
 var (
-	errNilItem      = errors.New("cache: null item in a cached list")
+	errNilItem      = errors.New("cache: a nil item in a list")
 	errMissingField = errors.New("cache: question-bank hash lacks a question")
 )
 
@@ -109,24 +109,16 @@ func encodeQuestions(qs []*recall.Question) (entry, error) {
 		if q == nil || q.ID == "" || strings.HasPrefix(q.ID, "_") {
 			return entry{}, errors.New("cache: a question id is empty or reserved")
 		}
-		b, err := json.Marshal(q)
-		if err != nil {
-			return entry{}, err
-		}
-		fields[q.ID] = b
+		fields[q.ID] = encodeQuestion(q)
 		ids = append(ids, q.ID)
 	}
-	b, err := json.Marshal(ids)
-	if err != nil {
-		return entry{}, err
-	}
-	fields[orderField] = b
+	fields[orderField] = encodeOrder(ids)
 	return entry{fields: fields}, nil
 }
 
 func decodeQuestions(e entry) ([]*recall.Question, error) {
-	var ids []string
-	if err := json.Unmarshal(e.fields[orderField], &ids); err != nil {
+	ids, err := decodeOrder(e.fields[orderField])
+	if err != nil {
 		return nil, err
 	}
 	qs := make([]*recall.Question, 0, len(ids))
@@ -135,9 +127,12 @@ func decodeQuestions(e entry) ([]*recall.Question, error) {
 		if !ok {
 			return nil, errMissingField
 		}
-		q := new(recall.Question)
-		if err := json.Unmarshal(b, q); err != nil {
+		q, err := decodeQuestion(b)
+		if err != nil {
 			return nil, err
+		}
+		if q.ID != id {
+			return nil, fmt.Errorf("cache: the question-bank field %q holds question %q", id, q.ID)
 		}
 		qs = append(qs, q)
 	}

@@ -2,7 +2,6 @@ package cache
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/recallhq/recall"
 )
@@ -62,17 +61,4 @@ func (s *TokenStore) DeleteToken(ctx context.Context, hash []byte) error {
 		s.c.invalidate(ctx, TokenKey(hash))
 	}
 	return err
-}
-
-func encodeToken(t *recall.Token) (entry, error) {
-	b, err := json.Marshal(t)
-	return entry{val: b}, err
-}
-
-func decodeToken(e entry) (*recall.Token, error) {
-	t := new(recall.Token)
-	if err := json.Unmarshal(e.val, t); err != nil {
-		return nil, err
-	}
-	return t, nil
 }

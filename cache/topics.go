@@ -2,7 +2,6 @@ package cache
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/recallhq/recall"
@@ -135,25 +134,4 @@ func (s *TopicStore) InvalidateUser(ctx context.Context, userID string) error {
 		s.c.log.Warn("cache: invalidation failed", "keys", []string{topicsKey(userID)}, "err", err)
 	}
 	return err
-}
-
-func encodeTopics(ts []*recall.Topic) (entry, error) {
-	if ts == nil {
-		ts = []*recall.Topic{}
-	}
-	b, err := json.Marshal(ts)
-	return entry{val: b}, err
-}
-
-func decodeTopics(e entry) ([]*recall.Topic, error) {
-	ts := []*recall.Topic{}
-	if err := json.Unmarshal(e.val, &ts); err != nil {
-		return nil, err
-	}
-	for _, t := range ts {
-		if t == nil {
-			return nil, errNilItem
-		}
-	}
-	return ts, nil
 }
