@@ -2,9 +2,13 @@ package http
 
 import (
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/recallhq/recall"
 )
 
 // dbQueries sums recall_db_queries_total{kind=kind}.
@@ -83,4 +87,63 @@ func BenchmarkTurnHandler(b *testing.B) {
 	writes += e.dbQueries("write")
 	b.ReportMetric(reads/float64(turns), "db-reads/turn")
 	b.ReportMetric(writes/float64(turns), "db-writes/turn")
+}
+
+// BenchmarkTopicsJSON measures writing the body of GET /v1/topics?view=dashboard
+// for 10 topics of 30 questions each, the way the server did (struct views
+// in a map through encoding/json, writeJSON) and the way it does
+// (appendTopic into a pooled buffer, writeTopicList). Both write the same
+// bytes to a ResponseWriter that discards them.
+func BenchmarkTopicsJSON(b *testing.B) {
+	now := time.Date(2026, 3, 14, 15, 9, 26, 535897000, time.UTC)
+	ts := make([]*recall.Topic, 10)
+	for i := range ts {
+		ids := make([]string, 30)
+		for j := range ids {
+			ids[j] = recall.NewID()
+		}
+		studied := now.Add(-time.Duration(i) * time.Hour)
+		ts[i] = &recall.Topic{
+			ID: recall.NewID(), UserID: recall.NewID(), Title: fmt.Sprintf("Topic %d: capitals & rivers", i),
+			Description: "The capitals of Europe, their rivers and a few <hard> ones from further away.",
+			QuestionIDs: ids, CreatedAt: now.Add(-30 * 24 * time.Hour), UpdatedAt: now.Add(-time.Duration(i) * time.Minute),
+			Stats: recall.TopicStats{SessionsCompleted: 12 + i, Answers: 240 + i, Correct: 161, LastStudiedAt: &studied},
+		}
+	}
+	s := NewServer(Config{})
+	r := httptest.NewRequest("GET", "/v1/topics?view=dashboard", nil)
+	w := &discardWriter{h: http.Header{}}
+
+	b.Run("encoding_json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			out := make([]any, len(ts))
+			for i, t := range ts {
+				out[i] = topicView(t, viewDashboard)
+			}
+			s.writeJSON(w, r, http.StatusOK, map[string]any{"topics": out})
+		}
+		b.SetBytes(int64(w.n))
+	})
+	b.Run("append", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			s.writeTopicList(w, r, ts, viewDashboard)
+		}
+		b.SetBytes(int64(w.n))
+	})
+}
+
+// discardWriter is a ResponseWriter that keeps the headers and the size of
+// the last body only.
+type discardWriter struct {
+	h http.Header
+	n int
+}
+
+func (w *discardWriter) Header() http.Header { return w.h }
+func (w *discardWriter) WriteHeader(int)     {}
+func (w *discardWriter) Write(p []byte) (int, error) {
+	w.n = len(p)
+	return len(p), nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/recallhq/recall"
 )
@@ -103,13 +104,28 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		ri := info(r)
-		s.log.ErrorContext(r.Context(), "encode response", "request_id", ri.id, "route", ri.route, "err", err)
-		status = http.StatusInternalServerError
-		b, _ = json.Marshal(errorBody{Error: errorJSON{Code: recall.EINTERNAL, Message: genericMessage}})
+		s.encodeFailed(w, r, err)
+		return
 	}
-	b = append(b, '\n')
-	w.Header().Set("Content-Type", "application/json")
+	writeBody(w, status, append(b, '\n'))
+}
+
+// encodeFailed answers with a clean 500 a response whose body could not be
+// encoded (nothing of it has been sent), and logs why.
+func (s *Server) encodeFailed(w http.ResponseWriter, r *http.Request, err error) {
+	ri := info(r)
+	s.log.ErrorContext(r.Context(), "encode response", "request_id", ri.id, "route", ri.route, "err", err)
+	b, _ := json.Marshal(errorBody{Error: errorJSON{Code: recall.EINTERNAL, Message: genericMessage}})
+	writeBody(w, http.StatusInternalServerError, append(b, '\n'))
+}
+
+// writeBody sends b, a whole JSON body, with the given status. It sets
+// Content-Length: without it net/http sends any body over 2 KB chunked,
+// which costs a chunk header per write and hides the size from the client.
+func writeBody(w http.ResponseWriter, status int, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }

@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -124,6 +125,9 @@ type Server struct {
 	handler   http.Handler
 
 	metricsHandler http.Handler
+
+	// buffers holds *[]byte response buffers for reuse (responseBuffer).
+	buffers sync.Pool
 }
 
 // NewServer returns a Server for cfg.
@@ -221,4 +225,33 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+}
+
+// maxPooledBuffer bounds the response buffers kept for reuse: the buffer of
+// a rare huge response (thousands of topics in the full view) goes to the
+// garbage collector rather than staying pinned in the pool.
+const maxPooledBuffer = 64 << 10
+
+// responseBuffer returns an empty buffer with room for n bytes, reusing one
+// of an earlier response when it can: a hot response then encodes without
+// allocating. Give it back with releaseBuffer once the body is written (a
+// ResponseWriter does not keep what it is given).
+func (s *Server) responseBuffer(n int) *[]byte {
+	buf, _ := s.buffers.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	if cap(*buf) < n {
+		*buf = make([]byte, 0, n)
+	}
+	return buf
+}
+
+// releaseBuffer returns buf, taken from responseBuffer, for reuse.
+func (s *Server) releaseBuffer(buf *[]byte) {
+	if cap(*buf) > maxPooledBuffer {
+		return
+	}
+	*buf = (*buf)[:0]
+	s.buffers.Put(buf)
 }

@@ -1,9 +1,8 @@
 package http
 
 import (
-	"time"
-
 	"net/http"
+	"time"
 
 	"github.com/recallhq/recall"
 )
@@ -41,7 +40,7 @@ func (s *Server) createTopic(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", "/v1/topics/"+t.ID)
-	s.writeJSON(w, r, http.StatusCreated, map[string]any{"topic": topicView(t, viewFull)})
+	s.writeTopic(w, r, http.StatusCreated, t, viewFull)
 	return nil
 }
 
@@ -55,11 +54,7 @@ func (s *Server) listTopics(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]any, len(ts))
-	for i, t := range ts {
-		out[i] = topicView(t, view)
-	}
-	s.writeJSON(w, r, http.StatusOK, map[string]any{"topics": out})
+	s.writeTopicList(w, r, ts, view)
 	return nil
 }
 
@@ -73,7 +68,7 @@ func (s *Server) getTopic(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, map[string]any{"topic": topicView(t, view)})
+	s.writeTopic(w, r, http.StatusOK, t, view)
 	return nil
 }
 
@@ -94,7 +89,7 @@ func (s *Server) updateTopic(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, map[string]any{"topic": topicView(t, view)})
+	s.writeTopic(w, r, http.StatusOK, t, view)
 	return nil
 }
 
@@ -105,4 +100,45 @@ func (s *Server) deleteTopic(w http.ResponseWriter, r *http.Request) error {
 	}
 	noContent(w)
 	return nil
+}
+
+// writeTopicList writes {"topics":[…]}, ts in view, encoded by hand (see
+// appendTopic) into a buffer sized for it.
+func (s *Server) writeTopicList(w http.ResponseWriter, r *http.Request, ts []*recall.Topic, view string) {
+	n := len(`{"topics":[]}` + "\n")
+	for _, t := range ts {
+		n += topicSizeHint(t, view) + 1
+	}
+	buf := s.responseBuffer(n)
+	defer s.releaseBuffer(buf)
+	b := append(*buf, `{"topics":[`...)
+	var err error
+	for i, t := range ts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, err = appendTopic(b, t, view); err != nil {
+			s.encodeFailed(w, r, err)
+			return
+		}
+	}
+	b = append(b, "]}\n"...)
+	*buf = b
+	writeBody(w, http.StatusOK, b)
+}
+
+// writeTopic writes {"topic":{…}}, t in view, with the given status, as
+// writeTopicList does.
+func (s *Server) writeTopic(w http.ResponseWriter, r *http.Request, status int, t *recall.Topic, view string) {
+	buf := s.responseBuffer(len(`{"topic":}`+"\n") + topicSizeHint(t, view))
+	defer s.releaseBuffer(buf)
+	b := append(*buf, `{"topic":`...)
+	b, err := appendTopic(b, t, view)
+	if err != nil {
+		s.encodeFailed(w, r, err)
+		return
+	}
+	b = append(b, "}\n"...)
+	*buf = b
+	writeBody(w, status, b)
 }

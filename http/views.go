@@ -1,6 +1,7 @@
 package http
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/recallhq/recall"
@@ -25,58 +26,93 @@ const (
 	viewFull      = "full"
 )
 
-type topicSummary struct {
-	ID            string    `json:"id"`
-	Title         string    `json:"title"`
-	QuestionCount int       `json:"question_count"`
-	UpdatedAt     time.Time `json:"updated_at"`
-}
-
-type topicDashboard struct {
-	topicSummary
-	Description string    `json:"description"`
-	Stats       statsJSON `json:"stats"`
-}
-
-type topicFull struct {
-	topicDashboard
-	CreatedAt   time.Time `json:"created_at"`
-	QuestionIDs []string  `json:"question_ids"`
-}
-
-type statsJSON struct {
-	SessionsCompleted int        `json:"sessions_completed"`
-	Answers           int        `json:"answers"`
-	Correct           int        `json:"correct"`
-	Accuracy          *float64   `json:"accuracy"`
-	LastStudiedAt     *time.Time `json:"last_studied_at"`
-}
-
-// topicView projects t onto one of the views; view has been checked.
-func topicView(t *recall.Topic, view string) any {
-	sum := topicSummary{ID: t.ID, Title: t.Title, QuestionCount: len(t.QuestionIDs), UpdatedAt: t.UpdatedAt.UTC()}
+// appendTopic appends t as a JSON object in view, which has been checked:
+//
+//	summary:   id, title, question_count, updated_at
+//	dashboard: summary + description, stats {sessions_completed, answers,
+//	           correct, accuracy (null before any answer), last_studied_at (null before)}
+//	full:      dashboard + created_at, question_ids ([] when there are none)
+//
+// Times are in UTC. The topic views are the hottest responses of the API,
+// so they are encoded by hand rather than through encoding/json's
+// reflection, maps and interfaces; the bytes are exactly those encoding/json
+// gives for the struct views they replaced (topicjson_test.go keeps those as
+// the reference and compares). The only error is a time that RFC 3339
+// cannot show, which encoding/json refused too.
+func appendTopic(b []byte, t *recall.Topic, view string) ([]byte, error) {
+	var err error
+	b = append(b, `{"id":`...)
+	b = appendJSONString(b, t.ID)
+	b = append(b, `,"title":`...)
+	b = appendJSONString(b, t.Title)
+	b = append(b, `,"question_count":`...)
+	b = strconv.AppendInt(b, int64(len(t.QuestionIDs)), 10)
+	b = append(b, `,"updated_at":`...)
+	if b, err = appendJSONTime(b, t.UpdatedAt); err != nil {
+		return b, err
+	}
 	if view == viewSummary {
-		return sum
+		return append(b, '}'), nil
 	}
-	st := statsJSON{
-		SessionsCompleted: t.Stats.SessionsCompleted,
-		Answers:           t.Stats.Answers,
-		Correct:           t.Stats.Correct,
-		Accuracy:          t.Stats.Accuracy(),
+
+	st := &t.Stats
+	b = append(b, `,"description":`...)
+	b = appendJSONString(b, t.Description)
+	b = append(b, `,"stats":{"sessions_completed":`...)
+	b = strconv.AppendInt(b, int64(st.SessionsCompleted), 10)
+	b = append(b, `,"answers":`...)
+	b = strconv.AppendInt(b, int64(st.Answers), 10)
+	b = append(b, `,"correct":`...)
+	b = strconv.AppendInt(b, int64(st.Correct), 10)
+	b = append(b, `,"accuracy":`...)
+	if a := st.Accuracy(); a == nil {
+		b = append(b, "null"...)
+	} else if b, err = appendJSONFloat(b, *a); err != nil {
+		return b, err
 	}
-	if t.Stats.LastStudiedAt != nil {
-		at := t.Stats.LastStudiedAt.UTC()
-		st.LastStudiedAt = &at
+	b = append(b, `,"last_studied_at":`...)
+	if st.LastStudiedAt == nil {
+		b = append(b, "null"...)
+	} else if b, err = appendJSONTime(b, *st.LastStudiedAt); err != nil {
+		return b, err
 	}
-	dash := topicDashboard{topicSummary: sum, Description: t.Description, Stats: st}
+	b = append(b, '}')
 	if view == viewDashboard {
-		return dash
+		return append(b, '}'), nil
 	}
-	ids := t.QuestionIDs
-	if ids == nil {
-		ids = []string{}
+
+	b = append(b, `,"created_at":`...)
+	if b, err = appendJSONTime(b, t.CreatedAt); err != nil {
+		return b, err
 	}
-	return topicFull{topicDashboard: dash, CreatedAt: t.CreatedAt.UTC(), QuestionIDs: ids}
+	b = append(b, `,"question_ids":[`...)
+	for i, id := range t.QuestionIDs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, id)
+	}
+	return append(b, "]}"...), nil
+}
+
+// topicSizeHint is about the size of t in view as appendTopic writes it
+// (exact but for escapes and the width of numbers), so that a response
+// buffer can be sized once instead of grown by doubling.
+func topicSizeHint(t *recall.Topic, view string) int {
+	// The fixed parts: names, punctuation, 30-byte times, short numbers.
+	n := 90 + len(t.ID) + len(t.Title)
+	if view == viewSummary {
+		return n
+	}
+	n += 170 + len(t.Description)
+	if view == viewDashboard {
+		return n
+	}
+	n += 65
+	for _, id := range t.QuestionIDs {
+		n += len(id) + 3
+	}
+	return n
 }
 
 // questionJSON is a Question as the API shows it. Choices is omitted when
