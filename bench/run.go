@@ -286,7 +286,10 @@ func checkRedis(ctx context.Context, url string, mode Mode) error {
 	if mode.Redis == "" {
 		return nil
 	}
-	c := newClient(url, 1)
+	c, err := newClient(url, 1)
+	if err != nil {
+		return err
+	}
 	defer c.close()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -311,7 +314,10 @@ func checkRedis(ctx context.Context, url string, mode Mode) error {
 // runTarget seeds the target through its API and drives it.
 func (b *bencher) runTarget(ctx context.Context) (_ RunReport, seedSeconds float64, _ error) {
 	cfg := b.cfg
-	c := newClient(cfg.Target, httpSeedWorkers*2)
+	c, err := newClient(cfg.Target, httpSeedWorkers*2)
+	if err != nil {
+		return RunReport{}, 0, err
+	}
 	defer c.close()
 	if _, err := c.metrics(ctx); err != nil {
 		return RunReport{}, 0, err
@@ -336,7 +342,10 @@ func (b *bencher) runTarget(ctx context.Context) (_ RunReport, seedSeconds float
 // isolated phase against the servers at urls, and builds the run's report.
 func (b *bencher) drive(ctx context.Context, mode string, urls []string, users []*userState, inProcess, redis bool) (RunReport, error) {
 	cfg := b.cfg
-	f := newFleet(urls, cfg.Concurrency*2)
+	f, err := newFleet(urls, cfg.Concurrency*2)
+	if err != nil {
+		return RunReport{}, err
+	}
 	defer f.close()
 	workers, err := newWorkers(cfg, f, users)
 	if err != nil {
