@@ -163,6 +163,15 @@ func TestTemplatePostgresThroughProxy(t *testing.T) {
 	if v != "hello" {
 		t.Fatalf("the copy holds %q, want the template's row", v)
 	}
+	// The template was analyzed before it was copied: the copy has the
+	// planner's statistics of the seeded table.
+	var stats int
+	if err := c.QueryRow(ctx, "SELECT count(*) FROM pg_stats WHERE tablename = 'seeded'").Scan(&stats); err != nil {
+		t.Fatal(err)
+	}
+	if stats == 0 {
+		t.Error("the copy has no statistics of the seeded table: the template was not analyzed")
+	}
 	c.Close(ctx)
 	u, err := url.Parse(db.ServeURL)
 	if err != nil {
