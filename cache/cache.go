@@ -12,11 +12,14 @@
 // Cluster hash tag: the Redis backend keeps each key's fill lease under
 // "<key>:lease", in the same slot, so that one script can touch both.
 //
-//	topics:{<user_id>}       a user's topic list (TopicStore), JSON
+//	topics:{<user_id>}       a user's topic list (TopicStore)
 //	questions:{<topic_id>}   a topic's question bank (QuestionStore), a hash:
-//	                         field <question_id> = the question as JSON,
-//	                         field "_order" = JSON array of the ids in bank order
-//	token:{<hex sha-256>}    a bearer token (TokenStore), JSON
+//	                         field <question_id> = the question,
+//	                         field "_order" = the ids in bank order
+//	token:{<hex sha-256>}    a bearer token (TokenStore)
+//
+// Values are in the binary format of codec.go, which starts with a version
+// byte.
 //
 // # Fill protocol
 //

@@ -124,15 +124,23 @@ func (d *decoder) count() int {
 	return int(v)
 }
 
-// items reads the number of items that follow, each taking at least one
-// byte, so a damaged count cannot make a huge allocation.
-func (d *decoder) items(v uint64) int {
-	if v > uint64(len(d.b)-d.i) {
+// items checks v, the number of items that follow, against the bytes
+// left, each item taking at least minBytes of them: a damaged count is an
+// error rather than a huge allocation. What a count can allocate stays
+// within a small multiple of the value's size (a string header, 16 bytes,
+// per byte of a list; a decoded topic, about 180 bytes, per topicMinBytes).
+func (d *decoder) items(v uint64, minBytes int) int {
+	if v > uint64((len(d.b)-d.i)/minBytes) {
 		d.fail("more items than bytes")
 		return 0
 	}
 	return int(v)
 }
+
+// topicMinBytes is the size of the smallest encoded topic: four empty
+// strings, a nil list, three zero counts, an absent LastStudiedAt and two
+// times of one-byte second and nanosecond.
+const topicMinBytes = 4 + 1 + 3 + 1 + 2*2
 
 func (d *decoder) str() string {
 	n := d.uint()
@@ -153,7 +161,7 @@ func (d *decoder) list() []string {
 	if n == 0 || d.err != nil {
 		return nil
 	}
-	l := make([]string, d.items(n-1))
+	l := make([]string, d.items(n-1, 1))
 	for i := range l {
 		l[i] = d.str()
 	}
@@ -226,7 +234,7 @@ func encodeTopics(ts []*recall.Topic) (entry, error) {
 // (see cloneTopics): a caller that appends to a slice reallocates it.
 func decodeTopics(en entry) ([]*recall.Topic, error) {
 	d := newDecoder(en.val)
-	n := d.items(d.uint())
+	n := d.items(d.uint(), topicMinBytes)
 	structs := make([]recall.Topic, n)
 	ts := make([]*recall.Topic, n)
 	for i := range ts {

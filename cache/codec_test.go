@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -115,6 +116,49 @@ func TestCodec_Rejects(t *testing.T) {
 	e.fields["q1"] = e.fields["q2"]
 	if _, err := decodeQuestions(e); err == nil {
 		t.Error("a bank with a misfiled question decoded")
+	}
+}
+
+// TestCodec_DamagedCountsAllocateLittle: a count that the bytes left could
+// not hold is refused before anything of its size is allocated, and
+// topicMinBytes is the size of the smallest topic.
+func TestCodec_DamagedCountsAllocateLittle(t *testing.T) {
+	epoch := time.Unix(0, 0).UTC()
+	e, err := encodeTopics([]*recall.Topic{{CreatedAt: epoch, UpdatedAt: epoch}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.val) - 2; n != topicMinBytes { // less the version byte and the count
+		t.Fatalf("the smallest topic takes %d bytes; topicMinBytes is %d", n, topicMinBytes)
+	}
+	const size = 1 << 20
+	for name, fill := range map[string]func(e *encoder){
+		// A topic for every other byte: fewer than the bytes left, but
+		// more than 1/topicMinBytes of them.
+		"topics": func(e *encoder) { e.uint(size / 2) },
+		// A list of as many strings as bytes, but its strings are long.
+		"list": func(e *encoder) { e.uint(size / 2) },
+	} {
+		e := newEncoder(size)
+		fill(e)
+		for len(e.b) < size {
+			e.b = append(e.b, 0x7f) // a string of 127 bytes, when read as a length
+		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		var err error
+		if name == "topics" {
+			_, err = decodeTopics(entry{val: e.b})
+		} else {
+			_, err = decodeOrder(e.b)
+		}
+		runtime.ReadMemStats(&after)
+		if err == nil {
+			t.Errorf("%s: a damaged value decoded", name)
+		}
+		if grew := after.TotalAlloc - before.TotalAlloc; grew > 20*size {
+			t.Errorf("%s: decoding a damaged %d-byte value allocated %d bytes", name, size, grew)
+		}
 	}
 }
 
