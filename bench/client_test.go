@@ -54,6 +54,9 @@ func clientTestServer(t *testing.T) (_ *httptest.Server, last func() seen, reque
 		case <-time.After(5 * time.Second):
 		}
 	})
+	mux.HandleFunc("/abort", func(w http.ResponseWriter, r *http.Request) {
+		panic(http.ErrAbortHandler) // the connection is cut, no answer
+	})
 	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "# HELP x\n"+
 			`recall_db_queries_total{kind="read",op="Topics"} 3`+"\n"+
@@ -154,6 +157,26 @@ func TestClientCall(t *testing.T) {
 
 // TestClientConnections checks that concurrent requests share at most
 // conns connections, which the client keeps open between requests.
+// TestClientNoRetry: a request whose connection is cut is an error, sent
+// once, GET included (fasthttp retries idempotent requests by default).
+func TestClientNoRetry(t *testing.T) {
+	srv, _, requests, _ := clientTestServer(t)
+	c, err := newClient(srv.URL, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.close()
+	for _, method := range []string{"GET", "POST"} {
+		before := requests.Load()
+		if err := c.call(t.Context(), method, "/abort", "", nil, nil); err == nil {
+			t.Errorf("%s of a cut connection: no error", method)
+		}
+		if n := requests.Load() - before; n != 1 {
+			t.Errorf("%s of a cut connection was sent %d times, want once", method, n)
+		}
+	}
+}
+
 func TestClientConnections(t *testing.T) {
 	srv, _, _, conns := clientTestServer(t)
 	const n = 4
