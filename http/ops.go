@@ -56,7 +56,6 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) error {
 
 // openAPI handles GET /v1/openapi.json.
 func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(openAPIDoc)
+	writeBody(w, http.StatusOK, openAPIDoc)
 	return nil
 }

@@ -446,6 +446,11 @@ func TestTopicResponses(t *testing.T) {
 	if r.header.Get("Content-Length") != strconv.Itoa(len(r.body)) {
 		t.Fatalf("400: Content-Length %q for %d bytes", r.header.Get("Content-Length"), len(r.body))
 	}
+	// The OpenAPI document (tens of KB) too.
+	r = e.do(req{method: "GET", path: "/v1/openapi.json"}).want(t, 200, nil)
+	if r.header.Get("Content-Length") != strconv.Itoa(len(r.body)) || len(r.body) < 2<<10 {
+		t.Fatalf("openapi.json: Content-Length %q for %d bytes", r.header.Get("Content-Length"), len(r.body))
+	}
 }
 
 // TestTopicEncodeFailure checks that a topic encoding/json could not encode
