@@ -2,6 +2,7 @@ package recall
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -123,7 +124,7 @@ func (q *Question) Check(prefix string) error {
 
 func checkList(list []string, min, max, maxLen int) string {
 	if len(list) < min || len(list) > max {
-		return "must have " + itoa(min) + " to " + itoa(max) + " items"
+		return "must have " + strconv.Itoa(min) + " to " + strconv.Itoa(max) + " items"
 	}
 	for _, s := range list {
 		if strings.TrimSpace(s) == "" {

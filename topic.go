@@ -2,6 +2,7 @@ package recall
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -86,22 +87,9 @@ func checkText(s string, min, max int) string {
 	case n < min:
 		return "is too short"
 	case n > max:
-		return "must be at most " + itoa(max) + " characters long"
+		return "must be at most " + strconv.Itoa(max) + " characters long"
 	}
 	return ""
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for ; n > 0; n /= 10 {
-		i--
-		b[i] = byte('0' + n%10)
-	}
-	return string(b[i:])
 }
 
 // TopicStore keeps topics. Every method is scoped to one user: another

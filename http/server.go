@@ -30,6 +30,7 @@ import (
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/auth"
 	"github.com/recallhq/recall/metrics"
+	"github.com/recallhq/recall/ratelimit"
 	"github.com/recallhq/recall/tutor"
 )
 
@@ -40,13 +41,13 @@ const MaxBodyBytes = 1 << 20
 // Config.RequestTimeout is zero.
 const DefaultRequestTimeout = 5 * time.Second
 
-// Rate-limit policy names used by the route table. They match the policies
-// of the ratelimit package.
+// Rate-limit policy names used by the route table: the ratelimit package's,
+// so that a route can never name a policy the limiter does not know.
 const (
-	PolicyDefault = "default"
-	PolicyAuth    = "auth"
-	PolicyTurns   = "turns"
-	PolicyWrites  = "writes"
+	PolicyDefault = ratelimit.PolicyDefault
+	PolicyAuth    = ratelimit.PolicyAuth
+	PolicyTurns   = ratelimit.PolicyTurns
+	PolicyWrites  = ratelimit.PolicyWrites
 )
 
 // Limiter decides rate limits (implemented by ratelimit.Limiter).

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"net/http"
 	"net/netip"
 	"strings"
 	"testing"
@@ -31,7 +32,9 @@ func TestClientAddr(t *testing.T) {
 		{"NotTCP", "@", nil, "@"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := clientAddr(tc.remote, tc.forwarded, trusted); got != tc.want {
+			s := &Server{cfg: Config{TrustedProxies: trusted}}
+			r := &http.Request{RemoteAddr: tc.remote, Header: http.Header{"X-Forwarded-For": tc.forwarded}}
+			if got := s.clientAddr(r); got != tc.want {
 				t.Fatalf("clientAddr(%q, %q) = %q, want %q", tc.remote, tc.forwarded, got, tc.want)
 			}
 		})

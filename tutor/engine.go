@@ -400,10 +400,13 @@ func (e *Engine) apply(ctx context.Context, userID, key string, s *recall.Sessio
 		}
 		ns.IdempotencyKeys[key] = t.Index
 	}
-	t.After = ns.Clone()
 	// A replay needs the session as the turn left it, not the keys of
-	// every earlier turn: without them a turn's record stays small.
-	t.After.IdempotencyKeys = nil
+	// every earlier turn: without them a turn's record stays small (and
+	// the copy does not copy them).
+	keys := ns.IdempotencyKeys
+	ns.IdempotencyKeys = nil
+	t.After = ns.Clone()
+	ns.IdempotencyKeys = keys
 
 	if err := e.sessions.SaveTurn(ctx, ns, t); err != nil {
 		switch recall.ErrorCode(err) {
