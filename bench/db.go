@@ -16,6 +16,8 @@ import (
 	"github.com/redis/rueidis"
 
 	"github.com/recallhq/recall/firestore"
+	"github.com/recallhq/recall/postgres"
+	"github.com/recallhq/recall/redis"
 )
 
 // Template is the database the data set is seeded into once; every mode
@@ -122,7 +124,7 @@ func NewTemplate(ctx context.Context, spec, id string, latency time.Duration) (*
 		t.URL = "sqlite:" + t.path
 		return t, nil
 	default:
-		return nil, fmt.Errorf("--db %q: the benchmark runs on SQLite, PostgreSQL or Firestore's emulator (sqlite:PATH, postgres://… or firestore://PROJECT_ID)", redact(spec))
+		return nil, fmt.Errorf("--db %q: the benchmark runs on SQLite, PostgreSQL or Firestore's emulator (sqlite:PATH, postgres://… or firestore://PROJECT_ID)", postgres.RedactURL(spec))
 	}
 }
 
@@ -229,7 +231,7 @@ func newPostgresTemplate(ctx context.Context, spec, id string, latency time.Dura
 		return nil, fmt.Errorf("--db: %w", err)
 	}
 	if u.Host == "" || strings.Contains(u.Host, ",") {
-		return nil, fmt.Errorf("--db %q: the benchmark needs one host:port", redact(spec))
+		return nil, fmt.Errorf("--db %q: the benchmark needs one host:port", postgres.RedactURL(spec))
 	}
 	// The pool settings (pool_max_conns, …) are pgxpool's, not the
 	// server's: the one-off admin connections must not send them.
@@ -288,7 +290,7 @@ func (t *Template) pgURL(name, hostport string) string {
 func (t *Template) execAdmin(ctx context.Context, sql string) error {
 	c, err := pgx.Connect(ctx, t.admin)
 	if err != nil {
-		return fmt.Errorf("connect to PostgreSQL %s: %w", redact(t.admin), err)
+		return fmt.Errorf("connect to PostgreSQL %s: %w", postgres.RedactURL(t.admin), err)
 	}
 	defer c.Close(context.WithoutCancel(ctx))
 	_, err = c.Exec(ctx, sql)
@@ -314,7 +316,7 @@ func (t *Template) analyzePostgres(ctx context.Context) error {
 	u.Path = "/" + t.name
 	c, err := pgx.Connect(ctx, u.String())
 	if err != nil {
-		return fmt.Errorf("connect to PostgreSQL %s: %w", redact(u.String()), err)
+		return fmt.Errorf("connect to PostgreSQL %s: %w", postgres.RedactURL(u.String()), err)
 	}
 	defer c.Close(context.WithoutCancel(ctx))
 	if _, err := c.Exec(ctx, "ANALYZE"); err != nil {
@@ -355,7 +357,7 @@ func DeleteRedisKeys(ctx context.Context, redisURL, prefix string) (int, error) 
 	}
 	rc, err := rueidis.NewClient(opt)
 	if err != nil {
-		return 0, fmt.Errorf("connect to Redis %s: %w", redact(redisURL), err)
+		return 0, fmt.Errorf("connect to Redis %s: %w", redis.Redact(redisURL), err)
 	}
 	defer rc.Close()
 	n := 0
@@ -406,7 +408,7 @@ func redisOptions(redisURL string) (rueidis.ClientOption, error) {
 	}
 	opt, err := rueidis.ParseURL(s)
 	if err != nil {
-		return opt, fmt.Errorf("--redis %q: %w", redact(redisURL), err)
+		return opt, fmt.Errorf("--redis %q: %w", redis.Redact(redisURL), err)
 	}
 	if strings.Contains(hosts, ",") {
 		opt.InitAddress = strings.Split(hosts, ",")

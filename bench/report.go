@@ -7,13 +7,15 @@ import (
 	"io"
 	"maps"
 	"math"
-	"net/url"
 	"os"
 	"runtime"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/recallhq/recall/postgres"
+	"github.com/recallhq/recall/redis"
 )
 
 // Report is the outcome of a benchmark, as written by --out.
@@ -153,9 +155,9 @@ func newReportConfig(cfg *Config) ReportConfig {
 		Questions:    cfg.Questions,
 		Mix:          map[string]int{},
 		Seed:         cfg.Seed,
-		DB:           redact(cfg.DB),
+		DB:           postgres.RedactURL(cfg.DB),
 		DBLatency:    cfg.DBLatency.String(),
-		Redis:        redact(cfg.Redis),
+		Redis:        redis.Redact(cfg.Redis),
 		RedisCluster: cfg.RedisCluster,
 		Target:       cfg.Target,
 		HashParams:   cfg.HashParams,
@@ -219,18 +221,6 @@ func machine() Machine {
 		}
 	}
 	return m
-}
-
-// redact hides the password of a URL.
-func redact(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
 }
 
 func round3(x float64) float64 {

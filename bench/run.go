@@ -17,6 +17,7 @@ import (
 
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/auth"
+	"github.com/recallhq/recall/redis"
 )
 
 // Server is a running server the benchmark drives.
@@ -301,7 +302,7 @@ func checkRedis(ctx context.Context, url string, mode Mode) error {
 			if err == nil {
 				err = fmt.Errorf("/readyz says redis is %q", st)
 			}
-			return fmt.Errorf("mode %s needs Redis at %s: %w", mode.Name, redact(mode.Redis), err)
+			return fmt.Errorf("mode %s needs Redis at %s: %w", mode.Name, redis.Redact(mode.Redis), err)
 		}
 		select {
 		case <-ctx.Done():

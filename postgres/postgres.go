@@ -68,6 +68,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net"
+	"net/url"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -562,3 +564,22 @@ func textList(list []string) []string {
 	}
 	return list
 }
+
+// RedactURL returns a database URL or libpq key=value string with its
+// passwords replaced by xxxxx, for logs and messages: the user's password
+// (url.URL.Redacted) and any password= setting. A URL that does not parse
+// is not shown at all.
+func RedactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(a URL that does not parse)"
+	}
+	if u.Scheme != "" {
+		s = u.Redacted()
+	}
+	return passwordSetting.ReplaceAllString(s, "${1}xxxxx")
+}
+
+// passwordSetting finds the value of a password setting, in a URL's query
+// (password=…&) or a key=value string (password=… or password='…').
+var passwordSetting = regexp.MustCompile(`(?i)(\bpassword\s*=\s*)('[^']*'|[^\s&#]*)`)

@@ -43,7 +43,7 @@ func runTests(m *testing.M) int {
 	defer cancel()
 	if err := adminExec(ctx, admin, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {
 		fmt.Fprintf(os.Stderr, "FAIL: the postgres tests need a PostgreSQL server: %v\n"+
-			"(they use %s, which %s overrides; CI starts the server)\n", err, redact(admin), adminURLEnv)
+			"(they use %s, which %s overrides; CI starts the server)\n", err, postgres.RedactURL(admin), adminURLEnv)
 		return 1
 	}
 	defer func() {
@@ -66,15 +66,6 @@ func adminURL() string {
 		return u
 	}
 	return defaultAdminURL
-}
-
-// redact hides the password of a URL.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(an unparsable URL)"
-	}
-	return u.Redacted()
 }
 
 // adminExec runs one statement on a connection of its own.

@@ -234,21 +234,6 @@ func TestDBKind(t *testing.T) {
 	}
 }
 
-func TestRedactURL(t *testing.T) {
-	for in, want := range map[string]string{
-		"redis://127.0.0.1:6379":             "redis://127.0.0.1:6379",
-		"redis://user:secret@h:6379/2":       "redis://user:xxxxx@h:6379/2",
-		"rediss://:secret@h:6380":            "rediss://:xxxxx@h:6380",
-		"redis://user:secret@h1:1,h2:2":      "redis://user:xxxxx@h1:1,h2:2",
-		"redis://user@h:6379":                "redis://user@h:6379",
-		"redis://user:p%40ss%2Fword@h:6379/": "redis://user:xxxxx@h:6379/",
-	} {
-		if got := redactURL(in); got != want {
-			t.Errorf("redactURL(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // cmdResult is what one call of run did.
 type cmdResult struct {
 	code           int

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -84,9 +83,9 @@ func openStore(ctx context.Context, db string, opts storeOptions) (recall.Store,
 	case "postgres":
 		s, err := postgres.Open(ctx, addr, postgres.Options{Logger: opts.Logger, Metrics: opts.Metrics, Latency: opts.Latency})
 		if err != nil {
-			return nil, "", fmt.Errorf("open PostgreSQL database %s: %w", redactURL(addr), err)
+			return nil, "", fmt.Errorf("open PostgreSQL database %s: %w", postgres.RedactURL(addr), err)
 		}
-		return s, "PostgreSQL " + redactURL(addr), nil
+		return s, "PostgreSQL " + postgres.RedactURL(addr), nil
 	case "firestore":
 		s, err := firestore.Open(ctx, addr, firestore.Options{Logger: opts.Logger, Metrics: opts.Metrics, Latency: opts.Latency})
 		if err != nil {
@@ -265,16 +264,4 @@ func (m *Main) Close(ctx context.Context) error {
 	}
 	m.closers = nil
 	return errors.Join(errs...)
-}
-
-// redactURL hides the password of a Redis URL.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
-		return s
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
 }
