@@ -46,10 +46,6 @@ func NewProxy(target string, up, down time.Duration) (*Proxy, error) {
 // Addr is the address clients connect to instead of the target.
 func (p *Proxy) Addr() string { return p.ln.Addr().String() }
 
-// Delays returns the delays added to each direction: client to target
-// (up) and back (down).
-func (p *Proxy) Delays() (up, down time.Duration) { return p.up, p.down }
-
 // Close stops listening, cuts every connection and waits for the proxy's
 // goroutines to end.
 func (p *Proxy) Close() error {

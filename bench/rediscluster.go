@@ -111,15 +111,6 @@ func StartRedisCluster(ctx context.Context, masters int) (_ *RedisCluster, err e
 	return c, nil
 }
 
-// Addrs returns the host:port of every node.
-func (c *RedisCluster) Addrs() []string {
-	out := make([]string, len(c.nodes))
-	for i, n := range c.nodes {
-		out[i] = n.addr
-	}
-	return out
-}
-
 // Close kills every node, waits for it to end and removes the temporary
 // directories. It may be called more than once.
 func (c *RedisCluster) Close() error {

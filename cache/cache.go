@@ -463,12 +463,14 @@ func (c *core) corrupt(ctx context.Context, key string, err error) {
 }
 
 // invalidate deletes keys from the backend. It runs even if ctx is
-// cancelled: the write it follows has committed. A failure is logged, never
-// returned: the write succeeded.
-func (c *core) invalidate(ctx context.Context, keys ...string) {
-	if err := c.b.Invalidate(context.WithoutCancel(ctx), keys...); err != nil {
+// cancelled: the write it follows has committed. A failure is logged and
+// returned; the decorators' writes ignore it (the write succeeded).
+func (c *core) invalidate(ctx context.Context, keys ...string) error {
+	err := c.b.Invalidate(context.WithoutCancel(ctx), keys...)
+	if err != nil {
 		c.log.Warn("cache: invalidation failed", "keys", keys, "err", err)
 	}
+	return err
 }
 
 // mayHaveWritten reports whether a write that returned err may have

@@ -136,8 +136,8 @@ func TestCodec_DamagedCountsAllocateLittle(t *testing.T) {
 		// A topic for every other byte: fewer than the bytes left, but
 		// more than 1/topicMinBytes of them.
 		"topics": func(e *encoder) { e.uint(size / 2) },
-		// A list of as many strings as bytes, but its strings are long.
-		"list": func(e *encoder) { e.uint(size / 2) },
+		// A list claiming four times as many strings as there are bytes.
+		"list": func(e *encoder) { e.uint(4 * size) },
 	} {
 		e := newEncoder(size)
 		fill(e)

@@ -129,9 +129,5 @@ func (s *TopicStore) InvalidateUser(ctx context.Context, userID string) error {
 	if userID == "" {
 		return nil
 	}
-	err := s.c.b.Invalidate(context.WithoutCancel(ctx), topicsKey(userID))
-	if err != nil {
-		s.c.log.Warn("cache: invalidation failed", "keys", []string{topicsKey(userID)}, "err", err)
-	}
-	return err
+	return s.c.invalidate(ctx, topicsKey(userID))
 }

@@ -83,17 +83,6 @@ func (c *Checker) Turn(sessionID string, index int, kind recall.TurnKind, messag
 	return nil
 }
 
-// Counts returns how many acknowledged topics, questions and turns the
-// Checker holds.
-func (c *Checker) Counts() (topics, questions, turns int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, m := range c.turns {
-		turns += len(m)
-	}
-	return len(c.topics), len(c.questions), turns
-}
-
 // Result is what Verify found.
 type Result struct {
 	// Topics, Questions and Turns are the acknowledged writes checked.
