@@ -93,7 +93,10 @@ func RunSlow(t *testing.T, open func(t *testing.T) recall.Store) {
 		go func() {
 			errc <- s.SaveTurn(ctx, &recall.Session{ID: "s", Version: 2}, &recall.Turn{})
 		}()
-		cancel()
+		// Cancel once the calls are waiting: cancelled before they start,
+		// a store could fail them before its wait and hide a wait that
+		// ignores the context.
+		time.AfterFunc(100*time.Millisecond, cancel)
 		for range 2 {
 			if err := <-errc; !errors.Is(err, context.Canceled) {
 				t.Errorf("got %v, want context.Canceled", err)

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
+	"strings"
 	"time"
 
 	"github.com/recallhq/recall"
@@ -66,6 +68,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	if *isolated < 1 {
 		return errors.New("--isolated must be at least 1")
+	}
+	if *chart != "" && !strings.EqualFold(filepath.Ext(*chart), ".svg") {
+		// Refused before the run, not after it: the chart is SVG only.
+		return fmt.Errorf("--chart %q: the chart is an SVG file; name it with .svg", *chart)
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
