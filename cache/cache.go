@@ -425,16 +425,12 @@ func (c *core) fill(ctx context.Context, key string, hash bool, load func(contex
 // without filling.
 func (c *core) await(ctx context.Context, key string, hash bool, load func(context.Context) (entry, error)) (*flight, error) {
 	deadline := time.Now().Add(c.fillWait)
-	t := time.NewTimer(0)
-	<-t.C
-	defer t.Stop()
 	for d := time.Millisecond; ; d *= 2 {
 		left := time.Until(deadline)
 		if left <= 0 {
 			break
 		}
-		t.Reset(min(d, left))
-		<-t.C
+		time.Sleep(min(d, left))
 		s := c.seq.Add(1)
 		e, ok, err := c.read(ctx, key, hash)
 		if err != nil {

@@ -93,7 +93,6 @@ type Options struct {
 // Store is the SQLite implementation of recall.Store. It is safe for
 // concurrent use.
 type Store struct {
-	path    string
 	w       *sql.DB // the one writer connection
 	r       *sql.DB // query-only readers
 	metrics *metrics.Metrics
@@ -120,7 +119,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{path: path, metrics: opts.Metrics, logger: logger, latency: opts.Latency}
+	s := &Store{metrics: opts.Metrics, logger: logger, latency: opts.Latency}
 
 	w, err := sql.Open("sqlite", path+"?"+writePragmas)
 	if err != nil {
@@ -231,9 +230,6 @@ func (s *Store) Close() error {
 	})
 	return s.closeErr
 }
-
-// Path returns the database file's path.
-func (s *Store) Path() string { return s.path }
 
 // --- statements ---
 
