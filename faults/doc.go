@@ -5,7 +5,7 @@
 // primary database made unreachable, a server instance killed with
 // SIGKILL. A Checker records every write a client was acknowledged and,
 // afterwards, compares it with what the primary database holds: the
-// invariant "nothing acknowledged is lost" of design.md.
+// invariant "nothing acknowledged is lost" of the design notes.
 //
 // The tests build the recall binary once (with -race when the tests run
 // with it), use loopback addresses only and bound every wait. The soak test
