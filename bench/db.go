@@ -351,10 +351,11 @@ func DeleteRedisKeys(ctx context.Context, redisURL, prefix string) (int, error) 
 	if len(prefix) < 8 || strings.ContainsAny(prefix, `*?[]\`) {
 		return 0, fmt.Errorf("refusing to delete the keys of prefix %q", prefix)
 	}
-	opt, err := redisOptions(redisURL)
+	opt, err := redis.ParseURL(redisURL)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("--redis: %w", err)
 	}
+	opt.DisableCache = true
 	rc, err := rueidis.NewClient(opt)
 	if err != nil {
 		return 0, fmt.Errorf("connect to Redis %s: %w", redis.Redact(redisURL), err)
@@ -387,32 +388,4 @@ func DeleteRedisKeys(ctx context.Context, redisURL, prefix string) (int, error) 
 		}
 	}
 	return n, nil
-}
-
-// redisOptions turns redis://[user:pass@]host:port[/db] (several hosts as
-// h1:p1,h2:p2) into rueidis options without client-side caching.
-func redisOptions(redisURL string) (rueidis.ClientOption, error) {
-	hosts := ""
-	s := redisURL
-	if i := strings.Index(s, "://"); i >= 0 {
-		rest := s[i+3:]
-		at := strings.LastIndex(rest, "@")
-		end := strings.IndexAny(rest[at+1:], "/?")
-		if end < 0 {
-			end = len(rest) - at - 1
-		}
-		hosts = rest[at+1 : at+1+end]
-		if first, _, ok := strings.Cut(hosts, ","); ok {
-			s = s[:i+3] + rest[:at+1] + first + rest[at+1+end:]
-		}
-	}
-	opt, err := rueidis.ParseURL(s)
-	if err != nil {
-		return opt, fmt.Errorf("--redis %q: %w", redis.Redact(redisURL), err)
-	}
-	if strings.Contains(hosts, ",") {
-		opt.InitAddress = strings.Split(hosts, ",")
-	}
-	opt.DisableCache = true
-	return opt, nil
 }

@@ -654,6 +654,11 @@ func parseSentinelURL(scheme, rest, s string) (rueidis.ClientOption, error) {
 	return opt, nil
 }
 
+// ParseURL returns the rueidis options Connect builds from url: one node,
+// several seed nodes of a Cluster, or Sentinel. It is for tools that need a
+// plain rueidis client of the same Redis (the bench's key cleanup).
+func ParseURL(url string) (rueidis.ClientOption, error) { return parseURL(url) }
+
 // Redact returns the Redis URL url with its passwords (that of the user
 // and a sentinel_password parameter) replaced by xxxxx, for logs.
 func Redact(url string) string { return redact(url) }
