@@ -133,7 +133,6 @@ type Options struct {
 // concurrent use.
 type Store struct {
 	client  *fs.Client
-	project string
 	metrics *metrics.Metrics
 	logger  *slog.Logger
 	latency time.Duration
@@ -168,7 +167,7 @@ func Open(ctx context.Context, projectID string, opts Options) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{client: client, project: projectID, metrics: opts.Metrics, logger: logger, latency: opts.Latency}
+	s := &Store{client: client, metrics: opts.Metrics, logger: logger, latency: opts.Latency}
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close()
 		return nil, err
@@ -211,9 +210,6 @@ func (s *Store) Close() error {
 	})
 	return s.closeErr
 }
-
-// ProjectID returns the project the store works on.
-func (s *Store) ProjectID() string { return s.project }
 
 // --- operations ---
 
@@ -292,6 +288,36 @@ func (s *Store) query(ctx context.Context, op string, tx *fs.Transaction, q fs.Q
 		}
 		docs = append(docs, d)
 	}
+}
+
+// queryAll runs q (counted as one read of op), decodes each document into
+// a D (what names it in errors) and returns, in query order, conv's result
+// for each document conv keeps; never nil. Errors are translated.
+func queryAll[D, T any](ctx context.Context, s *Store, op, what string, q fs.Query, conv func(id string, d *D) (T, bool)) ([]T, error) {
+	docs, err := s.query(ctx, op, nil, q)
+	if err != nil {
+		return nil, s.fail(ctx, op, err)
+	}
+	list := make([]T, 0, len(docs))
+	for _, snap := range docs {
+		d, err := decode[D](snap, what)
+		if err != nil {
+			return nil, s.fail(ctx, op, err)
+		}
+		if v, ok := conv(snap.Ref.ID, d); ok {
+			list = append(list, v)
+		}
+	}
+	return list, nil
+}
+
+// decode returns the data of snap, a document of kind what, as a D.
+func decode[D any](snap *fs.DocumentSnapshot, what string) (*D, error) {
+	d := new(D)
+	if err := snap.DataTo(d); err != nil {
+		return nil, fmt.Errorf("decode %s %s: %w", what, snap.Ref.Path, err)
+	}
+	return d, nil
 }
 
 // inTx runs fn in a read-write transaction and commits what it queued if

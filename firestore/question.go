@@ -3,7 +3,6 @@ package firestore
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
@@ -124,29 +123,24 @@ func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*
 // questions (or no topic) give an empty slice.
 func (s *Store) Questions(ctx context.Context, topicID string) ([]*recall.Question, error) {
 	const op = "Questions"
-	qs := []*recall.Question{}
 	if !validID(topicID) {
-		return qs, nil
-	}
-	docs, err := s.query(ctx, op, nil, s.client.Collection(colQuestions).Where(fTopicID, "==", topicID))
-	if err != nil {
-		return nil, s.fail(ctx, op, err)
+		return []*recall.Question{}, nil
 	}
 	type positioned struct {
 		pos int64
 		q   *recall.Question
 	}
-	list := make([]positioned, 0, len(docs))
-	for _, snap := range docs {
-		var d questionDoc
-		if err := snap.DataTo(&d); err != nil {
-			return nil, s.fail(ctx, op, fmt.Errorf("decode question %s: %w", snap.Ref.ID, err))
-		}
-		list = append(list, positioned{d.Position, d.question(snap.Ref.ID)})
+	q := s.client.Collection(colQuestions).Where(fTopicID, "==", topicID)
+	list, err := queryAll(ctx, s, op, "question", q, func(id string, d *questionDoc) (positioned, bool) {
+		return positioned{d.Position, d.question(id)}, true
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(list, func(a, b positioned) int { return cmp.Compare(a.pos, b.pos) })
-	for _, p := range list {
-		qs = append(qs, p.q)
+	qs := make([]*recall.Question, len(list))
+	for i, p := range list {
+		qs[i] = p.q
 	}
 	return qs, nil
 }
@@ -165,14 +159,14 @@ func (s *Store) bankQuestion(ctx context.Context, op string, tx *fs.Transaction,
 	} else if err != nil {
 		return nil, nil, err
 	}
-	var q questionDoc
-	if err := snaps[1].DataTo(&q); err != nil {
-		return nil, nil, fmt.Errorf("decode question %s: %w", id, err)
+	q, err := decode[questionDoc](snaps[1], "question")
+	if err != nil {
+		return nil, nil, err
 	}
 	if q.TopicID != topicID {
 		return nil, nil, storeerr.QuestionNotFound()
 	}
-	return t, &q, nil
+	return t, q, nil
 }
 
 // UpdateQuestion applies in to the question, checks the result with

@@ -129,15 +129,6 @@ func (d *sessionDoc) session(id string) *recall.Session {
 	return ss
 }
 
-// decodeSession decodes a session document.
-func decodeSession(snap *fs.DocumentSnapshot) (*sessionDoc, error) {
-	var d sessionDoc
-	if err := snap.DataTo(&d); err != nil {
-		return nil, fmt.Errorf("decode session %s: %w", snap.Ref.ID, err)
-	}
-	return &d, nil
-}
-
 func (s *Store) sessionRef(id string) *fs.DocumentRef {
 	return s.client.Collection(colSessions).Doc(id)
 }
@@ -232,7 +223,7 @@ func (s *Store) Session(ctx context.Context, id string) (*recall.Session, error)
 	if !snap.Exists() {
 		return nil, storeerr.SessionNotFound()
 	}
-	d, err := decodeSession(snap)
+	d, err := decode[sessionDoc](snap, "session")
 	if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
@@ -243,20 +234,15 @@ func (s *Store) Session(ctx context.Context, id string) (*recall.Session, error)
 // ID), each with its idempotency keys, in one query.
 func (s *Store) Sessions(ctx context.Context, userID string) ([]*recall.Session, error) {
 	const op = "Sessions"
-	list := []*recall.Session{}
 	if !validID(userID) {
-		return list, nil
+		return []*recall.Session{}, nil
 	}
-	docs, err := s.query(ctx, op, nil, s.client.Collection(colSessions).Where(fUserID, "==", userID))
+	q := s.client.Collection(colSessions).Where(fUserID, "==", userID)
+	list, err := queryAll(ctx, s, op, "session", q, func(id string, d *sessionDoc) (*recall.Session, bool) {
+		return d.session(id), true
+	})
 	if err != nil {
-		return nil, s.fail(ctx, op, err)
-	}
-	for _, snap := range docs {
-		d, err := decodeSession(snap)
-		if err != nil {
-			return nil, s.fail(ctx, op, err)
-		}
-		list = append(list, d.session(snap.Ref.ID))
+		return nil, err
 	}
 	slices.SortFunc(list, func(a, b *recall.Session) int {
 		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
@@ -448,7 +434,7 @@ func (s *Store) checkTurn(ctx context.Context, op string, tx *fs.Transaction, w 
 	if snaps[1].Exists() {
 		return nil, storeerr.SessionChanged()
 	}
-	return decodeSession(snaps[0])
+	return decode[sessionDoc](snaps[0], "session")
 }
 
 // turn returns the domain turn of a turnDoc of session sessionID.
@@ -468,20 +454,15 @@ func (d *turnDoc) turn(sessionID string) *recall.Turn {
 // empty slice.
 func (s *Store) Turns(ctx context.Context, sessionID string) ([]*recall.Turn, error) {
 	const op = "Turns"
-	list := []*recall.Turn{}
 	if !validID(sessionID) {
-		return list, nil
+		return []*recall.Turn{}, nil
 	}
-	docs, err := s.query(ctx, op, nil, s.sessionRef(sessionID).Collection(colTurns).Select(turnFields()...))
+	q := s.sessionRef(sessionID).Collection(colTurns).Select(turnFields()...)
+	list, err := queryAll(ctx, s, op, "turn", q, func(_ string, d *turnDoc) (*recall.Turn, bool) {
+		return d.turn(sessionID), true
+	})
 	if err != nil {
-		return nil, s.fail(ctx, op, err)
-	}
-	for _, snap := range docs {
-		var d turnDoc
-		if err := snap.DataTo(&d); err != nil {
-			return nil, s.fail(ctx, op, fmt.Errorf("decode turn %s: %w", snap.Ref.Path, err))
-		}
-		list = append(list, d.turn(sessionID))
+		return nil, err
 	}
 	slices.SortFunc(list, func(a, b *recall.Turn) int { return cmp.Compare(a.Index, b.Index) })
 	return list, nil
@@ -501,9 +482,9 @@ func (s *Store) Turn(ctx context.Context, sessionID string, index int) (*recall.
 	if !snap.Exists() {
 		return nil, storeerr.TurnNotFound()
 	}
-	var d turnDoc
-	if err := snap.DataTo(&d); err != nil {
-		return nil, s.fail(ctx, op, fmt.Errorf("decode turn %s: %w", snap.Ref.Path, err))
+	d, err := decode[turnDoc](snap, "turn")
+	if err != nil {
+		return nil, s.fail(ctx, op, err)
 	}
 	return d.turn(sessionID), nil
 }

@@ -2,7 +2,6 @@ package firestore
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -91,14 +90,14 @@ func userTopic(snap *fs.DocumentSnapshot, userID string) (*topicDoc, error) {
 	if snap == nil || !snap.Exists() {
 		return nil, storeerr.TopicNotFound()
 	}
-	var d topicDoc
-	if err := snap.DataTo(&d); err != nil {
-		return nil, fmt.Errorf("decode topic %s: %w", snap.Ref.ID, err)
+	d, err := decode[topicDoc](snap, "topic")
+	if err != nil {
+		return nil, err
 	}
 	if d.UserID != userID {
 		return nil, storeerr.TopicNotFound()
 	}
-	return &d, nil
+	return d, nil
 }
 
 // CreateTopic stores t, whose ID, UserID and times the caller has set, in
@@ -130,22 +129,16 @@ func (s *Store) CreateTopic(ctx context.Context, t *recall.Topic) error {
 // ID), each with its question IDs and stats, in one query.
 func (s *Store) Topics(ctx context.Context, userID string) ([]*recall.Topic, error) {
 	const op = "Topics"
-	topics := []*recall.Topic{}
 	if !validID(userID) {
-		return topics, nil
+		return []*recall.Topic{}, nil
 	}
-	docs, err := s.query(ctx, op, nil, s.client.Collection(colTopics).Where(fUserID, "==", userID))
+	q := s.client.Collection(colTopics).Where(fUserID, "==", userID)
+	topics, err := queryAll(ctx, s, op, "topic", q, func(id string, d *topicDoc) (*recall.Topic, bool) {
+		// ownTopic's test: not another user's, not being deleted.
+		return d.topic(id), d.UserID == userID && !d.Deleting
+	})
 	if err != nil {
-		return nil, s.fail(ctx, op, err)
-	}
-	for _, snap := range docs {
-		d, err := ownTopic(snap, userID)
-		if recall.IsCode(err, recall.ENOTFOUND) {
-			continue // being deleted
-		} else if err != nil {
-			return nil, s.fail(ctx, op, err)
-		}
-		topics = append(topics, d.topic(snap.Ref.ID))
+		return nil, err
 	}
 	slices.SortFunc(topics, func(a, b *recall.Topic) int {
 		if c := b.UpdatedAt.Compare(a.UpdatedAt); c != 0 {

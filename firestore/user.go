@@ -96,8 +96,8 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (*recall.Us
 	if len(docs) == 0 {
 		return nil, "", storeerr.UserNotFound()
 	}
-	var d userDoc
-	if err := docs[0].DataTo(&d); err != nil {
+	d, err := decode[userDoc](docs[0], "user")
+	if err != nil {
 		return nil, "", s.fail(ctx, op, err)
 	}
 	return &recall.User{ID: docs[0].Ref.ID, Username: d.Username, CreatedAt: fromDB(d.CreatedAt)}, d.PasswordHash, nil
@@ -117,8 +117,8 @@ func (s *Store) UserByID(ctx context.Context, id string) (*recall.User, error) {
 	if !snap.Exists() {
 		return nil, storeerr.UserNotFound()
 	}
-	var d userDoc
-	if err := snap.DataTo(&d); err != nil {
+	d, err := decode[userDoc](snap, "user")
+	if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
 	return &recall.User{ID: id, Username: d.Username, CreatedAt: fromDB(d.CreatedAt)}, nil
@@ -163,8 +163,8 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*recall.Token, er
 	if !snap.Exists() {
 		return nil, storeerr.TokenNotFound()
 	}
-	var d tokenDoc
-	if err := snap.DataTo(&d); err != nil {
+	d, err := decode[tokenDoc](snap, "token")
+	if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
 	return &recall.Token{Hash: d.Hash, UserID: d.UserID, CreatedAt: fromDB(d.CreatedAt), ExpiresAt: fromDB(d.ExpiresAt)}, nil
