@@ -17,8 +17,11 @@ import (
 	"github.com/recallhq/recall/bench"
 )
 
-// runBench runs the load generator: `recall bench`.
-func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+// runBench runs the load generator: `recall bench`. It reads its flags
+// only, never serve's RECALL_* variables: a shell set up for a deployment
+// (RECALL_DB, RECALL_REDIS) must not point a benchmark, which creates,
+// seeds and drops databases, at that deployment.
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("recall bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
@@ -44,7 +47,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		logLevel    = fs.String("log-level", "error", "log level of the servers started in process: debug, info, warn or error")
 		cpuProfile  = fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and load generator) to this file")
 	)
-	if err := parseFlags(fs, args, getenv); err != nil {
+	if err := parseFlags(fs, args, func(string) string { return "" }); err != nil {
 		return err
 	}
 	m, err := bench.ParseMix(*mix)

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -20,5 +23,79 @@ func TestBenchRefusesBadFlagsBeforeRunning(t *testing.T) {
 		if res.code == 0 || !strings.Contains(res.stderr, c.want) {
 			t.Errorf("recall %s = %d, %q; want a failure saying %q", strings.Join(c.args, " "), res.code, res.stderr, c.want)
 		}
+	}
+}
+
+// TestBenchModes runs `recall bench` as a user would, on a tiny data set:
+// issue 6's per-request figures come out of the real command's wiring of
+// the three modes (the bench package's own tests build their servers by
+// hand), the report and chart files are written, and the RECALL_*
+// variables of serve are not read (RECALL_DB points nowhere usable).
+func TestBenchModes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs three short benchmarks")
+	}
+	dir := t.TempDir()
+	out, chart := filepath.Join(dir, "bench.json"), filepath.Join(dir, "bench.svg")
+	res := runCmd(context.Background(), map[string]string{"RECALL_DB": "postgres://nobody@127.0.0.1:1/none", "RECALL_MODES": "bogus"},
+		"bench", "--modes", "none,redis,near", "--users", "10", "--topics", "2", "--questions", "3",
+		"--duration", "400ms", "--warmup", "200ms", "--concurrency", "8", "--isolated", "6",
+		"--quiet", "--out", out, "--chart", chart)
+	if res.code != 0 {
+		t.Fatalf("recall bench: exit %d\n%s", res.code, res.stderr)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Runs []struct {
+			Mode string `json:"mode"`
+			Ops  map[string]struct {
+				Count      uint64  `json:"count"`
+				Errors     uint64  `json:"errors"`
+				DBReads    float64 `json:"db_reads_per_op"`
+				RedisCalls float64 `json:"redis_calls_per_op"`
+			} `json:"ops"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	runs := map[string]int{}
+	for i, r := range rep.Runs {
+		runs[r.Mode] = i
+		for op, o := range r.Ops {
+			if o.Errors != 0 {
+				t.Errorf("%s %s: %d errors", r.Mode, op, o.Errors)
+			}
+		}
+	}
+	if len(runs) != 3 {
+		t.Fatalf("runs %v; want none, redis and near", runs)
+	}
+	op := func(mode, name string) (float64, float64) {
+		o := rep.Runs[runs[mode]].Ops[name]
+		return o.DBReads, o.RedisCalls
+	}
+	for _, name := range []string{"dashboard", "turn"} {
+		if reads, _ := op("none", name); reads == 0 {
+			t.Errorf("none %s: no database read; the mode is not the database alone", name)
+		}
+		for _, mode := range []string{"redis", "near"} {
+			if reads, _ := op(mode, name); reads != 0 {
+				t.Errorf("%s %s: %.2f database reads per request; want 0", mode, name, reads)
+			}
+		}
+	}
+	if _, redisCalls := op("redis", "dashboard"); redisCalls < 2 {
+		t.Errorf("redis dashboard: %.2f Redis calls per request; want the token and the list read from Redis", redisCalls)
+	}
+	_, redisCalls := op("redis", "dashboard")
+	if _, nearCalls := op("near", "dashboard"); nearCalls >= redisCalls {
+		t.Errorf("near dashboard: %.2f Redis calls per request, redis %.2f: the near-cache saves none", nearCalls, redisCalls)
+	}
+	if svg, err := os.ReadFile(chart); err != nil || !strings.Contains(string(svg), "<svg") {
+		t.Errorf("chart: %v, %.40q", err, svg)
 	}
 }

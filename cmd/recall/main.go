@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case "migrate":
 		err = runMigrate(ctx, args[1:], stdout, stderr, getenv)
 	case "bench":
-		err = runBench(ctx, args[1:], stdout, stderr, getenv)
+		err = runBench(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 		return 0
