@@ -25,14 +25,20 @@ func (s *Server) addQuestions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	uid, tid := userID(r), r.PathValue("id")
-	if _, err := s.cfg.Topics.Topic(r.Context(), uid, tid); err != nil {
+	// invalid answers an invalid body: 404 first if the topic is not the
+	// user's. A valid body needs no such read: AddQuestions answers
+	// ENOTFOUND itself.
+	invalid := func(err error) error {
+		if _, terr := s.cfg.Topics.Topic(r.Context(), uid, tid); terr != nil {
+			return terr
+		}
 		return err
 	}
 	switch n := len(body.Questions); {
 	case body.Questions == nil:
-		return recall.Invalid("questions", "is required")
+		return invalid(recall.Invalid("questions", "is required"))
 	case n < 1 || n > recall.MaxQuestionsPerRequest:
-		return recall.Invalid("questions", "must have 1 to "+strconv.Itoa(recall.MaxQuestionsPerRequest)+" items")
+		return invalid(recall.Invalid("questions", "must have 1 to "+strconv.Itoa(recall.MaxQuestionsPerRequest)+" items"))
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	qs := make([]*recall.Question, len(body.Questions))
@@ -59,7 +65,7 @@ func (s *Server) addQuestions(w http.ResponseWriter, r *http.Request) error {
 				msg = k + " " + v + ". No question was added."
 			}
 		}
-		return &recall.Error{Code: recall.EINVALID, Message: msg, Fields: fields}
+		return invalid(&recall.Error{Code: recall.EINVALID, Message: msg, Fields: fields})
 	}
 	if err := s.cfg.Questions.AddQuestions(r.Context(), uid, tid, qs); err != nil {
 		return err
