@@ -469,6 +469,22 @@ func (c *core) invalidate(ctx context.Context, keys ...string) error {
 	return err
 }
 
+// invalidateTopic drops what a write to a topic's bank or to the topic
+// itself changes: the bank and the owner's topic list (its question count,
+// ids and dates). An empty id leaves its key out.
+func (c *core) invalidateTopic(ctx context.Context, userID, topicID string) {
+	var keys []string
+	if topicID != "" {
+		keys = append(keys, questionsKey(topicID))
+	}
+	if userID != "" {
+		keys = append(keys, topicsKey(userID))
+	}
+	if len(keys) > 0 {
+		_ = c.invalidate(ctx, keys...)
+	}
+}
+
 // mayHaveWritten reports whether a write that returned err may have
 // changed the store, so that its keys must be invalidated.
 func mayHaveWritten(err error) bool {

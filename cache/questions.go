@@ -47,7 +47,7 @@ func NewQuestionStore(inner recall.QuestionStore, b Backend, opts Options) *Ques
 func (s *QuestionStore) AddQuestions(ctx context.Context, userID, topicID string, qs []*recall.Question) error {
 	err := s.inner.AddQuestions(ctx, userID, topicID, qs)
 	if mayHaveWritten(err) {
-		s.invalidate(ctx, userID, topicID)
+		s.c.invalidateTopic(ctx, userID, topicID)
 	}
 	return err
 }
@@ -74,7 +74,7 @@ func (s *QuestionStore) Questions(ctx context.Context, topicID string) ([]*recal
 func (s *QuestionStore) UpdateQuestion(ctx context.Context, userID, topicID, id string, in recall.QuestionInput, now time.Time) (*recall.Question, error) {
 	q, err := s.inner.UpdateQuestion(ctx, userID, topicID, id, in, now)
 	if mayHaveWritten(err) {
-		s.invalidate(ctx, userID, topicID)
+		s.c.invalidateTopic(ctx, userID, topicID)
 	}
 	return q, err
 }
@@ -84,22 +84,9 @@ func (s *QuestionStore) UpdateQuestion(ctx context.Context, userID, topicID, id 
 func (s *QuestionStore) DeleteQuestion(ctx context.Context, userID, topicID, id string, now time.Time) error {
 	err := s.inner.DeleteQuestion(ctx, userID, topicID, id, now)
 	if mayHaveWritten(err) {
-		s.invalidate(ctx, userID, topicID)
+		s.c.invalidateTopic(ctx, userID, topicID)
 	}
 	return err
-}
-
-func (s *QuestionStore) invalidate(ctx context.Context, userID, topicID string) {
-	var keys []string
-	if topicID != "" {
-		keys = append(keys, questionsKey(topicID))
-	}
-	if userID != "" {
-		keys = append(keys, topicsKey(userID))
-	}
-	if len(keys) > 0 {
-		s.c.invalidate(ctx, keys...)
-	}
 }
 
 func encodeQuestions(qs []*recall.Question) (entry, error) {

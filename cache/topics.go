@@ -108,16 +108,7 @@ func (s *TopicStore) UpdateTopic(ctx context.Context, userID, id string, in reca
 func (s *TopicStore) DeleteTopic(ctx context.Context, userID, id string) error {
 	err := s.inner.DeleteTopic(ctx, userID, id)
 	if mayHaveWritten(err) {
-		var keys []string
-		if userID != "" {
-			keys = append(keys, topicsKey(userID))
-		}
-		if id != "" {
-			keys = append(keys, questionsKey(id))
-		}
-		if len(keys) > 0 {
-			s.c.invalidate(ctx, keys...)
-		}
+		s.c.invalidateTopic(ctx, userID, id)
 	}
 	return err
 }
