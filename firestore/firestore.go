@@ -161,7 +161,7 @@ func Open(ctx context.Context, projectID string, opts Options) (*Store, error) {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
 		}
-		return nil, unavailable(fmt.Errorf("firestore: new client: %w", err))
+		return nil, storeerr.Unavailable(fmt.Errorf("firestore: new client: %w", err))
 	}
 	logger := opts.Logger
 	if logger == nil {
@@ -193,10 +193,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		// Our own bound expired: the database did not answer in time.
-		return unavailable(fmt.Errorf("firestore: ping: %w", err))
+		return storeerr.Unavailable(fmt.Errorf("firestore: ping: %w", err))
 	case recall.ErrorCode(err) == recall.EINTERNAL:
 		// Whatever keeps the database from answering makes it unavailable.
-		return unavailable(err)
+		return storeerr.Unavailable(err)
 	}
 	return err
 }
@@ -214,7 +214,7 @@ func (s *Store) Close() error {
 // --- operations ---
 
 // errClosed returns the error of a call made after Close.
-func errClosed() error { return unavailable(errors.New("firestore: the store is closed")) }
+func errClosed() error { return storeerr.Unavailable(errors.New("firestore: the store is closed")) }
 
 // before waits out the configured latency and counts n operations of kind
 // about to be sent; an operation the context cancelled first is not
@@ -367,7 +367,7 @@ func (s *Store) fail(ctx context.Context, op string, err error) error {
 	}
 	switch code, msg := classify(err); code {
 	case recall.EUNAVAILABLE:
-		return unavailable(fmt.Errorf("firestore: %s: %w", op, err))
+		return storeerr.Unavailable(fmt.Errorf("firestore: %s: %w", op, err))
 	case recall.EINTERNAL:
 		return fmt.Errorf("firestore: %s: %w", op, err)
 	default:
@@ -403,12 +403,6 @@ func classify(err error) (code, msg string) {
 		return recall.EUNAVAILABLE, ""
 	}
 	return recall.EINTERNAL, ""
-}
-
-// unavailable returns an EUNAVAILABLE error that keeps its cause for the
-// log (errors.Unwrap), while users only see the message.
-func unavailable(cause error) error {
-	return storeerr.WithCause(recall.Errorf(recall.EUNAVAILABLE, "The database is unavailable."), cause)
 }
 
 // preconditionFailed reports whether err is what a commit returns when one

@@ -61,12 +61,12 @@ func (s *Store) questionRef(id string) *fs.DocumentRef {
 // EINVALID for an ID that cannot name a document.
 func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*recall.Question) error {
 	const op = "AddQuestions"
-	var latest time.Time
+	latest, err := storeerr.CheckQuestions(qs)
+	if err != nil {
+		return err
+	}
 	seen := make(map[string]bool, len(qs))
 	for i, q := range qs {
-		if q == nil {
-			return recall.Errorf(recall.EINVALID, "Question %d is missing.", i)
-		}
 		if !validID(q.ID) {
 			return recall.Errorf(recall.EINVALID, "The ID of question %d is not valid.", i)
 		}
@@ -74,9 +74,6 @@ func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*
 			return storeerr.QuestionTaken()
 		}
 		seen[q.ID] = true
-		if i == 0 || q.CreatedAt.After(latest) {
-			latest = q.CreatedAt
-		}
 	}
 	if !validID(topicID) {
 		return storeerr.TopicNotFound()
@@ -90,7 +87,7 @@ func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*
 		_, err = ownTopic(snap, userID)
 		return s.fail(ctx, op, err)
 	}
-	err := s.runTx(ctx, op, func(ctx context.Context, tx *fs.Transaction) error {
+	err = s.runTx(ctx, op, func(ctx context.Context, tx *fs.Transaction) error {
 		snaps, err := s.getAll(ctx, op, tx, ref)
 		if err != nil {
 			return err

@@ -106,9 +106,7 @@ func newSessionDoc(ss *recall.Session, keys map[string]int) *sessionDoc {
 		Skipped: ss.Skipped, Turns: ss.Turns, Version: ss.Version, Keys: make(map[string]keyEntry, len(keys)),
 		CreatedAt: toDB(ss.CreatedAt), UpdatedAt: toDB(ss.UpdatedAt),
 	}
-	if d.QuestionIDs == nil {
-		d.QuestionIDs = []string{}
-	}
+	d.QuestionIDs = storecodec.ListOrEmpty(d.QuestionIDs)
 	for k, i := range keys {
 		d.Keys[keyID(k)] = keyEntry{Key: k, Index: i}
 	}
@@ -281,10 +279,7 @@ func (s *Store) newTurnWrite(ss *recall.Session, t *recall.Turn) *turnWrite {
 		w.turnDoc.After = newSessionDoc(t.After, t.After.IdempotencyKeys)
 		w.turnDoc.After.ID = t.After.ID
 	}
-	qids := ss.QuestionIDs
-	if qids == nil {
-		qids = []string{}
-	}
+	qids := storecodec.ListOrEmpty(ss.QuestionIDs)
 	w.session = []fs.Update{
 		{Path: fState, Value: string(ss.State)},
 		{Path: fQuestionIDs, Value: qids},

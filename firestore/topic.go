@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/storecodec"
 	"github.com/recallhq/recall/storeerr"
 )
 
@@ -63,9 +64,7 @@ func (d *topicDoc) topic(id string) *recall.Topic {
 		},
 		CreatedAt: fromDB(d.CreatedAt), UpdatedAt: fromDB(d.UpdatedAt),
 	}
-	if t.QuestionIDs == nil {
-		t.QuestionIDs = []string{}
-	}
+	t.QuestionIDs = storecodec.ListOrEmpty(t.QuestionIDs)
 	if d.LastStudiedUS != nil {
 		at := time.UnixMicro(*d.LastStudiedUS).UTC()
 		t.Stats.LastStudiedAt = &at

@@ -557,14 +557,6 @@ func badKey(keys ...string) bool {
 	return false
 }
 
-// textList returns list for a NOT NULL text[] column: never nil.
-func textList(list []string) []string {
-	if list == nil {
-		return []string{}
-	}
-	return list
-}
-
 // RedactURL returns a database URL or libpq key=value string with its
 // passwords replaced by xxxxx, for logs and messages: the user's password
 // (url.URL.Redacted) and any password= setting. A URL that does not parse

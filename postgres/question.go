@@ -59,14 +59,9 @@ WHERE EXISTS (SELECT 1 FROM topics WHERE id = $1 AND user_id = $2)`
 // question ID is taken.
 func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*recall.Question) error {
 	const op = "AddQuestions"
-	var latest time.Time
-	for i, q := range qs {
-		if q == nil {
-			return recall.Errorf(recall.EINVALID, "Question %d is missing.", i)
-		}
-		if i == 0 || q.CreatedAt.After(latest) {
-			latest = q.CreatedAt
-		}
+	latest, err := storeerr.CheckQuestions(qs)
+	if err != nil {
+		return err
 	}
 	if badKey(userID, topicID) {
 		return storeerr.TopicNotFound()

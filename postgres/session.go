@@ -57,7 +57,7 @@ func (s *Store) CreateSession(ctx context.Context, ss *recall.Session) error {
 			`INSERT INTO sessions (id, user_id, topic_id, state, question_ids, current, answered, correct, skipped, turns, version, created_at, updated_at)
 			 SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
 			 WHERE EXISTS (SELECT 1 FROM topics WHERE id = $3 AND user_id = $2)`,
-			ss.ID, ss.UserID, ss.TopicID, string(ss.State), textList(ss.QuestionIDs), ss.Current, ss.Answered, ss.Correct,
+			ss.ID, ss.UserID, ss.TopicID, string(ss.State), storecodec.ListOrEmpty(ss.QuestionIDs), ss.Current, ss.Answered, ss.Correct,
 			ss.Skipped, ss.Turns, ss.Version, toDB(ss.CreatedAt), toDB(ss.UpdatedAt))
 		switch {
 		case isUnique(err, ""):
@@ -153,7 +153,7 @@ func (s *Store) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn
 	return s.inTx(ctx, op, []stmt{
 		{insertTurn, []any{ss.ID, t.Index, string(t.Kind), t.Message, t.Reply, t.QuestionID, t.Correct,
 			toDB(t.CreatedAt), key, after}},
-		{updateSession, []any{string(ss.State), textList(ss.QuestionIDs), ss.Current, ss.Answered, ss.Correct, ss.Skipped,
+		{updateSession, []any{string(ss.State), storecodec.ListOrEmpty(ss.QuestionIDs), ss.Current, ss.Answered, ss.Correct, ss.Skipped,
 			ss.Turns, ss.Version, toDB(ss.UpdatedAt), ss.ID, ss.Version - 1}},
 	}, func(tx *txn) error {
 		_, err := tx.next()

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/storecodec"
 	"github.com/recallhq/recall/storeerr"
 )
 
@@ -64,9 +65,7 @@ func scanTopic(row pgx.Row) (*recall.Topic, error) {
 		&t.QuestionIDs, &n, &answers, &right, &last); err != nil {
 		return nil, err
 	}
-	if t.QuestionIDs == nil {
-		t.QuestionIDs = []string{}
-	}
+	t.QuestionIDs = storecodec.ListOrEmpty(t.QuestionIDs)
 	t.CreatedAt, t.UpdatedAt = fromDB(t.CreatedAt), fromDB(t.UpdatedAt)
 	t.Stats = recall.TopicStats{SessionsCompleted: int(n), Answers: int(answers), Correct: int(right)}
 	if last != nil {

@@ -113,7 +113,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, recall.Errorf(recall.EINVALID, "The SQLite path %q is not a plain file path.", path)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, unavailable(fmt.Errorf("sqlite: create directory: %w", err))
+		return nil, storeerr.Unavailable(fmt.Errorf("sqlite: create directory: %w", err))
 	}
 	logger := opts.Logger
 	if logger == nil {
@@ -123,7 +123,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 
 	w, err := sql.Open("sqlite", path+"?"+writePragmas)
 	if err != nil {
-		return nil, unavailable(fmt.Errorf("sqlite: open: %w", err))
+		return nil, storeerr.Unavailable(fmt.Errorf("sqlite: open: %w", err))
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
@@ -137,13 +137,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
 		}
-		return nil, unavailable(fmt.Errorf("sqlite: open %s: %w", path, err))
+		return nil, storeerr.Unavailable(fmt.Errorf("sqlite: open %s: %w", path, err))
 	}
 
 	r, err := sql.Open("sqlite", path+"?"+readPragmas)
 	if err != nil {
 		_ = w.Close()
-		return nil, unavailable(fmt.Errorf("sqlite: open: %w", err))
+		return nil, storeerr.Unavailable(fmt.Errorf("sqlite: open: %w", err))
 	}
 	n := max(4, runtime.GOMAXPROCS(0))
 	r.SetMaxOpenConns(n)
@@ -189,7 +189,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return ctxErr
 		}
 		if code := translateCode(err); code == recall.EUNAVAILABLE {
-			return unavailable(fmt.Errorf("sqlite: migrate: %w", err))
+			return storeerr.Unavailable(fmt.Errorf("sqlite: migrate: %w", err))
 		}
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
@@ -203,12 +203,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	var one int
 	if err := c.queryRow(ctx, `SELECT 1 FROM sqlite_schema LIMIT 1`).Scan(&one); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return unavailable(errors.New("sqlite: ping: the database has no schema"))
+			return storeerr.Unavailable(errors.New("sqlite: ping: the database has no schema"))
 		}
 		err = s.fail(ctx, "Ping", err)
 		if recall.ErrorCode(err) == recall.EINTERNAL && ctx.Err() == nil {
 			// Whatever keeps the database from answering makes it unavailable.
-			return unavailable(err)
+			return storeerr.Unavailable(err)
 		}
 		return err
 	}
@@ -376,7 +376,7 @@ func (s *Store) fail(ctx context.Context, op string, err error) error {
 	case recall.ENOTFOUND:
 		return &recall.Error{Code: recall.ENOTFOUND, Message: "It was not found."}
 	case recall.EUNAVAILABLE:
-		return unavailable(fmt.Errorf("sqlite: %s: %w", op, err))
+		return storeerr.Unavailable(fmt.Errorf("sqlite: %s: %w", op, err))
 	}
 	return fmt.Errorf("sqlite: %s: %w", op, err)
 }
@@ -423,12 +423,6 @@ func isUnique(err error, column string) bool {
 func isForeignKey(err error) bool {
 	var se *sqlite.Error
 	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
-}
-
-// unavailable returns an EUNAVAILABLE error that keeps its cause for the
-// log (errors.Unwrap), while users only see the message.
-func unavailable(cause error) error {
-	return storeerr.WithCause(recall.Errorf(recall.EUNAVAILABLE, "The database is unavailable."), cause)
 }
 
 // --- values ---

@@ -55,10 +55,7 @@ func scanTopic(sc scanner) (*recall.Topic, error) {
 	if err != nil {
 		return nil, err
 	}
-	if ids == nil {
-		ids = []string{}
-	}
-	t.QuestionIDs = ids
+	t.QuestionIDs = storecodec.ListOrEmpty(ids)
 	t.CreatedAt, t.UpdatedAt = fromDB(created), fromDB(updated)
 	t.Stats = recall.TopicStats{SessionsCompleted: int(n), Answers: int(answers), Correct: int(right)}
 	if last.Valid {

@@ -2,8 +2,8 @@
 // stores (sqlite and postgres) keep in JSON columns, so that both write and
 // read the same bytes: lists of strings (question IDs, answers, choices),
 // the idempotency keys a session's turns gather, and a turn's After session.
-// ListOrNil is the normalisation every store, firestore too, applies to the
-// lists it returns.
+// ListOrNil and ListOrEmpty are the normalisations every store, firestore
+// too, applies to the lists it returns and writes.
 //
 // The functions work on []byte; a store whose column type wants a string
 // converts at its boundary. A nil []byte stands for SQL NULL.
@@ -44,6 +44,17 @@ func DecodeList(b []byte) ([]string, error) {
 func ListOrNil(list []string) []string {
 	if len(list) == 0 {
 		return nil
+	}
+	return list
+}
+
+// ListOrEmpty returns an empty, non-nil list for nil, list otherwise: a
+// list that is never nil, for a topic's or session's question IDs (which
+// the stores return as [] when there are none) and for the columns and
+// fields that must not hold NULL.
+func ListOrEmpty(list []string) []string {
+	if list == nil {
+		return []string{}
 	}
 	return list
 }

@@ -68,6 +68,27 @@ func TestList(t *testing.T) {
 	})
 }
 
+func TestListOrEmpty(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		in   []string
+	}{
+		{"OKNil", nil},
+		{"OKEmpty", []string{}},
+		{"OKItems", []string{"a", "b"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := storecodec.ListOrEmpty(c.in)
+			if got == nil || !slices.Equal(got, c.in) {
+				t.Errorf("ListOrEmpty(%#v) = %#v, want a non-nil list of the same items", c.in, got)
+			}
+			if len(c.in) > 0 && &got[0] != &c.in[0] {
+				t.Errorf("ListOrEmpty(%#v) copied the list; want it returned as it is", c.in)
+			}
+		})
+	}
+}
+
 func TestDecodeKeys(t *testing.T) {
 	for _, c := range []struct {
 		in   []byte

@@ -1,11 +1,16 @@
 // Package storeerr holds the errors that every primary store (sqlite,
 // postgres, firestore) returns alike: the not-found and conflict errors of
 // the store contract, worded once so that the engines cannot drift apart,
-// the check of SaveTurn's arguments, and an error type that carries a
-// domain error together with the driver error behind it.
+// the checks of SaveTurn's and AddQuestions' arguments, the unavailable
+// error (sqlite and firestore; postgres words its own), and an error type
+// that carries a domain error together with the driver error behind it.
 package storeerr
 
-import "github.com/recallhq/recall"
+import (
+	"time"
+
+	"github.com/recallhq/recall"
+)
 
 // UserNotFound is the error for a user that does not exist.
 func UserNotFound() error { return recall.Errorf(recall.ENOTFOUND, "User not found.") }
@@ -69,6 +74,27 @@ func CheckTurn(ss *recall.Session, t *recall.Turn) error {
 		return recall.Errorf(recall.EINVALID, "The turn belongs to another session.")
 	}
 	return nil
+}
+
+// CheckQuestions returns the EINVALID error AddQuestions gives when one of
+// qs is nil, and otherwise the latest CreatedAt of qs (the zero time for
+// none) and nil.
+func CheckQuestions(qs []*recall.Question) (latest time.Time, err error) {
+	for i, q := range qs {
+		if q == nil {
+			return time.Time{}, recall.Errorf(recall.EINVALID, "Question %d is missing.", i)
+		}
+		if i == 0 || q.CreatedAt.After(latest) {
+			latest = q.CreatedAt
+		}
+	}
+	return latest, nil
+}
+
+// Unavailable returns an EUNAVAILABLE error that keeps its cause for the
+// log (errors.Unwrap), while users only see the message.
+func Unavailable(cause error) error {
+	return WithCause(recall.Errorf(recall.EUNAVAILABLE, "The database is unavailable."), cause)
 }
 
 // WithCause returns an error that is err to the caller (recall.ErrorCode

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/storeerr"
@@ -71,5 +72,50 @@ func TestCheckTurn(t *testing.T) {
 		if got := recall.ErrorCode(storeerr.CheckTurn(c.ss, c.t)); got != c.want {
 			t.Errorf("%s: code %q, want %q", c.name, got, c.want)
 		}
+	}
+}
+
+func TestCheckQuestions(t *testing.T) {
+	t1 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	t2, t3 := t1.Add(time.Hour), t1.Add(2*time.Hour)
+	for _, c := range []struct {
+		name   string
+		qs     []*recall.Question
+		latest time.Time
+		code   string
+		msg    string
+	}{
+		{"OKNone", nil, time.Time{}, "", ""},
+		{"OKOne", []*recall.Question{{CreatedAt: t2}}, t2, "", ""},
+		{"OKLatestInTheMiddle", []*recall.Question{{CreatedAt: t1}, {CreatedAt: t3}, {CreatedAt: t2}}, t3, "", ""},
+		{"ErrFirstMissing", []*recall.Question{nil, {CreatedAt: t1}}, time.Time{}, recall.EINVALID, "Question 0 is missing."},
+		{"ErrLaterMissing", []*recall.Question{{CreatedAt: t1}, {CreatedAt: t2}, nil}, time.Time{}, recall.EINVALID, "Question 2 is missing."},
+	} {
+		latest, err := storeerr.CheckQuestions(c.qs)
+		if got := recall.ErrorCode(err); got != c.code {
+			t.Errorf("%s: code %q, want %q", c.name, got, c.code)
+		}
+		if err != nil {
+			if msg := recall.ErrorMessage(err); msg != c.msg {
+				t.Errorf("%s: message %q, want %q", c.name, msg, c.msg)
+			}
+		}
+		if !latest.Equal(c.latest) {
+			t.Errorf("%s: latest %v, want %v", c.name, latest, c.latest)
+		}
+	}
+}
+
+func TestUnavailable(t *testing.T) {
+	cause := io.ErrUnexpectedEOF
+	err := storeerr.Unavailable(cause)
+	if code, msg := recall.ErrorCode(err), recall.ErrorMessage(err); code != recall.EUNAVAILABLE || msg != "The database is unavailable." {
+		t.Errorf("code %q, message %q; want %q, %q", code, msg, recall.EUNAVAILABLE, "The database is unavailable.")
+	}
+	if !errors.Is(err, cause) {
+		t.Errorf("%v does not wrap its cause", err)
+	}
+	if !strings.Contains(err.Error(), cause.Error()) {
+		t.Errorf("Error() = %q, want the cause in it", err.Error())
 	}
 }
