@@ -11,13 +11,31 @@ import (
 	"github.com/recallhq/recall"
 )
 
+// Option changes how Grade grades; see WithNumeric.
+type Option func(*grading)
+
+// grading is what the options of Grade set.
+type grading struct {
+	num numeric
+}
+
+// WithNumeric grades numeric answers by spec: a tolerance and a default
+// unit. A spec that fails Validate is used as far as it makes sense:
+// negative, infinite or NaN tolerances count as none.
+func WithNumeric(spec NumericSpec) Option {
+	return func(g *grading) { g.num = newNumeric(spec) }
+}
+
 // Grade reports whether message is a right answer to q.
 //
 // The message and every accepted answer are compared after Normalize. Any
-// accepted answer will do. Small typos are forgiven on long answers: the
-// Damerau–Levenshtein distance (optimal string alignment: an insertion,
-// deletion, substitution or swap of two neighbouring characters each count
-// one) between the normalized message and the normalized answer may be
+// accepted answer will do, and an accepted answer written "a / b" (a slash
+// with white space on both sides) accepts a or b as well as the whole text;
+// "1/2" without spaces is a fraction. Small typos are forgiven on long
+// answers: the Damerau–Levenshtein distance (optimal string alignment: an
+// insertion, deletion, substitution or swap of two neighbouring characters
+// each count one) between the normalized message and the normalized answer
+// may be
 //
 //	0 for answers under 8 characters (after Normalize),
 //	1 for answers of 8–15 characters,
@@ -25,20 +43,38 @@ import (
 //	3 for answers of 32 characters or more,
 //
 // but answers that contain a digit or other number character (numbers,
-// dates, formulas) must always match exactly.
+// dates, formulas) are never matched with typos.
+//
+// Numbers compare by value. When the accepted answer and the message are
+// both a number, maybe with a unit (see parseNumber for the forms: "0.5",
+// ".5", "0,5", "1/2", "1 1/2", "1,000", "1 000", "1.000.000", "-3",
+// "1e3", "2×10^3", "50%", "5 km", "$5"), the message is right when its
+// value is the answer's, or within the tolerance of WithNumeric, and its
+// unit is the answer's (compared without white space: "5km" is "5 km"),
+// or the spec's unit when the answer has none, or no unit at all (the
+// question implies it). A percentage and a plain number compare by value
+// ("0.5" and "50%"), and "50" is right for "50%". A unit the question did
+// not give makes a message wrong ("5 km" for "5" without a spec unit), as
+// does another unit ("5 m" for "5 km"): units are not converted. A
+// message that is not a number is compared as text ("five" is wrong for
+// "5").
 //
 // For a multiple-choice question (q.Choices not empty) the message may be
-// the text of a choice, its letter ("A", "b)", "(c)", "D."), its 1-based
-// number ("2", "3)"), or a letter or number followed by the choice text
-// ("b) Paris"); it is right when the choice it names is an accepted answer.
-// The choice text wins over a letter or number: with choices "2", "3", "5"
-// the message "2" names the first choice. A typo in a choice text is
-// forgiven as above only if the message is that close to a single choice.
-// A message equal to an accepted answer is right too. An empty or blank
-// message is always wrong.
-func Grade(q *recall.Question, message string) bool {
+// the text of a choice (a number by value), its letter ("A", "b)", "(c)",
+// "D."), its 1-based number ("2", "3)"), or a letter or number followed by
+// the choice text ("b) Paris"); it is right when the choice it names is an
+// accepted answer. The choice text wins over a letter or number: with
+// choices "2", "3", "5" the message "2" names the first choice. A typo in
+// a choice text is forgiven as above only if the message is that close to
+// a single choice. A message equal to an accepted answer is right too. An
+// empty or blank message is always wrong.
+func Grade(q *recall.Question, message string, opts ...Option) bool {
 	if q == nil {
 		return false
+	}
+	var g grading
+	for _, o := range opts {
+		o(&g)
 	}
 	msg := newText(message)
 	if msg.loose == "" {
@@ -52,13 +88,42 @@ func Grade(q *recall.Question, message string) bool {
 	}
 	if len(q.Choices) == 0 {
 		for _, a := range answers {
-			if msg.equal(a) || msg.closeTo(a) {
+			if g.right(msg, a) {
 				return true
+			}
+			for _, alt := range alternatives(a.loose) {
+				if g.right(msg, alt) {
+					return true
+				}
 			}
 		}
 		return false
 	}
 	return gradeChoice(q.Choices, answers, msg)
+}
+
+// right reports whether msg is right for one accepted answer a of a typed
+// question.
+func (g *grading) right(msg, a text) bool {
+	if msg.num != nil && a.num != nil {
+		return g.num.match(*msg.num, *a.num)
+	}
+	return msg.equal(a) || msg.closeTo(a)
+}
+
+// alternatives splits a normalized accepted answer at " / ". It returns
+// nil for an answer without alternatives.
+func alternatives(answer string) []text {
+	if !strings.Contains(answer, " / ") {
+		return nil
+	}
+	var alts []text
+	for _, part := range strings.Split(answer, " / ") {
+		if t := newText(part); t.loose != "" {
+			alts = append(alts, t)
+		}
+	}
+	return alts
 }
 
 func gradeChoice(rawChoices []string, answers []text, msg text) bool {
@@ -78,6 +143,14 @@ func gradeChoice(rawChoices []string, answers []text, msg text) bool {
 	for i, c := range choices {
 		if c.loose != "" && msg.equal(c) {
 			return accepted(i)
+		}
+	}
+	// A choice that is the same number.
+	if msg.num != nil {
+		for i, c := range choices {
+			if c.num != nil && msg.num.unit == c.num.unit && msg.num.val.Cmp(c.num.val) == 0 {
+				return accepted(i)
+			}
 		}
 	}
 	// A letter or number, maybe followed by the text of that choice.
@@ -160,11 +233,19 @@ type text struct {
 	// it stands in for strict when strict is empty, so that an answer made
 	// only of punctuation ("?", "...") can still be matched.
 	loose string
+	// num is the text read as a number, nil if it is not one.
+	num *number
 }
 
 func newText(s string) text {
 	loose := normalize(s)
-	return text{strict: trimPunct(loose), loose: loose}
+	t := text{strict: trimPunct(loose), loose: loose}
+	if strings.ContainsAny(loose, "0123456789") {
+		if n, ok := parseNumber(loose); ok {
+			t.num = &n
+		}
+	}
+	return t
 }
 
 func (t text) equal(u text) bool {

@@ -11,7 +11,7 @@ import (
 // typed answer and as the text of a multiple-choice option, and that a blank
 // message never is.
 func FuzzGradeAnswer(f *testing.F) {
-	for _, s := range []string{"Paris", "1945", "N'Djamena", "C#", "São Paulo", "ΣΑΣ", "b)", "A", "2", "...", "ﬁne", "a\u0301", "\xff"} {
+	for _, s := range []string{"Paris", "1945", "N'Djamena", "C#", "São Paulo", "ΣΑΣ", "b)", "A", "2", "...", "ﬁne", "a\u0301", "\xff", "-5", ".5", "1,000", "1/2", "5 km", "50%", "Paris / Paname", "1 / 2", "1e999999", "$5"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, answer string) {
