@@ -237,7 +237,7 @@ func wantCode(tb testing.TB, what string, err error, code string) {
 func wantUnavailable(tb testing.TB, what string, err error) {
 	tb.Helper()
 	wantCode(tb, what, err, recall.EUNAVAILABLE)
-	if msg := recall.ErrorMessage(err); msg != "The database cannot be reached." {
+	if msg := recall.ErrorMessage(err); msg != "The database is unavailable." {
 		tb.Errorf("%s: message %q", what, msg)
 	}
 }
