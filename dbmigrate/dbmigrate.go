@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 
@@ -49,4 +50,14 @@ func up(ctx context.Context, p *goose.Provider, logger *slog.Logger) error {
 		return err
 	}
 	return nil
+}
+
+// Close returns the error of the store s, opened (which migrates it) to be
+// closed at once, or else s's Close: what a store's package-level Migrate
+// does, as Close(Open(ctx, url, opts)).
+func Close[S io.Closer](s S, err error) error {
+	if err != nil {
+		return err
+	}
+	return s.Close()
 }

@@ -170,11 +170,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 // Migrate connects to the database at url, applies the pending migrations
 // and disconnects: what `recall migrate` does.
 func Migrate(ctx context.Context, url string, opts Options) error {
-	s, err := Open(ctx, url, opts)
-	if err != nil {
-		return err
-	}
-	return s.Close()
+	return dbmigrate.Close(Open(ctx, url, opts))
 }
 
 // Migrate applies, in order, the migrations of postgres/migration that the

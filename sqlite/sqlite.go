@@ -161,11 +161,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 // Migrate opens the database at path, applies the pending migrations and
 // closes it again: what `recall migrate` does.
 func Migrate(ctx context.Context, path string, opts Options) error {
-	s, err := Open(ctx, path, opts)
-	if err != nil {
-		return err
-	}
-	return s.Close()
+	return dbmigrate.Close(Open(ctx, path, opts))
 }
 
 // Migrate applies, in order, the migrations of sqlite/migration that the
