@@ -25,8 +25,4 @@ func BenchmarkSaveTurn(b *testing.B) {
 
 // BenchmarkTopics measures the topic list of a user with 20 topics of 20
 // questions and 5 completed sessions each: one query per call.
-func BenchmarkTopics(b *testing.B) {
-	storetest.BenchTopics(b, func(b *testing.B) recall.Store {
-		return open(b, firestore.Options{})
-	})
-}
+func BenchmarkTopics(b *testing.B) { storetest.BenchTopics(b, storetest.Opener(opener).Bench) }

@@ -189,16 +189,9 @@ func (s *Store) Ping(ctx context.Context) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return ctxErr
 	}
-	err = s.fail(bounded, op, err)
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		// Our own bound expired: the database did not answer in time.
-		return storeerr.Unavailable(fmt.Errorf("firestore: ping: %w", err))
-	case recall.ErrorCode(err) == recall.EINTERNAL:
-		// Whatever keeps the database from answering makes it unavailable.
-		return storeerr.Unavailable(err)
-	}
-	return err
+	// Our own bound expired, or whatever else keeps the database from
+	// answering: it is unavailable.
+	return storeerr.PingFailed(ctx, "firestore", s.fail(bounded, op, err))
 }
 
 // Close closes the client. Calling it again returns the first result;
@@ -345,38 +338,18 @@ func (s *Store) runTx(ctx context.Context, op string, fn func(ctx context.Contex
 // --- errors ---
 
 // fail translates err, returned by the store method op, into the error the
-// caller gets: domain errors pass, context errors pass, gRPC errors become
-// domain codes where one fits, anything else is wrapped.
+// caller gets (storeerr.Fail); after Close every client error is
+// EUNAVAILABLE.
 func (s *Store) fail(ctx context.Context, op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var re *recall.Error
-	if errors.As(err, &re) {
-		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		// The client reports an interrupted call in its own words.
-		return ctxErr
-	}
-	if s.closed.Load() {
-		return errClosed()
-	}
-	switch code, msg := classify(err); code {
-	case recall.EUNAVAILABLE:
-		return storeerr.Unavailable(fmt.Errorf("firestore: %s: %w", op, err))
-	case recall.EINTERNAL:
-		return fmt.Errorf("firestore: %s: %w", op, err)
-	default:
-		return &recall.Error{Code: code, Message: msg}
-	}
+	return storeerr.Fail(ctx, "firestore", op, err, func(err error) (code, msg string) {
+		if s.closed.Load() {
+			return recall.EUNAVAILABLE, ""
+		}
+		return classify(err)
+	})
 }
 
-// classify returns the domain code a client error maps to, with a message
-// for a person, or EINTERNAL.
+// classify is the storeerr.Classify of the Firestore client's errors.
 func classify(err error) (code, msg string) {
 	if strings.Contains(err.Error(), "invalid UTF-8") {
 		// Refused by the client before it was sent: proto3 strings and

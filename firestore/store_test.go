@@ -18,34 +18,44 @@ import (
 // it and deletes the project's documents when the test ends.
 func open(tb testing.TB, opts firestore.Options) *firestore.Store {
 	tb.Helper()
+	return openProject(tb, newProject(tb), opts)
+}
+
+// newProject returns a new project ID whose documents are deleted when the
+// test ends, after the stores on it are closed.
+func newProject(tb testing.TB) string {
 	project := newProjectID()
-	s, err := firestore.Open(tb.Context(), project, opts)
-	if err != nil {
-		tb.Fatalf("Open: %v", err)
-	}
 	tb.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			tb.Errorf("Close: %v", err)
-		}
 		if err := resetProject(project); err != nil {
 			tb.Logf("reset the emulator's project: %v", err)
 		}
 	})
-	return s
+	return project
 }
 
-func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) recall.Store {
-		return open(t, firestore.Options{})
-	})
+// openProject opens a store on project and closes it when the test ends.
+func openProject(tb testing.TB, project string, opts firestore.Options) *firestore.Store {
+	tb.Helper()
+	s, err := firestore.Open(tb.Context(), project, opts)
+	return storetest.Opened(tb, s, err)
 }
+
+// opener is the storetest.Opener of Firestore: a database is a project of
+// the emulator.
+func opener(tb testing.TB, project string, m *metrics.Metrics) (recall.Store, string) {
+	tb.Helper()
+	if project == "" {
+		project = newProject(tb)
+	}
+	return openProject(tb, project, firestore.Options{Metrics: m}), project
+}
+
+func TestStore(t *testing.T) { storetest.Run(t, storetest.Opener(opener).New) }
 
 // TestMetrics pins down what each method costs in Firestore operations:
 // reads (document lookups and queries) and commits.
 func TestMetrics(t *testing.T) {
-	storetest.RunMetrics(t, func(t *testing.T, m *metrics.Metrics) recall.Store {
-		return open(t, firestore.Options{Metrics: m})
-	}, []storetest.Cost{
+	storetest.RunMetrics(t, storetest.Opener(opener).Metered, []storetest.Cost{
 		storetest.Reads("Ping", 2),            // Open's, and one call
 		storetest.Writes("CreateUser", 2),     // one commit each
 		storetest.Reads("CreateUser", 0),      // no read unless refused
@@ -70,34 +80,11 @@ func TestMetrics(t *testing.T) {
 	})
 }
 
-// answer builds the turn that answers the current question of ss, and the
-// session it leaves (completed after the last question).
+// answer builds the turn that answers the current question of ss a second
+// after its last change, and the session it leaves (completed after the
+// last question).
 func answer(ss *recall.Session, correct bool, key string) (*recall.Session, *recall.Turn) {
-	n := ss.Clone()
-	n.Version++
-	n.Turns++
-	n.UpdatedAt = ss.UpdatedAt.Add(time.Second)
-	t := &recall.Turn{SessionID: ss.ID, Index: ss.Turns, Kind: recall.TurnAnswer, Message: "answer",
-		Reply: "reply", Correct: &correct, CreatedAt: n.UpdatedAt, IdempotencyKey: key}
-	if n.Current < len(n.QuestionIDs) {
-		t.QuestionID = n.QuestionIDs[n.Current]
-		n.Current++
-		n.Answered++
-		if correct {
-			n.Correct++
-		}
-	}
-	if n.Current == len(n.QuestionIDs) {
-		n.State = recall.SessionCompleted
-	}
-	if key != "" {
-		if n.IdempotencyKeys == nil {
-			n.IdempotencyKeys = map[string]int{}
-		}
-		n.IdempotencyKeys[key] = t.Index
-	}
-	t.After = n.Clone()
-	return n, t
+	return storetest.Next(ss, recall.TurnAnswer, correct, key, ss.UpdatedAt.Add(time.Second))
 }
 
 func wantCode(tb testing.TB, what string, err error, code string) {

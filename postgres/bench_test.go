@@ -3,22 +3,14 @@ package postgres_test
 import (
 	"testing"
 
-	"github.com/recallhq/recall"
-	"github.com/recallhq/recall/postgres"
 	"github.com/recallhq/recall/storetest"
 )
-
-// openBench opens a store on a new schema for a benchmark.
-func openBench(b *testing.B) recall.Store {
-	s, _ := open(b, postgres.Options{})
-	return s
-}
 
 // BenchmarkSaveTurn measures one turn's write transaction: BEGIN + INSERT
 // turn + version-checked UPDATE session in one round trip, then COMMIT. In
 // parallel, the transactions run side by side on the pool's connections.
-func BenchmarkSaveTurn(b *testing.B) { storetest.BenchSaveTurn(b, openBench) }
+func BenchmarkSaveTurn(b *testing.B) { storetest.BenchSaveTurn(b, storetest.Opener(opener).Bench) }
 
 // BenchmarkTopics measures the topic list of a user with 20 topics of 20
 // questions and 5 completed sessions each: one statement per call.
-func BenchmarkTopics(b *testing.B) { storetest.BenchTopics(b, openBench) }
+func BenchmarkTopics(b *testing.B) { storetest.BenchTopics(b, storetest.Opener(opener).Bench) }

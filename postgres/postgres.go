@@ -51,8 +51,8 @@
 // serialization failures ECONFLICT (try again); a pool that cannot hand out
 // a connection, a failed connection attempt, a timeout, a broken connection,
 // a server shutting down, out of resources or read-only (a standby after a
-// failover), and a closed Store become EUNAVAILABLE ("The database cannot be
-// reached."); a cancelled or expired context is returned as the context's
+// failover), and a closed Store become EUNAVAILABLE ("The database is
+// unavailable."); a cancelled or expired context is returned as the context's
 // error. PostgreSQL text cannot hold NUL characters or invalid UTF-8: a
 // write carrying them is EINVALID, and a lookup by such a key finds nothing.
 // Anything else is an internal error wrapping the cause.
@@ -65,7 +65,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/url"
@@ -147,7 +146,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
-		return nil, unavailable(fmt.Errorf("postgres: open: %w", err))
+		return nil, storeerr.Unavailable(fmt.Errorf("postgres: open: %w", err))
 	}
 	logger := opts.Logger
 	if logger == nil {
@@ -159,7 +158,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return nil, ctxErr
 		}
-		return nil, unavailable(fmt.Errorf("postgres: open: %w", err))
+		return nil, storeerr.Unavailable(fmt.Errorf("postgres: open: %w", err))
 	}
 	if err := s.Migrate(ctx); err != nil {
 		pool.Close()
@@ -171,11 +170,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 // Migrate connects to the database at url, applies the pending migrations
 // and disconnects: what `recall migrate` does.
 func Migrate(ctx context.Context, url string, opts Options) error {
-	s, err := Open(ctx, url, opts)
-	if err != nil {
-		return err
-	}
-	return s.Close()
+	return dbmigrate.Close(Open(ctx, url, opts))
 }
 
 // Migrate applies, in order, the migrations of postgres/migration that the
@@ -188,27 +183,12 @@ func Migrate(ctx context.Context, url string, opts Options) error {
 // lock; on a new database, the creators that lose that race retry a second
 // later.) Its statements are not counted in the metrics.
 func (s *Store) Migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrationFS, "migration")
-	if err != nil {
-		return fmt.Errorf("postgres: migrations: %w", err)
-	}
 	sqlDB := stdlib.OpenDBFromPool(s.pool) // goose speaks database/sql
 	defer sqlDB.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, sub,
-		goose.WithDisableGlobalRegistry(true),
+	if err := dbmigrate.Run(ctx, sqlDB, goose.DialectPostgres, migrationFS, "migration", s.logger,
 		goose.WithSessionLocker(migrationLock{}),
-	)
-	if err != nil {
-		return fmt.Errorf("postgres: migrations: %w", err)
-	}
-	if err := dbmigrate.Up(ctx, p, s.logger); err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return ctxErr
-		}
-		if code, _ := classify(err); code == recall.EUNAVAILABLE {
-			return unavailable(fmt.Errorf("postgres: migrate: %w", err))
-		}
-		return fmt.Errorf("postgres: migrate: %w", err)
+	); err != nil {
+		return storeerr.Wrap(ctx, "postgres", "migrate", err, classify)
 	}
 	return nil
 }
@@ -256,11 +236,7 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err == nil {
 		return nil
 	}
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return ctxErr
-	}
-	// Whatever keeps the database from answering makes it unavailable.
-	return unavailable(fmt.Errorf("postgres: Ping: %w", err))
+	return storeerr.PingFailed(ctx, "postgres", err)
 }
 
 // Close closes the pool, waiting for the connections in use to be
@@ -432,32 +408,12 @@ func (s *Store) inTx(ctx context.Context, op string, first []stmt, fn func(t *tx
 // --- errors ---
 
 // fail translates err, returned by the store method op, into the error the
-// caller gets: domain errors pass, context errors pass, driver errors
-// become domain codes where one fits, anything else is wrapped.
+// caller gets (storeerr.Fail).
 func (s *Store) fail(ctx context.Context, op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var re *recall.Error
-	if errors.As(err, &re) {
-		return err
-	}
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		// The driver reports an interrupted statement in its own words.
-		return ctxErr
-	}
-	switch code, msg := classify(err); code {
-	case recall.EUNAVAILABLE:
-		return unavailable(fmt.Errorf("postgres: %s: %w", op, err))
-	case recall.EINTERNAL:
-		return fmt.Errorf("postgres: %s: %w", op, err)
-	default:
-		return &recall.Error{Code: code, Message: msg}
-	}
+	return storeerr.Fail(ctx, "postgres", op, err, classify)
 }
 
-// classify returns the domain code a driver error maps to, with a message
-// for a person, or EINTERNAL.
+// classify is the storeerr.Classify of pgx's errors.
 func classify(err error) (code, msg string) {
 	var (
 		ae *acquireError
@@ -471,9 +427,7 @@ func classify(err error) (code, msg string) {
 		return classifyState(pe.Code)
 	case pgconn.Timeout(err), pgconn.SafeToRetry(err), errors.Is(err, pgconn.ErrConnClosed),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
-		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
-		// A context the caller did not cancel: a timeout of the driver's own.
-		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
 		return recall.EUNAVAILABLE, ""
 	}
 	var ne net.Error
@@ -530,12 +484,6 @@ func isUnique(err error, constraint string) bool {
 func isForeignKey(err error) bool {
 	state, _ := pgState(err)
 	return state == "23503"
-}
-
-// unavailable returns an EUNAVAILABLE error that keeps its cause for the
-// log (errors.Unwrap), while users only see the message.
-func unavailable(cause error) error {
-	return storeerr.WithCause(recall.Errorf(recall.EUNAVAILABLE, "The database cannot be reached."), cause)
 }
 
 // --- values ---

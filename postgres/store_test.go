@@ -145,15 +145,19 @@ func open(tb testing.TB, opts postgres.Options) (*postgres.Store, string) {
 	tb.Helper()
 	u := newSchema(tb)
 	s, err := postgres.Open(tb.Context(), u, opts)
-	if err != nil {
-		tb.Fatalf("Open: %v", err)
+	return storetest.Opened(tb, s, err), u
+}
+
+// opener is the storetest.Opener of PostgreSQL: a database is a URL whose
+// search_path is a new schema of the test database. A second store on it
+// has a pool of its own, like a second instance.
+func opener(tb testing.TB, u string, m *metrics.Metrics) (recall.Store, string) {
+	tb.Helper()
+	if u == "" {
+		u = newSchema(tb)
 	}
-	tb.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			tb.Errorf("Close: %v", err)
-		}
-	})
-	return s, u
+	s, err := postgres.Open(tb.Context(), u, postgres.Options{Metrics: m})
+	return storetest.Opened(tb, s, err), u
 }
 
 // rawConn connects to dbURL with the driver directly, to look behind the
@@ -168,12 +172,7 @@ func rawConn(tb testing.TB, dbURL string) *pgx.Conn {
 	return conn
 }
 
-func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) recall.Store {
-		s, _ := open(t, postgres.Options{})
-		return s
-	})
-}
+func TestStore(t *testing.T) { storetest.Run(t, storetest.Opener(opener).New) }
 
 // TestSlow gives every round trip an hour of latency: only the caller's
 // cancellation can end its wait.
@@ -187,24 +186,11 @@ func TestSlow(t *testing.T) {
 // TestTwoStores runs writers on two stores (two pools, like two instances)
 // on one schema: every append must land whole at the end of the bank, and
 // none may fail on a position that a concurrent append took.
-func TestTwoStores(t *testing.T) {
-	storetest.RunTwoStores(t, func(t *testing.T) (recall.Store, recall.Store) {
-		s, u := open(t, postgres.Options{})
-		other, err := postgres.Open(t.Context(), u, postgres.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { other.Close() })
-		return s, other
-	})
-}
+func TestTwoStores(t *testing.T) { storetest.RunTwoStores(t, storetest.Opener(opener).Two) }
 
 // TestMetrics pins down what each method costs in statements.
 func TestMetrics(t *testing.T) {
-	storetest.RunMetrics(t, func(t *testing.T, m *metrics.Metrics) recall.Store {
-		s, _ := open(t, postgres.Options{Metrics: m})
-		return s
-	}, []storetest.Cost{
+	storetest.RunMetrics(t, storetest.Opener(opener).Metered, []storetest.Cost{
 		storetest.Writes("CreateUser", 2),
 		storetest.Writes("CreateTopic", 2),
 		storetest.Writes("AddQuestions", 4), // the topic's update and one insert per call, however many questions
@@ -237,7 +223,7 @@ func wantCode(tb testing.TB, what string, err error, code string) {
 func wantUnavailable(tb testing.TB, what string, err error) {
 	tb.Helper()
 	wantCode(tb, what, err, recall.EUNAVAILABLE)
-	if msg := recall.ErrorMessage(err); msg != "The database cannot be reached." {
+	if msg := recall.ErrorMessage(err); msg != "The database is unavailable." {
 		tb.Errorf("%s: message %q", what, msg)
 	}
 }

@@ -3,22 +3,14 @@ package sqlite_test
 import (
 	"testing"
 
-	"github.com/recallhq/recall"
-	"github.com/recallhq/recall/sqlite"
 	"github.com/recallhq/recall/storetest"
 )
-
-// openBench opens a store on a new file for a benchmark.
-func openBench(b *testing.B) recall.Store {
-	s, _ := open(b, sqlite.Options{})
-	return s
-}
 
 // BenchmarkSaveTurn measures one turn's write transaction (INSERT turn +
 // version-checked UPDATE session, synchronous=FULL). In parallel, the
 // writes queue on the one writer connection.
-func BenchmarkSaveTurn(b *testing.B) { storetest.BenchSaveTurn(b, openBench) }
+func BenchmarkSaveTurn(b *testing.B) { storetest.BenchSaveTurn(b, storetest.Opener(opener).Bench) }
 
 // BenchmarkTopics measures the topic list of a user with 20 topics of 20
 // questions and 5 completed sessions each: one statement per call.
-func BenchmarkTopics(b *testing.B) { storetest.BenchTopics(b, openBench) }
+func BenchmarkTopics(b *testing.B) { storetest.BenchTopics(b, storetest.Opener(opener).Bench) }

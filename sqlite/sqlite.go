@@ -41,7 +41,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -162,11 +161,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 // Migrate opens the database at path, applies the pending migrations and
 // closes it again: what `recall migrate` does.
 func Migrate(ctx context.Context, path string, opts Options) error {
-	s, err := Open(ctx, path, opts)
-	if err != nil {
-		return err
-	}
-	return s.Close()
+	return dbmigrate.Close(Open(ctx, path, opts))
 }
 
 // Migrate applies, in order, the migrations of sqlite/migration that the
@@ -174,24 +169,8 @@ func Migrate(ctx context.Context, path string, opts Options) error {
 // its own transaction. Open calls it; calling it again is a no-op. Its
 // statements are not counted in the metrics.
 func (s *Store) Migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrationFS, "migration")
-	if err != nil {
-		return fmt.Errorf("sqlite: migrations: %w", err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.w, sub,
-		goose.WithDisableGlobalRegistry(true),
-	)
-	if err != nil {
-		return fmt.Errorf("sqlite: migrations: %w", err)
-	}
-	if err := dbmigrate.Up(ctx, p, s.logger); err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return ctxErr
-		}
-		if code := translateCode(err); code == recall.EUNAVAILABLE {
-			return storeerr.Unavailable(fmt.Errorf("sqlite: migrate: %w", err))
-		}
-		return fmt.Errorf("sqlite: migrate: %w", err)
+	if err := dbmigrate.Run(ctx, s.w, goose.DialectSQLite3, migrationFS, "migration", s.logger); err != nil {
+		return storeerr.Wrap(ctx, "sqlite", "migrate", err, classify)
 	}
 	return nil
 }
@@ -205,12 +184,7 @@ func (s *Store) Ping(ctx context.Context) error {
 		if errors.Is(err, sql.ErrNoRows) {
 			return storeerr.Unavailable(errors.New("sqlite: ping: the database has no schema"))
 		}
-		err = s.fail(ctx, "Ping", err)
-		if recall.ErrorCode(err) == recall.EINTERNAL && ctx.Err() == nil {
-			// Whatever keeps the database from answering makes it unavailable.
-			return storeerr.Unavailable(err)
-		}
-		return err
+		return storeerr.PingFailed(ctx, "sqlite", err)
 	}
 	return nil
 }
@@ -353,58 +327,34 @@ func (s *Store) inTx(ctx context.Context, op string, fn func(c conn) error) erro
 // --- errors ---
 
 // fail translates err, returned by the store method op, into the error the
-// caller gets: domain errors pass, context errors pass, driver errors
-// become domain codes where one fits, anything else is wrapped.
+// caller gets (storeerr.Fail).
 func (s *Store) fail(ctx context.Context, op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var re *recall.Error
-	if errors.As(err, &re) {
-		return err
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		// The driver reports an interrupted statement in its own words.
-		return ctxErr
-	}
-	switch translateCode(err) {
-	case recall.ECONFLICT:
-		return &recall.Error{Code: recall.ECONFLICT, Message: "It exists already."}
-	case recall.ENOTFOUND:
-		return &recall.Error{Code: recall.ENOTFOUND, Message: "It was not found."}
-	case recall.EUNAVAILABLE:
-		return storeerr.Unavailable(fmt.Errorf("sqlite: %s: %w", op, err))
-	}
-	return fmt.Errorf("sqlite: %s: %w", op, err)
+	return storeerr.Fail(ctx, "sqlite", op, err, classify)
 }
 
-// translateCode returns the domain code a driver error maps to, or
-// EINTERNAL.
-func translateCode(err error) string {
-	if errors.Is(err, sql.ErrConnDone) || err != nil && strings.Contains(err.Error(), "sql: database is closed") {
-		return recall.EUNAVAILABLE
+// classify is the storeerr.Classify of SQLite's driver errors.
+func classify(err error) (code, msg string) {
+	if errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "sql: database is closed") {
+		return recall.EUNAVAILABLE, ""
 	}
 	var se *sqlite.Error
 	if !errors.As(err, &se) {
-		return recall.EINTERNAL
+		return recall.EINTERNAL, ""
 	}
 	switch code := se.Code(); code {
 	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-		return recall.ECONFLICT
+		return recall.ECONFLICT, "It exists already."
 	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-		return recall.ENOTFOUND
+		return recall.ENOTFOUND, "It was not found."
 	default:
 		switch code & 0xff {
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_CANTOPEN,
 			sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY,
 			sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_PERM, sqlite3.SQLITE_PROTOCOL:
-			return recall.EUNAVAILABLE
+			return recall.EUNAVAILABLE, ""
 		}
 	}
-	return recall.EINTERNAL
+	return recall.EINTERNAL, ""
 }
 
 // isUnique reports whether err is a unique (or primary key) violation

@@ -18,25 +18,37 @@ import (
 // when the test ends.
 func open(tb testing.TB, opts sqlite.Options) (*sqlite.Store, string) {
 	tb.Helper()
-	path := filepath.Join(tb.TempDir(), "data", "recall.db")
-	s, err := sqlite.Open(tb.Context(), path, opts)
-	if err != nil {
-		tb.Fatalf("Open: %v", err)
-	}
-	tb.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			tb.Errorf("Close: %v", err)
-		}
-	})
-	return s, path
+	path := newPath(tb)
+	return openAt(tb, path, opts), path
 }
 
-func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) recall.Store {
-		s, _ := open(t, sqlite.Options{})
-		return s
-	})
+// newPath returns the path of a database file that does not exist yet, in
+// a directory that does not either.
+func newPath(tb testing.TB) string { return filepath.Join(tb.TempDir(), "data", "recall.db") }
+
+// openAt opens a store on the file at path and closes it when the test
+// ends.
+func openAt(tb testing.TB, path string, opts sqlite.Options) *sqlite.Store {
+	tb.Helper()
+	s, err := sqlite.Open(tb.Context(), path, opts)
+	return storetest.Opened(tb, s, err)
 }
+
+// opener is the storetest.Opener of SQLite: a database is a file, new ones
+// in a temporary directory. A second store on a file has a writer
+// connection of its own, like a second process: BEGIN IMMEDIATE and
+// busy_timeout keep the two from failing each other (a deferred BEGIN of a
+// transaction that reads before it writes would fail at once with
+// SQLITE_BUSY when the other connection writes).
+func opener(tb testing.TB, path string, m *metrics.Metrics) (recall.Store, string) {
+	tb.Helper()
+	if path == "" {
+		path = newPath(tb)
+	}
+	return openAt(tb, path, sqlite.Options{Metrics: m}), path
+}
+
+func TestStore(t *testing.T) { storetest.Run(t, storetest.Opener(opener).New) }
 
 // TestSlow gives every statement an hour of latency: only the caller's
 // cancellation can end its wait.
@@ -47,29 +59,12 @@ func TestSlow(t *testing.T) {
 	})
 }
 
-// TestTwoStores opens a second store on the same file, which has a writer
-// connection of its own, like a second process: BEGIN IMMEDIATE and
-// busy_timeout keep the two from failing each other (a deferred BEGIN of a
-// transaction that reads before it writes would fail at once with
-// SQLITE_BUSY when the other connection writes).
-func TestTwoStores(t *testing.T) {
-	storetest.RunTwoStores(t, func(t *testing.T) (recall.Store, recall.Store) {
-		s, path := open(t, sqlite.Options{})
-		other, err := sqlite.Open(t.Context(), path, sqlite.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { other.Close() })
-		return s, other
-	})
-}
+// TestTwoStores runs writers on two stores on one file (see opener).
+func TestTwoStores(t *testing.T) { storetest.RunTwoStores(t, storetest.Opener(opener).Two) }
 
 // TestMetrics pins down what each method costs in statements.
 func TestMetrics(t *testing.T) {
-	storetest.RunMetrics(t, func(t *testing.T, m *metrics.Metrics) recall.Store {
-		s, _ := open(t, sqlite.Options{Metrics: m})
-		return s
-	}, []storetest.Cost{
+	storetest.RunMetrics(t, storetest.Opener(opener).Metered, []storetest.Cost{
 		storetest.Writes("CreateUser", 2),
 		storetest.Writes("CreateTopic", 2),
 		storetest.Writes("AddQuestions", 5), // per call, the topic's update, then 100 questions per INSERT: 1+2, 1+1

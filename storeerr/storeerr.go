@@ -2,11 +2,15 @@
 // postgres, firestore) returns alike: the not-found and conflict errors of
 // the store contract, worded once so that the engines cannot drift apart,
 // the checks of SaveTurn's and AddQuestions' arguments, the unavailable
-// error (sqlite and firestore; postgres words its own), and an error type
-// that carries a domain error together with the driver error behind it.
+// error, an error type that carries a domain error together with the driver
+// error behind it, and the translation of driver errors (Fail, Wrap,
+// PingFailed), to which each engine adds only its Classify.
 package storeerr
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/recallhq/recall"
@@ -112,3 +116,71 @@ type causedError struct {
 
 func (e *causedError) Error() string   { return e.err.Error() + ": " + e.cause.Error() }
 func (e *causedError) Unwrap() []error { return []error{e.err, e.cause} }
+
+// Classify maps a driver error of one engine to the domain code it stands
+// for and, for a code other than EUNAVAILABLE and EINTERNAL, a message for
+// a person. An error it does not know is EINTERNAL.
+type Classify func(err error) (code, msg string)
+
+// Fail translates err, returned by the store method op of engine (the
+// package name: "sqlite"), into the error the caller gets:
+//   - nil and domain errors (*recall.Error) pass unchanged;
+//   - once ctx is done, the context's error, since drivers report an
+//     interrupted statement in their own words;
+//   - a context error while ctx is not done (a timeout of the driver's own)
+//     and what classify calls EUNAVAILABLE: Unavailable, keeping the cause;
+//   - another code classify gives: a domain error with classify's message;
+//   - anything else: an internal error "engine: op: err".
+func Fail(ctx context.Context, engine, op string, err error, classify Classify) error {
+	if err == nil {
+		return nil
+	}
+	var re *recall.Error
+	if errors.As(err, &re) {
+		return err
+	}
+	if ctx.Err() == nil {
+		if code, msg := classifyAll(err, classify); code != recall.EUNAVAILABLE && code != recall.EINTERNAL {
+			return &recall.Error{Code: code, Message: msg}
+		}
+	}
+	return Wrap(ctx, engine, op, err, classify)
+}
+
+// Wrap translates err, which happened outside a store method while the
+// store of engine was doing what (say "migrate"): the context's error once
+// ctx is done, Unavailable where Fail would give it, and otherwise an
+// internal error "engine: what: err", whatever code classify gives (a
+// unique violation in a migration is a bug, not a conflict to show).
+func Wrap(ctx context.Context, engine, what string, err error, classify Classify) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	err = fmt.Errorf("%s: %s: %w", engine, what, err)
+	if code, _ := classifyAll(err, classify); code == recall.EUNAVAILABLE {
+		return Unavailable(err)
+	}
+	return err
+}
+
+// PingFailed returns the error of a failed Ping of engine: the context's
+// error once ctx is done and otherwise Unavailable, since whatever keeps
+// the database from answering makes it unavailable.
+func PingFailed(ctx context.Context, engine string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	if recall.ErrorCode(err) == recall.EUNAVAILABLE {
+		return err
+	}
+	return Unavailable(fmt.Errorf("%s: Ping: %w", engine, err))
+}
+
+// classifyAll is classify, with a context error (the caller's context not
+// being done) as EUNAVAILABLE.
+func classifyAll(err error, classify Classify) (code, msg string) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return recall.EUNAVAILABLE, ""
+	}
+	return classify(err)
+}

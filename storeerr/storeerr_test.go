@@ -1,7 +1,9 @@
 package storeerr_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -117,5 +119,97 @@ func TestUnavailable(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), cause.Error()) {
 		t.Errorf("Error() = %q, want the cause in it", err.Error())
+	}
+}
+
+// classifyStub stands for an engine's Classify: "dup" is a conflict, "down"
+// makes the database unavailable, anything else is unknown.
+func classifyStub(err error) (code, msg string) {
+	switch {
+	case strings.Contains(err.Error(), "dup"):
+		return recall.ECONFLICT, "It exists already."
+	case strings.Contains(err.Error(), "down"):
+		return recall.EUNAVAILABLE, ""
+	}
+	return recall.EINTERNAL, ""
+}
+
+func TestFail(t *testing.T) {
+	ctx := t.Context()
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	domain := recall.Errorf(recall.ENOTFOUND, "Topic not found.")
+	for _, c := range []struct {
+		name      string
+		ctx       context.Context
+		err       error
+		code, msg string
+		cause     bool // the error wraps err
+	}{
+		{"domain error passes", ctx, domain, recall.ENOTFOUND, "Topic not found.", true},
+		{"domain error passes a done context", cancelled, domain, recall.ENOTFOUND, "Topic not found.", true},
+		{"classified", ctx, errors.New("dup key"), recall.ECONFLICT, "It exists already.", false},
+		{"unavailable keeps the cause", ctx, errors.New("server down"), recall.EUNAVAILABLE, "The database is unavailable.", true},
+		{"driver's own timeout", ctx, fmt.Errorf("dial: %w", context.DeadlineExceeded), recall.EUNAVAILABLE, "The database is unavailable.", true},
+		{"unknown is internal", ctx, errors.New("cannot encode"), recall.EINTERNAL, "", true},
+	} {
+		err := storeerr.Fail(c.ctx, "engine", "Topics", c.err, classifyStub)
+		if code := recall.ErrorCode(err); code != c.code {
+			t.Errorf("%s: %v has code %q, want %q", c.name, err, code, c.code)
+		}
+		if c.msg != "" && recall.ErrorMessage(err) != c.msg {
+			t.Errorf("%s: message %q, want %q", c.name, recall.ErrorMessage(err), c.msg)
+		}
+		if c.cause && !errors.Is(err, c.err) {
+			t.Errorf("%s: %v lost its cause", c.name, err)
+		}
+		if c.code == recall.EINTERNAL && !strings.HasPrefix(err.Error(), "engine: Topics: ") {
+			t.Errorf("%s: %q does not name the engine and the method", c.name, err)
+		}
+	}
+	if err := storeerr.Fail(ctx, "engine", "Topics", nil, classifyStub); err != nil {
+		t.Errorf("Fail(nil) = %v", err)
+	}
+	// Once the caller's context is done, its error wins over the driver's
+	// words for the interruption, and over a conflict.
+	for _, in := range []error{errors.New("server down"), errors.New("dup key"), io.ErrUnexpectedEOF} {
+		if err := storeerr.Fail(cancelled, "engine", "Topics", in, classifyStub); err != context.Canceled {
+			t.Errorf("Fail(cancelled, %v) = %v, want context.Canceled", in, err)
+		}
+	}
+}
+
+func TestWrap(t *testing.T) {
+	ctx := t.Context()
+	// A conflict outside a store method is a bug, not a conflict to show.
+	err := storeerr.Wrap(ctx, "engine", "migrate", errors.New("dup key"), classifyStub)
+	if recall.ErrorCode(err) != recall.EINTERNAL || err.Error() != "engine: migrate: dup key" {
+		t.Errorf("Wrap(conflict) = %v (code %q)", err, recall.ErrorCode(err))
+	}
+	cause := errors.New("server down")
+	if err := storeerr.Wrap(ctx, "engine", "migrate", cause, classifyStub); recall.ErrorCode(err) != recall.EUNAVAILABLE || !errors.Is(err, cause) {
+		t.Errorf("Wrap(unavailable) = %v", err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := storeerr.Wrap(cancelled, "engine", "migrate", cause, classifyStub); err != context.Canceled {
+		t.Errorf("Wrap(cancelled) = %v, want context.Canceled", err)
+	}
+}
+
+func TestPingFailed(t *testing.T) {
+	ctx := t.Context()
+	cause := errors.New("no schema")
+	err := storeerr.PingFailed(ctx, "engine", cause)
+	if recall.ErrorCode(err) != recall.EUNAVAILABLE || !errors.Is(err, cause) || !strings.Contains(err.Error(), "engine: Ping") {
+		t.Errorf("PingFailed(other) = %v", err)
+	}
+	if again := storeerr.PingFailed(ctx, "engine", err); again != err {
+		t.Errorf("PingFailed(unavailable) = %v, want it unchanged", again)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := storeerr.PingFailed(cancelled, "engine", cause); err != context.Canceled {
+		t.Errorf("PingFailed(cancelled) = %v, want context.Canceled", err)
 	}
 }

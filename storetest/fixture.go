@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -113,50 +112,10 @@ func (f *fixture) session(u *recall.User, t *recall.Topic, qs []*recall.Question
 	return s
 }
 
-// next builds, without saving it, the turn that follows s and the session
-// it leaves: an answer (correct or not), a hint or a skip of the current
-// question, or a summary. The session completes when no question is left.
+// next builds, without saving it, the turn that follows s on the
+// fixture's clock (Next).
 func (f *fixture) next(s *recall.Session, kind recall.TurnKind, correct bool, key string) (*recall.Session, *recall.Turn) {
-	n := s.Clone()
-	n.Turns++
-	n.Version++
-	n.UpdatedAt = f.tick()
-	t := &recall.Turn{
-		SessionID: s.ID, Index: s.Turns, Kind: kind,
-		Message: fmt.Sprintf("message %d of %s", s.Turns, kind), Reply: fmt.Sprintf("reply %d", s.Turns),
-		CreatedAt: n.UpdatedAt, IdempotencyKey: key,
-	}
-	if n.Current < len(n.QuestionIDs) {
-		t.QuestionID = n.QuestionIDs[n.Current]
-	}
-	switch kind {
-	case recall.TurnAnswer:
-		t.Correct = &correct
-		n.Answered++
-		if correct {
-			n.Correct++
-		}
-		n.Current++
-	case recall.TurnSkip:
-		no := false
-		t.Correct = &no
-		n.Skipped++
-		n.Current++
-	case recall.TurnSummary:
-		n.Skipped += len(n.QuestionIDs) - n.Current
-		n.Current = len(n.QuestionIDs)
-	}
-	if n.Current >= len(n.QuestionIDs) {
-		n.State = recall.SessionCompleted
-	}
-	if key != "" {
-		if n.IdempotencyKeys == nil {
-			n.IdempotencyKeys = map[string]int{}
-		}
-		n.IdempotencyKeys[key] = t.Index
-	}
-	t.After = n.Clone()
-	return n, t
+	return Next(s, kind, correct, key, f.tick())
 }
 
 // save builds the next turn of s and saves it; it returns the new session

@@ -87,3 +87,56 @@ func NextTurn(sess *recall.Session) (*recall.Session, *recall.Turn) {
 		IdempotencyKey: key, After: n}
 	return n, t
 }
+
+// Next builds, without saving it, the turn that follows s at the time at,
+// with the idempotency key key ("" for none), and the session it leaves:
+// an answer (correct or not), a hint or a skip of the current question, or
+// a summary. An answer or a skip once no question is left changes no
+// counter. The session completes when no question is left.
+func Next(s *recall.Session, kind recall.TurnKind, correct bool, key string, at time.Time) (*recall.Session, *recall.Turn) {
+	n := s.Clone()
+	n.Turns++
+	n.Version++
+	n.UpdatedAt = at
+	t := &recall.Turn{
+		SessionID: s.ID, Index: s.Turns, Kind: kind,
+		Message: fmt.Sprintf("message %d of %s", s.Turns, kind), Reply: fmt.Sprintf("reply %d", s.Turns),
+		CreatedAt: n.UpdatedAt, IdempotencyKey: key,
+	}
+	asking := n.Current < len(n.QuestionIDs)
+	if asking {
+		t.QuestionID = n.QuestionIDs[n.Current]
+	}
+	switch kind {
+	case recall.TurnAnswer:
+		t.Correct = &correct
+		if asking {
+			n.Answered++
+			if correct {
+				n.Correct++
+			}
+			n.Current++
+		}
+	case recall.TurnSkip:
+		no := false
+		t.Correct = &no
+		if asking {
+			n.Skipped++
+			n.Current++
+		}
+	case recall.TurnSummary:
+		n.Skipped += len(n.QuestionIDs) - n.Current
+		n.Current = len(n.QuestionIDs)
+	}
+	if n.Current >= len(n.QuestionIDs) {
+		n.State = recall.SessionCompleted
+	}
+	if key != "" {
+		if n.IdempotencyKeys == nil {
+			n.IdempotencyKeys = map[string]int{}
+		}
+		n.IdempotencyKeys[key] = t.Index
+	}
+	t.After = n.Clone()
+	return n, t
+}

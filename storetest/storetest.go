@@ -35,8 +35,9 @@
 //
 // The package also has suites that need a store opened in a particular way
 // (RunSlow, RunMetrics, RunTwoStores), the benchmarks every store runs
-// (BenchSaveTurn, BenchTopics), and helpers that fill a store for a
-// store's own tests (Seed, NewQuestions, NewSession, NextTurn).
+// (BenchSaveTurn, BenchTopics), an Opener whose methods are the open
+// functions of all of them, and helpers for a store's own tests (Opened,
+// Seed, NewQuestions, NewSession, NextTurn, Next).
 package storetest
 
 import (
