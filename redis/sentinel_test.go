@@ -94,8 +94,7 @@ func TestSentinelFailover(t *testing.T) {
 	m := metrics.New(nil)
 	limiter, err := ratelimit.New(ratelimit.Config{
 		Policies:    ratelimit.Policies{"p": {Name: "p", Quota: 1000, Window: time.Hour}},
-		RedisClient: c.Rueidis, Prefix: prefix, Timeout: time.Second, Metrics: m,
-		BreakerCooldown: 100 * time.Millisecond,
+		Backend: redis.NewRateLimiter(c), Metrics: m,
 	})
 	if err != nil {
 		t.Fatal(err)
