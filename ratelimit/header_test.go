@@ -63,4 +63,3 @@ func checkHeaders(l *Limiter) error {
 	}
 	return nil
 }
-

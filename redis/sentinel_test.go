@@ -93,8 +93,8 @@ func TestSentinelFailover(t *testing.T) {
 	sc := redis.NewSessionCache(c)
 	m := metrics.New(nil)
 	limiter, err := ratelimit.New(ratelimit.Config{
-		Policies:    ratelimit.Policies{"p": {Name: "p", Quota: 1000, Window: time.Hour}},
-		Backend: redis.NewRateLimiter(c), Metrics: m,
+		Policies: ratelimit.Policies{"p": {Name: "p", Quota: 1000, Window: time.Hour}},
+		Backend:  redis.NewRateLimiter(c), Metrics: m,
 	})
 	if err != nil {
 		t.Fatal(err)
