@@ -76,7 +76,7 @@ func startTestServer(ctx context.Context, in Instance) (_ Server, err error) {
 		backend   cache.Backend
 		sessions  recall.SessionCache
 		redisStat func(context.Context) string
-		limiterRC func() rueidis.Client
+		limiterDB ratelimit.Backend
 	)
 	if in.Mode.Redis == "" {
 		mem := inmem.NewCache(inmem.CacheOptions{})
@@ -89,7 +89,7 @@ func startTestServer(ctx context.Context, in Instance) (_ Server, err error) {
 			return nil, err
 		}
 		s.closers = append(s.closers, rc.Close)
-		backend, sessions, redisStat, limiterRC = redis.NewBackend(rc), redis.NewSessionCache(rc), rc.Status, rc.Rueidis
+		backend, sessions, redisStat, limiterDB = redis.NewBackend(rc), redis.NewSessionCache(rc), rc.Status, redis.NewRateLimiter(rc)
 	}
 	copts := cache.Options{Metrics: m}
 	topicCache := cache.NewTopicStore(store, backend, copts)
@@ -107,7 +107,7 @@ func startTestServer(ctx context.Context, in Instance) (_ Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	limiter, err := ratelimit.New(ratelimit.Config{Policies: policies, RedisClient: limiterRC, Prefix: in.Mode.RedisPrefix, Metrics: m})
+	limiter, err := ratelimit.New(ratelimit.Config{Policies: policies, Backend: limiterDB, Metrics: m})
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,9 @@
 // Package ratelimit is Recall's rate limiter: named policies, their parser,
-// a GCRA decided in one Redis script call for every policy of a request, a
-// local GCRA for the embedded default and as the fallback, the IETF
-// RateLimit headers, and the client address behind trusted proxies.
+// the Limiter that decides every policy of a request in one step (through a
+// shared Backend, or a local GCRA for the embedded default and as the
+// fallback), the IETF RateLimit headers, the decision metrics, and the
+// client address behind trusted proxies. The Redis Backend is
+// redis.RateLimiter; this package does not import a Redis client.
 //
 // # Algorithm
 //
@@ -21,14 +23,16 @@
 // of admitting. If any
 // policy refuses, no TAT changes: a refused request consumes nothing.
 //
-// With Redis, the script gcra.lua computes this in integer microseconds with
-// Redis's own clock (TIME inside the script; no server clock takes part), for
-// all the keys <prefix>rl:{<principal>}:<policy> of a request in one EVALSHA.
-// The keys share the principal's hash tag, so this works on Redis Cluster,
-// and each key expires when its TAT passes. The client is rueidis, so
-// concurrent decisions are pipelined on shared connections; no lock is held
-// across Redis I/O. Without Redis, the same arithmetic runs in nanoseconds in
-// a sharded in-process map (one lock per decision, bounded in memory).
+// A Backend receives each policy as a Rule (T and tau in whole
+// microseconds) and decides with its own clock. The Redis one runs the
+// script redis/gcra.lua, in integer microseconds with Redis's clock (TIME
+// inside the script; no server clock takes part), for all the keys
+// <prefix>rl:{<principal>}:<policy> of a request in one EVALSHA. The keys
+// share the principal's hash tag, so this works on Redis Cluster, and each
+// key expires when its TAT passes. Concurrent decisions are pipelined on the
+// shared connections of the redis.Client; no lock is held across its I/O.
+// Without a Backend, the same arithmetic runs in nanoseconds in process
+// (local.go: one lock per principal's decision, bounded in memory).
 //
 // # Headers
 //
@@ -49,10 +53,13 @@
 //
 // # Failure
 //
-// Each Redis decision has a short timeout (Config.Timeout, 25 ms by default).
-// After Config.BreakerThreshold consecutive failures a circuit breaker skips
-// Redis for Config.BreakerCooldown, then lets one decision probe it. Without
-// an answer from Redis the Config.Failure mode decides: "open" admits (only
+// The Backend bounds its calls and knows when its store is down. The Redis
+// one goes through the redis.Client shared with the caches: every decision
+// waits at most the Client's timeout (--redis-timeout, 100 ms by default),
+// and after the Client's breaker threshold of consecutive failures (5 by
+// default, counting every Redis call of the process) its circuit breaker
+// skips Redis for a cool-down (1 s), then lets one call probe it. Without an
+// answer from the Backend the Config.Failure mode decides: "open" admits (only
 // RateLimit-Policy is sent), "closed" refuses (Retry-After is the time until
 // the next probe), "local" (the default) applies the local GCRA with every
 // quota divided by the number of live instances, so the instances together
@@ -60,12 +67,17 @@
 // Config.Instances if set, otherwise the heartbeat count: every instance
 // keeps its id in the sorted set <prefix>instances scored by Redis time,
 // every HeartbeatInterval, and counts the members seen within InstanceTTL;
-// the count last seen while Redis was up is used. A quota smaller than the
+// the count last seen while Redis answered is used. The Limiter logs once
+// when a failed decision finds the Backend down and once when a decision
+// goes through it again. A quota smaller than the
 // instance count still admits one request per instance and per T × instances.
 //
 // Every outcome is counted in recall_ratelimit_decisions_total{policy,result}:
 // allowed or fallback_allowed for every policy of an admitted request,
 // limited or fallback_limited for each policy that refused one.
 //
-// See README.md for the benchmark procedure and figures.
+// The contract every way of deciding must meet (exact under concurrency,
+// all or nothing, Retry-After) is the suite in ratelimittest, run against
+// the in-process limiter, Redis and a Redis Cluster. See README.md for the
+// benchmark procedure and figures.
 package ratelimit

@@ -13,13 +13,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/rueidis"
 
-	"github.com/recallhq/recall/breaker"
 	"github.com/recallhq/recall/metrics"
 )
 
-// Failure modes: what a Limiter does when Redis cannot decide.
+// Failure modes: what a Limiter does when its Backend cannot decide.
 const (
 	// FailureOpen admits every request.
 	FailureOpen = "open"
@@ -40,37 +38,26 @@ const (
 
 // Defaults of Config.
 const (
-	DefaultPrefix            = "recall:"
-	DefaultTimeout           = 25 * time.Millisecond
-	DefaultBreakerThreshold  = 3
-	DefaultBreakerCooldown   = time.Second
 	DefaultHeartbeatInterval = 5 * time.Second
 	DefaultInstanceTTL       = 15 * time.Second
 )
 
 // Config configures a Limiter. Only Policies matters for the embedded
-// default; the rest concerns Redis.
+// default; the rest concerns a shared Backend.
 type Config struct {
 	// Policies are the known policies; nil means DefaultPolicies().
 	Policies Policies
-	// Redis is the shared Redis; nil means a local limiter only, exact
-	// within this process (the embedded default).
-	Redis rueidis.Client
-	// RedisClient, when set, replaces Redis: it returns the client to use
-	// for each decision, or nil while none is connected yet (a Redis that
-	// was down when the server started), which counts as a Redis failure
-	// so the fallback decides.
-	RedisClient func() rueidis.Client
-	// Prefix starts every Redis key. It is used as given (an empty prefix
-	// means none); the command line passes --redis-prefix (DefaultPrefix).
-	Prefix string
-	// Timeout bounds one Redis decision (default DefaultTimeout).
-	Timeout time.Duration
+	// Backend is the state every instance shares (redis.RateLimiter); nil
+	// means a local limiter only, exact within this process (the embedded
+	// default). The Backend bounds its calls in time and knows when its
+	// store is down (for Redis: the redis.Client's --redis-timeout and
+	// circuit breaker).
+	Backend Backend
 	// Failure is FailureOpen, FailureLocal or FailureClosed (default local).
 	Failure string
 	// Instances, when > 0, is the number of server instances the local
 	// fallback divides each quota by. When 0 the number comes from the
-	// heartbeat every instance keeps in Redis while Redis is up.
+	// heartbeat every instance keeps in the Backend while it answers.
 	Instances int
 	// InstanceID names this instance in the heartbeat (default random).
 	InstanceID string
@@ -79,49 +66,42 @@ type Config struct {
 	// InstanceTTL is how long an instance counts as live after its last
 	// heartbeat (default 15s).
 	InstanceTTL time.Duration
-	// BreakerThreshold is the number of consecutive Redis failures that
-	// open the circuit breaker (default 3).
-	BreakerThreshold int
-	// BreakerCooldown is how long the open breaker skips Redis before one
-	// decision probes it again (default 1s).
-	BreakerCooldown time.Duration
 	// MaxLocalKeys bounds the entries of the local limiter (default 2^20).
 	MaxLocalKeys int
 	// Metrics receives recall_ratelimit_decisions_total; nil counts nothing.
 	Metrics *metrics.Metrics
-	// Logger receives breaker transitions and configuration warnings; nil
-	// discards them.
+	// Logger receives the Backend's failures and recoveries and
+	// configuration warnings; nil discards them.
 	Logger *slog.Logger
-	// Now is the clock of the local limiter (default time.Now). Redis
-	// decisions always use Redis's clock.
+	// Now is the clock of the local limiter (default time.Now). Shared
+	// decisions always use the Backend's clock.
 	Now func() time.Time
 }
 
 // policyState is a policy compiled for the hot path.
 type policyState struct {
 	Policy
-	redis  gcra // in microseconds, as the script computes
-	local  gcra // in nanoseconds
-	argT   string
-	argTau string
+	rule   Rule   // for the Backend: whole microseconds
+	shared gcra   // rule in nanoseconds
+	local  gcra   // in nanoseconds
 	header string // `"name";q=Q;w=W`
 
 	allowed, limited, fbAllowed, fbLimited prometheus.Counter
 }
 
-// Limiter decides rate limits: through one Redis script call shared by every
-// instance when Redis is configured and answering, locally otherwise. It is
-// safe for concurrent use; decisions for different principals never wait on
-// each other (no lock is held across Redis I/O).
+// Limiter decides rate limits: through one Backend call shared by every
+// instance when a Backend is configured and answering, locally otherwise. It
+// is safe for concurrent use; decisions for different principals never wait
+// on each other (no lock is held across the Backend's I/O).
 type Limiter struct {
 	policies  map[string]*policyState
-	redis     *redisPath
+	backend   Backend
+	down      atomic.Bool // the last failure found the Backend down; logged once
 	failure   string
 	fixedN    int64
 	liveN     atomic.Int64
 	id        string
 	ttl       time.Duration
-	br        *breaker.Breaker
 	local     *localGCRA // the limiter of the embedded default
 	fallback  *localGCRA // the fallback of the Redis path
 	now       func() time.Time
@@ -134,8 +114,8 @@ type Limiter struct {
 	closeOnce sync.Once
 }
 
-// New builds a Limiter. With cfg.Redis set it registers this instance in the
-// heartbeat set at once (ignoring a Redis that is down: the fallback covers
+// New builds a Limiter. With cfg.Backend set it registers this instance in
+// the heartbeat at once (ignoring a Backend that is down: the fallback covers
 // it) and keeps the heartbeat until Close.
 func New(cfg Config) (*Limiter, error) {
 	if cfg.Policies == nil {
@@ -150,15 +130,6 @@ func New(cfg Config) (*Limiter, error) {
 	}
 	if cfg.Instances < 0 {
 		return nil, fmt.Errorf("rate-limit instances %d: want 0 (from the heartbeat) or more", cfg.Instances)
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = DefaultTimeout
-	}
-	if cfg.BreakerThreshold <= 0 {
-		cfg.BreakerThreshold = DefaultBreakerThreshold
-	}
-	if cfg.BreakerCooldown <= 0 {
-		cfg.BreakerCooldown = DefaultBreakerCooldown
 	}
 	if cfg.HeartbeatInterval <= 0 {
 		cfg.HeartbeatInterval = DefaultHeartbeatInterval
@@ -186,7 +157,6 @@ func New(cfg Config) (*Limiter, error) {
 		fixedN:   int64(cfg.Instances),
 		id:       cfg.InstanceID,
 		ttl:      cfg.InstanceTTL,
-		br:       breaker.New(breaker.Config{Threshold: cfg.BreakerThreshold, Cooldown: cfg.BreakerCooldown}),
 		now:      cfg.Now,
 		epoch:    cfg.Now(),
 		log:      cfg.Logger,
@@ -200,19 +170,11 @@ func New(cfg Config) (*Limiter, error) {
 		}
 		l.policies[name] = compile(p, cfg.Metrics)
 	}
-	client := cfg.RedisClient
-	if client == nil && cfg.Redis != nil {
-		rc := cfg.Redis
-		client = func() rueidis.Client { return rc }
-	}
-	if client == nil {
+	if cfg.Backend == nil {
 		l.local = newLocalGCRA(cfg.MaxLocalKeys)
 		return l, nil
 	}
-	l.redis = newRedisPath(client, cfg.Prefix, cfg.Timeout)
-	if cfg.Metrics != nil {
-		l.redis.calls = cfg.Metrics.RedisCalls.WithLabelValues("ratelimit")
-	}
+	l.backend = cfg.Backend
 	l.fallback = newLocalGCRA(cfg.MaxLocalKeys)
 	l.stop, l.done = make(chan struct{}), make(chan struct{})
 	l.heartbeat()
@@ -221,13 +183,13 @@ func New(cfg Config) (*Limiter, error) {
 }
 
 func compile(p Policy, m *metrics.Metrics) *policyState {
+	us := gcraFor(p.Quota, p.Window, time.Microsecond)
 	s := &policyState{
 		Policy: p,
-		redis:  gcraFor(p.Quota, p.Window, time.Microsecond),
+		rule:   Rule{Policy: p.Name, Interval: time.Duration(us.t) * time.Microsecond, Tolerance: time.Duration(us.tau) * time.Microsecond},
+		shared: gcra{t: us.t * int64(time.Microsecond), tau: us.tau * int64(time.Microsecond)},
 		local:  gcraFor(p.Quota, p.Window, time.Nanosecond),
 	}
-	s.argT = strconv.FormatInt(s.redis.t, 10)
-	s.argTau = strconv.FormatInt(s.redis.tau, 10)
 	w := int64((p.Window + time.Second - 1) / time.Second)
 	s.header = quoteString(p.Name) + ";q=" + strconv.FormatInt(p.Burst(), 10) + ";w=" + strconv.FormatInt(w, 10)
 	if m != nil {
@@ -239,8 +201,9 @@ func compile(p Policy, m *metrics.Metrics) *policyState {
 	return s
 }
 
-// Close stops the heartbeat and removes this instance from the instance
-// set. Decisions keep working after Close (the Redis client is the caller's).
+// Close stops the heartbeat and removes this instance from the live
+// instances. Decisions keep working after Close (the Backend is the
+// caller's).
 func (l *Limiter) Close() {
 	l.closeOnce.Do(func() {
 		if l.stop == nil {
@@ -248,7 +211,7 @@ func (l *Limiter) Close() {
 		}
 		close(l.stop)
 		<-l.done
-		if err := l.redis.leave(context.Background(), l.id); err != nil {
+		if err := l.backend.Leave(context.Background(), l.id); err != nil {
 			l.log.Debug("rate limiter: leaving the instance set", "err", err)
 		}
 	})
@@ -263,10 +226,14 @@ func (l *Limiter) Policies() Policies {
 	return ps
 }
 
-// Degraded reports whether Redis is configured and the circuit breaker
-// currently considers it down (decisions use the fallback).
+// Degraded reports whether a Backend is configured and currently known to
+// be down (its circuit breaker is open: decisions use the fallback).
 func (l *Limiter) Degraded() bool {
-	return l.redis != nil && l.br.Open()
+	if l.backend == nil {
+		return false
+	}
+	down, _ := l.backend.Unavailable()
+	return down
 }
 
 // Instances returns the number of live instances the local fallback divides
@@ -284,7 +251,7 @@ func (l *Limiter) instances() int64 {
 }
 
 func (l *Limiter) heartbeat() {
-	n, err := l.redis.beat(context.Background(), l.id, l.ttl)
+	n, err := l.backend.Heartbeat(context.Background(), l.id, l.ttl)
 	if err != nil {
 		l.log.Debug("rate limiter: heartbeat", "err", err)
 		if l.fixedN == 0 && l.liveN.Load() == 0 && l.noCount.CompareAndSwap(false, true) {
@@ -292,7 +259,7 @@ func (l *Limiter) heartbeat() {
 		}
 		return
 	}
-	l.liveN.Store(n)
+	l.liveN.Store(int64(n))
 }
 
 func (l *Limiter) heartbeatLoop(every time.Duration) {
@@ -353,7 +320,7 @@ func (l *Limiter) Limit(ctx context.Context, principal string, policies []string
 	var gbuf [4]gcra
 	g := gbuf[:0]
 
-	if l.redis == nil {
+	if l.backend == nil {
 		for _, p := range ps {
 			g = append(g, p.local)
 		}
@@ -361,24 +328,33 @@ func (l *Limiter) Limit(ctx context.Context, principal string, policies []string
 		return l.finish(ok, false, ps, g, d, h)
 	}
 
-	if probe, allowed := l.br.Allow(); allowed {
-		ok, err := l.redis.decide(ctx, principal, ps, d)
-		if err == nil {
-			if l.br.Record(probe, breaker.Success) == breaker.Closed {
-				l.log.Info("rate limiter: Redis answers again; decisions are shared again")
-			}
-			for _, p := range ps {
-				g = append(g, gcra{t: p.redis.t * int64(time.Microsecond), tau: p.redis.tau * int64(time.Microsecond)})
-			}
-			return l.finish(ok, false, ps, g, d, h)
+	var rbuf [4]Rule
+	var sbuf [4]time.Duration
+	rules, sd := rbuf[:0], sbuf[:len(ps)]
+	if len(ps) > len(sbuf) {
+		sd = make([]time.Duration, len(ps))
+	}
+	for _, p := range ps {
+		rules = append(rules, p.rule)
+	}
+	ok, err := l.backend.Decide(ctx, principal, rules, sd)
+	if err == nil {
+		if l.down.CompareAndSwap(true, false) {
+			l.log.Info("rate limiter: Redis answers again; decisions are shared again")
 		}
-		// The caller giving up is not Redis's fault, and records nothing: a
-		// probe that ends so is replaced after a cool-down.
-		if ctx.Err() == nil {
-			if l.br.Record(probe, breaker.Failure) == breaker.Opened {
-				l.log.Warn("rate limiter: Redis failing; using the fallback", "mode", l.failure, "err", err,
-					"instances", l.instances(), "cooldown", l.br.Cooldown())
-			}
+		for i, p := range ps {
+			g = append(g, p.shared)
+			d[i] = int64(sd[i])
+		}
+		return l.finish(ok, false, ps, g, d, h)
+	}
+	// A failure is logged once the Backend knows its store is down (its
+	// breaker opened), not for every timeout; the caller giving up is not
+	// the store's fault.
+	if ctx.Err() == nil {
+		if down, _ := l.backend.Unavailable(); down && l.down.CompareAndSwap(false, true) {
+			l.log.Warn("rate limiter: Redis failing; using the fallback", "mode", l.failure, "err", err,
+				"instances", l.instances())
 		}
 	}
 
@@ -394,7 +370,8 @@ func (l *Limiter) Limit(ctx context.Context, principal string, policies []string
 			inc(p.fbLimited)
 		}
 		setPolicyHeader(h, ps)
-		return false, max(l.br.RetryIn(), time.Second)
+		_, retryIn := l.backend.Unavailable()
+		return false, max(retryIn, time.Second)
 	}
 	n := l.instances()
 	for _, p := range ps {

@@ -50,6 +50,13 @@ type localShard struct {
 // principal so that unrelated principals never contend, and bounded in
 // memory (entries whose TAT has passed are swept, and beyond the cap the
 // entries nearest to having recovered are dropped).
+//
+// It is hand-written rather than built on github.com/maypok86/otter/v2
+// because BenchmarkLocalDecide (local_otter_test.go) shows it clearly
+// faster on the decision path: a three-policy decision took 1.3-2.1 µs and
+// 0 allocations here against 4.8-8.7 µs and 9 allocations with one otter
+// Compute per decision (go test -run='^$' -bench=LocalDecide -count=3
+// ./ratelimit/, 2 shared cores); otter also allocates a node per write.
 type localGCRA struct {
 	seed     maphash.Seed
 	shards   []localShard

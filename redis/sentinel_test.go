@@ -93,9 +93,8 @@ func TestSentinelFailover(t *testing.T) {
 	sc := redis.NewSessionCache(c)
 	m := metrics.New(nil)
 	limiter, err := ratelimit.New(ratelimit.Config{
-		Policies:    ratelimit.Policies{"p": {Name: "p", Quota: 1000, Window: time.Hour}},
-		RedisClient: c.Rueidis, Prefix: prefix, Timeout: time.Second, Metrics: m,
-		BreakerCooldown: 100 * time.Millisecond,
+		Policies: ratelimit.Policies{"p": {Name: "p", Quota: 1000, Window: time.Hour}},
+		Backend:  redis.NewRateLimiter(c), Metrics: m,
 	})
 	if err != nil {
 		t.Fatal(err)

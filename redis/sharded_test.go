@@ -159,10 +159,9 @@ func rateLimitExact(t *testing.T, url string) {
 	var ls [3]*ratelimit.Limiter
 	var ms [3]*metrics.Metrics
 	for i := range ls {
-		c := connectURL(t, url, redis.Options{Prefix: prefix, DisableNearCache: true})
+		c := connectURL(t, url, redis.Options{Prefix: prefix, DisableNearCache: true, Timeout: 5 * time.Second})
 		ms[i] = metrics.New(nil)
-		l, err := ratelimit.New(ratelimit.Config{Policies: ps, RedisClient: c.Rueidis, Prefix: prefix,
-			Timeout: 5 * time.Second, Metrics: ms[i]})
+		l, err := ratelimit.New(ratelimit.Config{Policies: ps, Backend: redis.NewRateLimiter(c), Metrics: ms[i]})
 		if err != nil {
 			t.Fatal(err)
 		}

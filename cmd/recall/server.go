@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/rueidis"
 
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/auth"
@@ -122,7 +121,7 @@ func (m *Main) Open(ctx context.Context) error {
 		backend     cache.Backend
 		sessions    recall.SessionCache
 		redisStatus func(context.Context) string
-		limiterRC   func() rueidis.Client
+		limiterDB   ratelimit.Backend
 	)
 	if m.Config.Redis == "" {
 		mem := inmem.NewCache(inmem.CacheOptions{})
@@ -145,7 +144,7 @@ func (m *Main) Open(ctx context.Context) error {
 		backend = redis.NewBackend(rc)
 		sessions = redis.NewSessionCache(rc)
 		redisStatus = rc.Status
-		limiterRC = rc.Rueidis
+		limiterDB = redis.NewRateLimiter(rc)
 		m.redis = redis.Redact(m.Config.Redis)
 		if m.Config.NearCache {
 			m.redis += " with near-cache"
@@ -176,15 +175,13 @@ func (m *Main) Open(ctx context.Context) error {
 		return fmt.Errorf("--trusted-proxies: %w", err)
 	}
 	limiter, err := ratelimit.New(ratelimit.Config{
-		Policies:    policies,
-		RedisClient: limiterRC,
-		Prefix:      m.Config.RedisPrefix,
-		Timeout:     m.Config.RedisTimeout,
-		Failure:     m.Config.RateLimitFailure,
-		Instances:   m.Config.Instances,
-		Metrics:     m.metrics,
-		Logger:      m.Logger,
-		Now:         now,
+		Policies:  policies,
+		Backend:   limiterDB,
+		Failure:   m.Config.RateLimitFailure,
+		Instances: m.Config.Instances,
+		Metrics:   m.metrics,
+		Logger:    m.Logger,
+		Now:       now,
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,197 @@
+// Package ratelimittest holds the contract suite that every way of deciding
+// rate limits must pass: the in-process Limiter, and Limiters sharing a
+// ratelimit.Backend (Redis, Redis Cluster). The ratelimit and redis packages
+// run it from their tests.
+//
+// Every verdict holds whatever the scheduler does: policies whose refill is
+// far longer than a test (one per 72 s, one per 36 s) make "exactly the
+// quota" independent of how long a burst takes, and Retry-After is checked
+// against bounds measured around the calls rather than against sleeps.
+package ratelimittest
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/recallhq/recall/ratelimit"
+)
+
+// NewDeciders returns n Limiters that know the policies ps and share their
+// state, as instances of one deployment do (the in-process limiter: one
+// Limiter n times), and closes them when the test ends. Each call starts
+// from a clean state (for Redis: a fresh key prefix).
+type NewDeciders func(t *testing.T, ps ratelimit.Policies, n int) []*ratelimit.Limiter
+
+func policies(ps ...ratelimit.Policy) ratelimit.Policies {
+	set := ratelimit.Policies{}
+	for _, p := range ps {
+		set[p.Name] = p
+	}
+	return set
+}
+
+// Run runs the contract suite.
+func Run(t *testing.T, newDeciders NewDeciders) {
+	t.Run("Exact", func(t *testing.T) { exact(t, newDeciders) })
+	t.Run("AllOrNothing", func(t *testing.T) { allOrNothing(t, newDeciders) })
+	t.Run("RetryAfter", func(t *testing.T) { retryAfter(t, newDeciders) })
+	t.Run("Headers", func(t *testing.T) { headers(t, newDeciders) })
+}
+
+// exact: 300 concurrent requests over 3 deciders admit exactly the quota of
+// 50, and the refused ones consume nothing of the request's other policy.
+func exact(t *testing.T, newDeciders NewDeciders) {
+	// burst refills one request per 72 s, other one per 3.6 s: neither
+	// within any plausible length of the burst, checked below anyway.
+	ls := newDeciders(t, policies(
+		ratelimit.Policy{Name: "burst", Quota: 50, Window: time.Hour},
+		ratelimit.Policy{Name: "other", Quota: 1000, Window: time.Hour}), 3)
+	const requests = 300
+	var admitted atomic.Int64
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	began := time.Now()
+	for i := range requests {
+		wg.Go(func() {
+			<-start
+			if ok, _ := ls[i%len(ls)].Limit(context.Background(), "user:alice", []string{"burst", "other"}, nil); ok {
+				admitted.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if took := time.Since(began); took >= 3600*time.Millisecond {
+		t.Fatalf("the burst took %v, longer than a refill of other: the verdicts below would not be exact", took)
+	}
+	if got := admitted.Load(); got != 50 {
+		t.Fatalf("%d concurrent requests over %d deciders admitted %d, want the quota of 50", requests, len(ls), got)
+	}
+	// The refused requests consumed nothing of "other": 1000 - 50 - this one.
+	h := http.Header{}
+	if ok, _ := ls[0].Limit(context.Background(), "user:alice", []string{"other"}, h); !ok {
+		t.Fatal("other refused")
+	}
+	var r, s int
+	if _, err := fmt.Sscanf(h.Get("RateLimit"), `"other";r=%d;t=%d`, &r, &s); err != nil || r != 949 {
+		t.Fatalf("RateLimit = %q (%v), want r=949", h.Get("RateLimit"), err)
+	}
+}
+
+// allOrNothing: a request refused by one policy consumes none of the other,
+// and its Retry-After is the refusing policy's wait.
+func allOrNothing(t *testing.T, newDeciders NewDeciders) {
+	l := newDeciders(t, policies(
+		ratelimit.Policy{Name: "small", Quota: 2, Window: time.Hour},
+		ratelimit.Policy{Name: "big", Quota: 100, Window: time.Hour}), 1)[0]
+	ctx := context.Background()
+	h := http.Header{}
+	began := time.Now()
+	for i := range 5 {
+		ok, ra := l.Limit(ctx, "user:bob", []string{"small", "big"}, h)
+		if ok != (i < 2) {
+			t.Fatalf("request %d: ok=%v", i, ok)
+		}
+		// Refused by small alone: its wait, T = 30 min less the time
+		// since the first request, not big's.
+		if !ok && (ra > 30*time.Minute || ra < 30*time.Minute-time.Since(began)) {
+			t.Fatalf("request %d: retryAfter %v, want 30m less at most %v", i, ra, time.Since(began))
+		}
+	}
+	// big: 2 admitted (t = 72 s ahead at most), 3 refused that took nothing.
+	var r1, s1, r2, s2 int
+	if _, err := fmt.Sscanf(h.Get("RateLimit"), `"small";r=%d;t=%d, "big";r=%d;t=%d`, &r1, &s1, &r2, &s2); err != nil ||
+		r1 != 0 || r2 != 98 || s2 > 72 {
+		t.Fatalf("RateLimit after refusals = %q (%v), want small r=0 and big untouched at r=98", h.Get("RateLimit"), err)
+	}
+	if ok, _ := l.Limit(ctx, "user:bob", []string{"big"}, h); !ok {
+		t.Fatal("big refused")
+	}
+	if _, err := fmt.Sscanf(h.Get("RateLimit"), `"big";r=%d;t=%d`, &r2, &s2); err != nil || r2 != 97 {
+		t.Fatalf("RateLimit = %q (%v), want r=97", h.Get("RateLimit"), err)
+	}
+}
+
+// retryAfter: a refused request's Retry-After is never later than the
+// emission interval, never earlier than a retry can succeed, and a retry
+// once it has passed is admitted. The bounds are measured around the calls,
+// so a slow machine changes the figures, not the verdicts.
+func retryAfter(t *testing.T, newDeciders NewDeciders) {
+	const T = time.Second // 2 per 2 s
+	l := newDeciders(t, policies(ratelimit.Policy{Name: "p", Quota: 2, Window: 2 * time.Second}), 1)[0]
+	ctx := context.Background()
+	first := time.Now()
+	for range 2 {
+		if ok, _ := l.Limit(ctx, "user:carol", []string{"p"}, nil); !ok {
+			t.Fatal("refused within the burst")
+		}
+	}
+	before := time.Now()
+	ok, ra := l.Limit(ctx, "user:carol", []string{"p"}, nil)
+	after := time.Now()
+	if ok {
+		if after.Sub(first) < T {
+			t.Fatal("3rd request admitted within T of the first")
+		}
+		t.Skipf("the machine took %v for three decisions; the refill came first", after.Sub(first))
+	}
+	// ra = TAT - T - now, with TAT = (time of the first admission) + 2T,
+	// the first admission within [first, before] and now within
+	// [first, after].
+	if ra <= 0 || ra > T || ra < T-after.Sub(first) {
+		t.Fatalf("3rd request: retryAfter=%v, want within (0, %v] and at least %v", ra, T, T-after.Sub(first))
+	}
+	// Asked again at once: refused, with no longer a wait.
+	ok2, ra2 := l.Limit(ctx, "user:carol", []string{"p"}, nil)
+	after2 := time.Now()
+	if !ok2 && ra2 > ra {
+		t.Fatalf("asked again: retryAfter %v, longer than the first answer %v", ra2, ra)
+	}
+	if ok2 && time.Since(before) < ra {
+		t.Fatalf("admitted %v after a Retry-After of %v", time.Since(before), ra)
+	}
+	// Once retryAfter has passed since the answer, a retry is admitted.
+	if !ok2 {
+		time.Sleep(time.Until(after2.Add(ra2)))
+		if ok, ra3 := l.Limit(ctx, "user:carol", []string{"p"}, nil); !ok {
+			t.Fatalf("refused after its Retry-After of %v (another %v)", ra2, ra3)
+		}
+	}
+}
+
+// headers: 18 turns (turns=30/1m, default=600/1m) leave 12 turns and 582
+// requests; the policies and the state are reported in the IETF format.
+func headers(t *testing.T, newDeciders NewDeciders) {
+	ps := ratelimit.DefaultPolicies()
+	if err := ps.Override(ratelimit.Policy{Name: "turns", Quota: 30, Window: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	l := newDeciders(t, ps, 1)[0]
+	h := http.Header{}
+	began := time.Now()
+	for range 18 {
+		if ok, _ := l.Limit(context.Background(), "user:dave", []string{"turns", "default"}, h); !ok {
+			t.Fatal("refused within the quota")
+		}
+	}
+	took := time.Since(began)
+	if got, want := h.Get("RateLimit-Policy"), `"turns";q=30;w=60, "default";q=600;w=60`; got != want {
+		t.Fatalf("RateLimit-Policy = %q, want %q", got, want)
+	}
+	var rt, st, rd, sd int
+	if _, err := fmt.Sscanf(h.Get("RateLimit"), `"turns";r=%d;t=%d, "default";r=%d;t=%d`, &rt, &st, &rd, &sd); err != nil {
+		t.Fatalf("RateLimit = %q: %v", h.Get("RateLimit"), err)
+	}
+	// turns: 18 × 2 s used of 60 s, less what refilled while the 18 ran.
+	// default: 18 × 0.1 s.
+	refT, refD := int(took/(2*time.Second)), int(took/(100*time.Millisecond))
+	if rt < 12 || rt > 12+refT || st > 36 || st < 36-int(took/time.Second)-1 ||
+		rd < 582 || rd > 582+refD || sd > 2 {
+		t.Fatalf("RateLimit = %q after 18 turns in %v, want turns r=12 t=36, default r=582 t=2 (less the refill)", h.Get("RateLimit"), took)
+	}
+}
