@@ -3,6 +3,7 @@ package cache_test
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"reflect"
 	"slices"
 	"testing"
@@ -47,7 +48,7 @@ func TestEveryWriteHasARule(t *testing.T) {
 			case read && ruled:
 				t.Errorf("%s is listed as a read but has an invalidation rule", name)
 			case !read && !ruled:
-				t.Errorf("the write %s has no row in the invalidation table (cache/rules.go); if it only reads, add it to storeReads", name)
+				t.Errorf("the write %s has no row in the invalidation table (cache/rules.go); if it only reads, add it to storeReads in this test", name)
 			}
 		}
 	}
@@ -144,7 +145,9 @@ func (e *ruleEnv) check(t *testing.T, when string) {
 	same := func(what string, got, want any, gotErr, wantErr error) {
 		t.Helper()
 		if recall.ErrorCode(gotErr) != recall.ErrorCode(wantErr) || !reflect.DeepEqual(got, want) {
-			t.Fatalf("%s: the cache serves %s = %+v, %v; the store has %+v, %v", when, what, got, gotErr, want, wantErr)
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(want)
+			t.Fatalf("%s: the cache serves %s = %s, %v; the store has %s, %v", when, what, g, gotErr, w, wantErr)
 		}
 	}
 	got, gerr := e.in.topics.Topics(ctx, e.u.ID)
