@@ -92,15 +92,14 @@ func startTestServer(ctx context.Context, in Instance) (_ Server, err error) {
 		backend, sessions, redisStat, limiterDB = redis.NewBackend(rc), redis.NewSessionCache(rc), rc.Status, redis.NewRateLimiter(rc)
 	}
 	copts := cache.Options{Metrics: m}
-	topicCache := cache.NewTopicStore(store, backend, copts)
 	var (
-		topics    recall.TopicStore    = topicCache
+		topics    recall.TopicStore    = cache.NewTopicStore(store, backend, copts)
 		questions recall.QuestionStore = cache.NewQuestionStore(store, backend, copts)
 		tokens    recall.TokenStore    = cache.NewTokenStore(store, backend, copts)
-		changed                        = func(ctx context.Context, userID string) { topicCache.InvalidateUser(ctx, userID) }
+		sessStore recall.SessionStore  = cache.NewSessionStore(store, backend, copts)
 	)
 	if in.Mode.NoCache {
-		topics, questions, tokens, changed = store, store, store, nil
+		topics, questions, tokens, sessStore = store, store, store, store
 		sessions = inmem.NopSessionCache{}
 	}
 	policies, err := ratelimit.LoadPolicies("", in.RateLimits)
@@ -112,7 +111,7 @@ func startTestServer(ctx context.Context, in Instance) (_ Server, err error) {
 		return nil, err
 	}
 	s.closers = append(s.closers, limiter.Close)
-	engine := tutor.New(tutor.Config{Sessions: store, Topics: topics, Questions: questions, Cache: sessions, TopicsChanged: changed})
+	engine := tutor.New(tutor.Config{Sessions: sessStore, Topics: topics, Questions: questions, Cache: sessions})
 	authSvc := auth.New(auth.Config{Users: store, Tokens: tokens, HashParams: in.HashParams})
 	api := recallhttp.NewServer(recallhttp.Config{
 		Store: store, Auth: authSvc, Topics: topics, Questions: questions, Tutor: engine, Limiter: limiter,

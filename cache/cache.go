@@ -2,7 +2,8 @@
 // recall. Each decorator wraps the primary store, implements the same
 // interface, serves reads from a Backend (the in-process cache of package
 // inmem, or Redis through package redis) and invalidates the keys a write
-// changes once the inner store has committed it. One code path serves both
+// changes once the inner store has committed it. Which write drops which
+// keys is written in one table, in rules.go. One code path serves both
 // backends.
 //
 // # Keys
@@ -18,6 +19,7 @@
 //	                         field "_order" = the ids in bank order
 //	token:{<hex sha-256>}    a bearer token (TokenStore)
 //
+// The writes that drop each key, and why, are the table of rules.go.
 // Values are in the binary format of codec.go, which starts with a version
 // byte.
 //
@@ -190,6 +192,7 @@ type core struct {
 	m         *metrics.Metrics
 	log       *slog.Logger
 	afterLoad func(string)
+	rules     map[string]rule
 	sf        singleflight.Group
 	seq       atomic.Uint64
 }
@@ -203,6 +206,7 @@ func newCore(b Backend, opts Options) *core {
 		m:         opts.Metrics,
 		log:       opts.Logger,
 		afterLoad: opts.AfterLoad,
+		rules:     invalidationRules(),
 	}
 	if c.ttl <= 0 {
 		c.ttl = DefaultTTL
@@ -469,16 +473,28 @@ func (c *core) invalidate(ctx context.Context, keys ...string) error {
 	return err
 }
 
-// invalidateTopic drops what a write to a topic's bank or to the topic
-// itself changes: the bank and the owner's topic list (its question count,
-// ids and dates). An empty id leaves its key out.
-func (c *core) invalidateTopic(ctx context.Context, userID, topicID string) {
-	var keys []string
-	if topicID != "" {
-		keys = append(keys, questionsKey(topicID))
+// after drops the keys that the rule of method (see rules.go) names for w,
+// once the write has returned err: a write the store refused drops
+// nothing. A method without a rule (a bug, which the tests catch) is
+// logged and drops every key w names, so that it serves nothing stale.
+func (c *core) after(ctx context.Context, method string, w write, err error) {
+	if !mayHaveWritten(err) {
+		return
 	}
-	if userID != "" {
-		keys = append(keys, topicsKey(userID))
+	var keys []string
+	if r, ok := c.rules[method]; ok {
+		keys = r.keys(w)
+	} else {
+		c.log.Error("cache: no invalidation rule; dropping every key the write names", "method", method)
+		seen := map[string]bool{}
+		for _, r := range c.rules {
+			for _, k := range r.drops {
+				if key := k(w); key != "" && !seen[key] {
+					seen[key] = true
+					keys = append(keys, key)
+				}
+			}
+		}
 	}
 	if len(keys) > 0 {
 		_ = c.invalidate(ctx, keys...)

@@ -82,15 +82,28 @@ func TestTopicStore_HitMissInvalidate(t *testing.T) {
 		if got, _ := in.topics.Topics(ctx, other.ID); len(got) != 1 {
 			t.Fatal("another user's topic went away")
 		}
-		// Stats change when a session completes: the engine invalidates.
-		before := in.inner.topics.Load()
-		in.topics.Topics(ctx, u.ID)
-		if err := in.topics.InvalidateUser(ctx, u.ID); err != nil {
+		// Stats change when a session completes: the completing turn,
+		// saved through the session store decorator, drops the list.
+		sessions := cache.NewSessionStore(in.inner, in.b, cache.Options{})
+		at := f.tick()
+		s := &recall.Session{ID: recall.NewID(), UserID: u.ID, TopicID: t2.ID, State: recall.SessionActive, Version: 1, CreatedAt: at, UpdatedAt: at}
+		if err := sessions.CreateSession(ctx, s); err != nil {
 			t.Fatal(err)
 		}
+		before := in.inner.topics.Load()
 		in.topics.Topics(ctx, u.ID)
+		done := s.Clone()
+		done.State, done.Version, done.Turns, done.UpdatedAt = recall.SessionCompleted, 2, 1, f.tick()
+		end := &recall.Turn{SessionID: s.ID, Kind: recall.TurnSummary, Message: "/end", Reply: "Session ended.", CreatedAt: done.UpdatedAt, After: done.Clone()}
+		if err := sessions.SaveTurn(ctx, done, end); err != nil {
+			t.Fatal(err)
+		}
+		list, _ := in.topics.Topics(ctx, u.ID)
 		if n := in.inner.topics.Load() - before; n != 1 {
-			t.Fatalf("InvalidateUser then a read made %d loads; want 1", n)
+			t.Fatalf("a completing turn then a read made %d loads; want 1", n)
+		}
+		if list[0].Stats.SessionsCompleted != 1 {
+			t.Fatalf("after a completing turn the stats are %+v", list[0].Stats)
 		}
 	})
 }

@@ -24,9 +24,8 @@ var (
 // QuestionStore is a recall.QuestionStore that caches each topic's whole
 // question bank as a hash under questions:{<topic_id>}: one field per
 // question plus the bank order. A miss loads the bank with one call of the
-// inner store and fills the hash in one backend call. Every write
-// invalidates the bank and the owner's topic list (its question count and
-// ids) after the inner store committed it.
+// inner store and fills the hash in one backend call. After the inner store
+// committed a write, the write drops the keys its rule in rules.go names.
 type QuestionStore struct {
 	inner recall.QuestionStore
 	c     *core
@@ -42,13 +41,10 @@ func NewQuestionStore(inner recall.QuestionStore, b Backend, opts Options) *Ques
 	}
 }
 
-// AddQuestions adds qs in the inner store and invalidates the bank and the
-// user's topic list.
+// AddQuestions adds qs in the inner store, then drops the keys of its rule.
 func (s *QuestionStore) AddQuestions(ctx context.Context, userID, topicID string, qs []*recall.Question) error {
 	err := s.inner.AddQuestions(ctx, userID, topicID, qs)
-	if mayHaveWritten(err) {
-		s.c.invalidateTopic(ctx, userID, topicID)
-	}
+	s.c.after(ctx, "QuestionStore.AddQuestions", write{userID: userID, topicID: topicID}, err)
 	return err
 }
 
@@ -69,23 +65,19 @@ func (s *QuestionStore) Questions(ctx context.Context, topicID string) ([]*recal
 	})
 }
 
-// UpdateQuestion updates the question in the inner store and invalidates
-// the bank and the user's topic list.
+// UpdateQuestion updates the question in the inner store, then drops the
+// keys of its rule.
 func (s *QuestionStore) UpdateQuestion(ctx context.Context, userID, topicID, id string, in recall.QuestionInput, now time.Time) (*recall.Question, error) {
 	q, err := s.inner.UpdateQuestion(ctx, userID, topicID, id, in, now)
-	if mayHaveWritten(err) {
-		s.c.invalidateTopic(ctx, userID, topicID)
-	}
+	s.c.after(ctx, "QuestionStore.UpdateQuestion", write{userID: userID, topicID: topicID}, err)
 	return q, err
 }
 
-// DeleteQuestion deletes the question in the inner store and invalidates
-// the bank and the user's topic list.
+// DeleteQuestion deletes the question in the inner store, then drops the
+// keys of its rule.
 func (s *QuestionStore) DeleteQuestion(ctx context.Context, userID, topicID, id string, now time.Time) error {
 	err := s.inner.DeleteQuestion(ctx, userID, topicID, id, now)
-	if mayHaveWritten(err) {
-		s.c.invalidateTopic(ctx, userID, topicID)
-	}
+	s.c.after(ctx, "QuestionStore.DeleteQuestion", write{userID: userID, topicID: topicID}, err)
 	return err
 }
 

@@ -10,7 +10,7 @@ var _ recall.TokenStore = (*TokenStore)(nil)
 
 // TokenStore is a recall.TokenStore that caches bearer tokens under
 // token:{<hex hash>}. DeleteToken deletes in the inner store, then
-// invalidates, so a revoked token stops working at once in every process
+// invalidates (see its rule in rules.go), so a revoked token stops working at once in every process
 // that shares the backend. Unknown tokens (ENOTFOUND) are never cached.
 type TokenStore struct {
 	inner recall.TokenStore
@@ -31,10 +31,16 @@ func NewTokenStore(inner recall.TokenStore, b Backend, opts Options) *TokenStore
 	}
 }
 
-// CreateToken stores t in the inner store. Nothing is cached yet, and
-// since unknown tokens are never cached there is nothing to invalidate.
+// CreateToken stores t in the inner store; its rule drops nothing, since
+// unknown tokens are never cached.
 func (s *TokenStore) CreateToken(ctx context.Context, t *recall.Token) error {
-	return s.inner.CreateToken(ctx, t)
+	err := s.inner.CreateToken(ctx, t)
+	var w write
+	if t != nil {
+		w = write{userID: t.UserID, tokenHash: t.Hash}
+	}
+	s.c.after(ctx, "TokenStore.CreateToken", w, err)
+	return err
 }
 
 // TokenByHash returns the token from the cache, filling it on a miss.
@@ -53,12 +59,10 @@ func (s *TokenStore) TokenByHash(ctx context.Context, hash []byte) (*recall.Toke
 	})
 }
 
-// DeleteToken revokes the token in the inner store, then drops it from the
-// cache.
+// DeleteToken revokes the token in the inner store, then drops the keys of
+// its rule: the token's.
 func (s *TokenStore) DeleteToken(ctx context.Context, hash []byte) error {
 	err := s.inner.DeleteToken(ctx, hash)
-	if mayHaveWritten(err) && len(hash) > 0 {
-		s.c.invalidate(ctx, TokenKey(hash))
-	}
+	s.c.after(ctx, "TokenStore.DeleteToken", write{tokenHash: hash}, err)
 	return err
 }

@@ -11,8 +11,8 @@ var _ recall.TopicStore = (*TopicStore)(nil)
 
 // TopicStore is a recall.TopicStore that caches each user's topic list,
 // with stats and question ids, under topics:{<user_id>}. Topic is answered
-// from the cached list. Every write invalidates the list after the inner
-// store committed it.
+// from the cached list. After the inner store committed a write, the write
+// drops the keys its rule in rules.go names.
 type TopicStore struct {
 	inner recall.TopicStore
 	c     *core
@@ -28,12 +28,14 @@ func NewTopicStore(inner recall.TopicStore, b Backend, opts Options) *TopicStore
 	}
 }
 
-// CreateTopic creates t in the inner store and invalidates its user's list.
+// CreateTopic creates t in the inner store, then drops the keys of its rule.
 func (s *TopicStore) CreateTopic(ctx context.Context, t *recall.Topic) error {
 	err := s.inner.CreateTopic(ctx, t)
-	if mayHaveWritten(err) && t != nil && t.UserID != "" {
-		s.c.invalidate(ctx, topicsKey(t.UserID))
+	var w write
+	if t != nil {
+		w = write{userID: t.UserID, topicID: t.ID}
 	}
+	s.c.after(ctx, "TopicStore.CreateTopic", w, err)
 	return err
 }
 
@@ -93,32 +95,18 @@ func (s *TopicStore) Topic(ctx context.Context, userID, id string) (*recall.Topi
 	return nil, recall.Errorf(recall.ENOTFOUND, "Topic not found.")
 }
 
-// UpdateTopic updates the topic in the inner store and invalidates the
-// user's list.
+// UpdateTopic updates the topic in the inner store, then drops the keys of
+// its rule.
 func (s *TopicStore) UpdateTopic(ctx context.Context, userID, id string, in recall.TopicInput, now time.Time) (*recall.Topic, error) {
 	t, err := s.inner.UpdateTopic(ctx, userID, id, in, now)
-	if mayHaveWritten(err) && userID != "" {
-		s.c.invalidate(ctx, topicsKey(userID))
-	}
+	s.c.after(ctx, "TopicStore.UpdateTopic", write{userID: userID, topicID: id}, err)
 	return t, err
 }
 
-// DeleteTopic deletes the topic in the inner store and invalidates the
-// user's list and the topic's question bank.
+// DeleteTopic deletes the topic in the inner store, then drops the keys of
+// its rule.
 func (s *TopicStore) DeleteTopic(ctx context.Context, userID, id string) error {
 	err := s.inner.DeleteTopic(ctx, userID, id)
-	if mayHaveWritten(err) {
-		s.c.invalidateTopic(ctx, userID, id)
-	}
+	s.c.after(ctx, "TopicStore.DeleteTopic", write{userID: userID, topicID: id}, err)
 	return err
-}
-
-// InvalidateUser drops the user's cached topic list. The session engine
-// calls it after a session completes or is ended, since that changes the
-// topic's stats. A failure is logged and returned; the caller may ignore it.
-func (s *TopicStore) InvalidateUser(ctx context.Context, userID string) error {
-	if userID == "" {
-		return nil
-	}
-	return s.c.invalidate(ctx, topicsKey(userID))
 }

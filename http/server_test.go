@@ -92,17 +92,17 @@ func newEnvWith(tb testing.TB, cached bool, edit ...func(*Config)) *env {
 	tb.Cleanup(func() { _ = store.Close() })
 	e.store = store
 	var (
-		topics        recall.TopicStore    = store
-		questions     recall.QuestionStore = store
-		tokens        recall.TokenStore    = store
-		topicsChanged func(context.Context, string)
+		topics    recall.TopicStore    = store
+		questions recall.QuestionStore = store
+		tokens    recall.TokenStore    = store
+		sessStore recall.SessionStore  = store
 	)
 	if cached {
 		backend := inmem.NewCache(inmem.CacheOptions{})
 		tb.Cleanup(func() { _ = backend.Close() })
 		opts := cache.Options{Metrics: e.metrics, Logger: logger}
-		ct := cache.NewTopicStore(store, backend, opts)
-		topics, topicsChanged = ct, func(ctx context.Context, userID string) { _ = ct.InvalidateUser(ctx, userID) }
+		topics = cache.NewTopicStore(store, backend, opts)
+		sessStore = cache.NewSessionStore(store, backend, opts)
 		questions = cache.NewQuestionStore(store, backend, opts)
 		tokens = cache.NewTokenStore(store, backend, opts)
 	}
@@ -116,8 +116,8 @@ func newEnvWith(tb testing.TB, cached bool, edit ...func(*Config)) *env {
 		Topics:    topics,
 		Questions: questions,
 		Tutor: tutor.New(tutor.Config{
-			Sessions: store, Topics: topics, Questions: questions, Cache: sessions,
-			Now: e.clock.Now, Logger: logger, TopicsChanged: topicsChanged,
+			Sessions: sessStore, Topics: topics, Questions: questions, Cache: sessions,
+			Now: e.clock.Now, Logger: logger,
 		}),
 		Metrics:  e.metrics,
 		Gatherer: e.reg,

@@ -45,7 +45,10 @@ const (
 // Config is what an Engine needs. Sessions, Topics, Questions and Cache are
 // required.
 type Config struct {
-	// Sessions is the primary session store: the truth.
+	// Sessions is the primary session store: the truth. It may be a cache
+	// decorator (cache.SessionStore), whose writes drop the cached keys
+	// they change: a turn that completes a session changes its topic's
+	// stats.
 	Sessions recall.SessionStore
 	// Topics checks that a topic is the user's; it may be a cache decorator.
 	Topics recall.TopicStore
@@ -63,9 +66,6 @@ type Config struct {
 	// Shuffle shuffles the questions of a new session; nil means the
 	// Shuffle of math/rand/v2.
 	Shuffle func(n int, swap func(i, j int))
-	// TopicsChanged, if not nil, is called after a session completes (its
-	// topic's stats changed) so that the user's cached topics are dropped.
-	TopicsChanged func(ctx context.Context, userID string)
 	// Logger receives the cache errors; nil discards them. (The cache
 	// backends count their own hits, misses and errors.)
 	Logger *slog.Logger
@@ -76,32 +76,30 @@ type Config struct {
 // store's version check refuses a turn that raced with one applied by
 // another process.
 type Engine struct {
-	sessions      recall.SessionStore
-	topics        recall.TopicStore
-	questions     recall.QuestionStore
-	cache         recall.SessionCache
-	idle          time.Duration
-	lifetime      time.Duration
-	now           func() time.Time
-	shuffle       func(n int, swap func(i, j int))
-	topicsChanged func(ctx context.Context, userID string)
-	log           *slog.Logger
-	locks         keyedMutex
+	sessions  recall.SessionStore
+	topics    recall.TopicStore
+	questions recall.QuestionStore
+	cache     recall.SessionCache
+	idle      time.Duration
+	lifetime  time.Duration
+	now       func() time.Time
+	shuffle   func(n int, swap func(i, j int))
+	log       *slog.Logger
+	locks     keyedMutex
 }
 
 // New returns an Engine; see Config for the defaults.
 func New(cfg Config) *Engine {
 	e := &Engine{
-		sessions:      cfg.Sessions,
-		topics:        cfg.Topics,
-		questions:     cfg.Questions,
-		cache:         cfg.Cache,
-		idle:          cfg.Idle,
-		lifetime:      cfg.Lifetime,
-		now:           cfg.Now,
-		shuffle:       cfg.Shuffle,
-		topicsChanged: cfg.TopicsChanged,
-		log:           cfg.Logger,
+		sessions:  cfg.Sessions,
+		topics:    cfg.Topics,
+		questions: cfg.Questions,
+		cache:     cfg.Cache,
+		idle:      cfg.Idle,
+		lifetime:  cfg.Lifetime,
+		now:       cfg.Now,
+		shuffle:   cfg.Shuffle,
+		log:       cfg.Logger,
 	}
 	if e.idle <= 0 {
 		e.idle = recall.DefaultSessionIdle
@@ -423,9 +421,6 @@ func (e *Engine) apply(ctx context.Context, userID, key string, s *recall.Sessio
 	// has gone.
 	ctx = context.WithoutCancel(ctx)
 	e.cachePut(ctx, ns)
-	if ns.State == recall.SessionCompleted && e.topicsChanged != nil {
-		e.topicsChanged(ctx, userID)
-	}
 	return t, e.view(ns, now, qs), nil, nil
 }
 

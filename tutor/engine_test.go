@@ -10,20 +10,37 @@ import (
 	"time"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/cache"
 	"github.com/recallhq/recall/inmem"
 )
 
-// env is an Engine over a fake store, the real in-process session cache and
-// a fake clock.
+// env is an Engine over a fake store, wrapped in the session store
+// decorator of package cache as the server wires it, the real in-process
+// session cache and a fake clock.
 type env struct {
-	store *fakeStore
-	cache *inmem.SessionCache
-	clock *clock
-	eng   *Engine
+	store   *fakeStore
+	cache   *inmem.SessionCache
+	clock   *clock
+	eng     *Engine
+	dropped *droppingBackend
 
 	mu       sync.Mutex
-	changed  []string // users passed to TopicsChanged
 	shuffles int
+}
+
+// droppingBackend is the in-process cache backend, recording the keys it
+// is asked to drop.
+type droppingBackend struct {
+	*inmem.Cache
+	mu   sync.Mutex
+	keys []string
+}
+
+func (b *droppingBackend) Invalidate(ctx context.Context, keys ...string) error {
+	b.mu.Lock()
+	b.keys = append(b.keys, keys...)
+	b.mu.Unlock()
+	return b.Cache.Invalidate(ctx, keys...)
 }
 
 const (
@@ -38,8 +55,10 @@ func newEnv(tb testing.TB, configure ...func(*Config)) *env {
 		clock: &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)},
 	}
 	e.cache = inmem.NewSessionCache(inmem.SessionCacheOptions{Now: e.clock.Now})
+	e.dropped = &droppingBackend{Cache: inmem.NewCache(inmem.CacheOptions{})}
+	tb.Cleanup(func() { e.dropped.Close() })
 	cfg := Config{
-		Sessions:  e.store,
+		Sessions:  cache.NewSessionStore(e.store, e.dropped, cache.Options{}),
 		Topics:    e.store,
 		Questions: e.store,
 		Cache:     e.cache,
@@ -53,11 +72,6 @@ func newEnv(tb testing.TB, configure ...func(*Config)) *env {
 			for i := 0; i < n/2; i++ {
 				swap(i, n-1-i)
 			}
-		},
-		TopicsChanged: func(ctx context.Context, userID string) {
-			e.mu.Lock()
-			e.changed = append(e.changed, userID)
-			e.mu.Unlock()
 		},
 	}
 	for _, f := range configure {
@@ -112,10 +126,21 @@ func wantCode(tb testing.TB, err error, code string) {
 	}
 }
 
+// topicsChanged returns the users whose cached topic list a session write
+// dropped, once per drop: a turn that completes a session changes its
+// topic's stats.
 func (e *env) topicsChanged() []string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]string(nil), e.changed...)
+	e.dropped.mu.Lock()
+	defer e.dropped.mu.Unlock()
+	var users []string
+	for _, k := range e.dropped.keys {
+		for _, u := range []string{"u1", "u2"} {
+			if k == cache.TopicsKey(u) {
+				users = append(users, u)
+			}
+		}
+	}
+	return users
 }
 
 // start starts a session of u1 on t1 in bank order.
@@ -365,7 +390,7 @@ func TestTurn_Completion(t *testing.T) {
 	e.turn(t, id, "Paris")
 	e.turn(t, id, "/skip")
 	if got := e.topicsChanged(); len(got) != 0 {
-		t.Fatalf("TopicsChanged called before completion: %v", got)
+		t.Fatalf("topic list dropped before completion: %v", got)
 	}
 	tr, v := e.turn(t, id, "1945")
 	if v.Session.State != recall.SessionCompleted || v.State != recall.SessionCompleted || v.Current != nil {
@@ -376,7 +401,7 @@ func TestTurn_Completion(t *testing.T) {
 	}
 	wantProgress(t, v.Session, progress{current: 3, answered: 2, correct: 2, skipped: 1, turns: 3})
 	if got := e.topicsChanged(); ids(got) != "u1" {
-		t.Fatalf("TopicsChanged calls = %v, want [u1]", got)
+		t.Fatalf("topic lists dropped = %v, want [u1]", got)
 	}
 
 	_, _, err := e.eng.Turn(ctx, "u1", id, "Paris", "")
@@ -397,7 +422,7 @@ func TestTurn_Completion(t *testing.T) {
 	_, _, err = e.eng.Turn(ctx, "u1", id, "Paris", "")
 	wantCode(t, err, recall.ECONFLICT)
 	if got := e.topicsChanged(); len(got) != 1 {
-		t.Fatalf("TopicsChanged calls = %v, want one", got)
+		t.Fatalf("topic lists dropped = %v, want one", got)
 	}
 }
 
@@ -537,7 +562,7 @@ func TestIdempotency(t *testing.T) {
 		t.Fatalf("keys = %v", s.IdempotencyKeys)
 	}
 	if got := e.topicsChanged(); len(got) != 1 {
-		t.Fatalf("TopicsChanged calls = %v, want one", got)
+		t.Fatalf("topic lists dropped = %v, want one", got)
 	}
 }
 
@@ -728,7 +753,7 @@ func TestEnd(t *testing.T) {
 			t.Fatalf("summary turn = %+v", last)
 		}
 		if got := e.topicsChanged(); ids(got) != "u1" {
-			t.Fatalf("TopicsChanged = %v", got)
+			t.Fatalf("topic lists dropped = %v", got)
 		}
 		_, err = e.eng.End(ctx, "u1", id)
 		wantCode(t, err, recall.ECONFLICT)

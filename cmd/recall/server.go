@@ -151,18 +151,15 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	copts := cache.Options{Metrics: m.metrics, Logger: m.Logger}
-	topicCache := cache.NewTopicStore(store, backend, copts)
 	var (
-		topics        recall.TopicStore    = topicCache
-		questions     recall.QuestionStore = cache.NewQuestionStore(store, backend, copts)
-		tokens        recall.TokenStore    = cache.NewTokenStore(store, backend, copts)
-		topicsChanged                      = func(ctx context.Context, userID string) {
-			topicCache.InvalidateUser(ctx, userID)
-		}
+		topics       recall.TopicStore    = cache.NewTopicStore(store, backend, copts)
+		questions    recall.QuestionStore = cache.NewQuestionStore(store, backend, copts)
+		tokens       recall.TokenStore    = cache.NewTokenStore(store, backend, copts)
+		sessionStore recall.SessionStore  = cache.NewSessionStore(store, backend, copts)
 	)
 	if m.Config.NoCache {
 		// The database alone: the load generator's baseline.
-		topics, questions, tokens, topicsChanged = store, store, store, nil
+		topics, questions, tokens, sessionStore = store, store, store, store
 		sessions = inmem.NopSessionCache{}
 	}
 
@@ -189,15 +186,14 @@ func (m *Main) Open(ctx context.Context) error {
 	m.closers = append(m.closers, func() error { limiter.Close(); return nil })
 
 	engine := tutor.New(tutor.Config{
-		Sessions:      store,
-		Topics:        topics,
-		Questions:     questions,
-		Cache:         sessions,
-		Idle:          m.Config.SessionIdle,
-		Lifetime:      m.Config.SessionLifetime,
-		Now:           now,
-		Logger:        m.Logger,
-		TopicsChanged: topicsChanged,
+		Sessions:  sessionStore,
+		Topics:    topics,
+		Questions: questions,
+		Cache:     sessions,
+		Idle:      m.Config.SessionIdle,
+		Lifetime:  m.Config.SessionLifetime,
+		Now:       now,
+		Logger:    m.Logger,
 	})
 	authSvc := auth.New(auth.Config{Users: store, Tokens: tokens, Now: now, Logger: m.Logger, HashParams: m.HashParams})
 	srv := recallhttp.NewServer(recallhttp.Config{

@@ -1,0 +1,130 @@
+package cache
+
+import (
+	"encoding/hex"
+
+	"github.com/recallhq/recall"
+)
+
+// This file is the one place that says which cached keys a write drops.
+// Every write method of the store interfaces of package recall (TopicStore,
+// QuestionStore, SessionStore, UserStore, TokenStore) has one row in
+// invalidationRules, writes that drop nothing included, with the reason.
+// The decorators look their rule up after the inner store has committed
+// (see core.after); nothing else in the code base decides what to drop.
+// A test walks the interfaces by reflection and fails on a write without a
+// row, and drives every row through the decorators.
+//
+// Adding a cached value (a user's learning state per topic, a conversation)
+// is one key kind below and its name in the rows of the writes that change
+// it; a new write method is one row.
+
+// write is what a write names: the ids its keys are made of, and the
+// session it stores, which the rules' conditions look at.
+type write struct {
+	userID    string
+	topicID   string
+	tokenHash []byte
+	// session is the session a SessionStore write stores, or nil.
+	session *recall.Session
+}
+
+// keyKind is one kind of cached key: it returns the key a write names, or ""
+// if the write does not name one (an empty id).
+type keyKind func(w write) string
+
+// topicList is the topic list of the write's user: topics:{<user_id>}.
+func topicList(w write) string { return keyOf(w.userID, topicsKey) }
+
+// questionBank is the question bank of the write's topic: questions:{<topic_id>}.
+func questionBank(w write) string { return keyOf(w.topicID, questionsKey) }
+
+// tokenEntry is the bearer token of the write's hash: token:{<hex hash>}.
+func tokenEntry(w write) string { return keyOf(hex.EncodeToString(w.tokenHash), tokenKey) }
+
+// keyOf returns key(id), or "" for an empty id.
+func keyOf(id string, key func(string) string) string {
+	if id == "" {
+		return ""
+	}
+	return key(id)
+}
+
+// drops lists the kinds a rule drops; none is the empty list.
+func drops(kinds ...keyKind) []keyKind { return kinds }
+func none() []keyKind                  { return nil }
+
+// Conditions of a rule, tested once the write may have committed.
+func always(write) bool { return true }
+
+// completesSession holds for a turn that leaves its session completed.
+func completesSession(w write) bool {
+	return w.session != nil && w.session.State == recall.SessionCompleted
+}
+
+// rule is one row of the table.
+type rule struct {
+	drops []keyKind
+	// when says whether the write drops its keys; a write the store
+	// refused (see mayHaveWritten) drops nothing whatever it says.
+	when func(write) bool
+	why  string
+}
+
+// invalidationRules returns the table, keyed by "Interface.Method".
+func invalidationRules() map[string]rule {
+	return map[string]rule{
+		// TopicStore: the topic list of a user holds every topic with its
+		// title, description, question ids, stats and dates.
+		"TopicStore.CreateTopic": {drops(topicList), always,
+			"the owner's list gains the topic"},
+		"TopicStore.UpdateTopic": {drops(topicList), always,
+			"the list holds the title, the description and UpdatedAt, which orders it"},
+		"TopicStore.DeleteTopic": {drops(topicList, questionBank), always,
+			"the topic leaves its owner's list and its bank is deleted with it; its sessions are " +
+				"not dropped here: a turn on a cached one finds the bank empty and the topic gone"},
+
+		// QuestionStore: a bank is cached whole; the owner's list holds the
+		// topic's question ids and UpdatedAt, which every bank write sets.
+		"QuestionStore.AddQuestions": {drops(questionBank, topicList), always,
+			"the bank grows; the list's question ids and the topic's UpdatedAt change"},
+		"QuestionStore.UpdateQuestion": {drops(questionBank, topicList), always,
+			"the question changes in the bank; the topic's UpdatedAt changes in the list"},
+		"QuestionStore.DeleteQuestion": {drops(questionBank, topicList), always,
+			"the question leaves the bank and the list's question ids; UpdatedAt changes"},
+
+		// SessionStore: session state is kept by the SessionCache, which the
+		// tutor engine updates by version (Put refuses an older version),
+		// never by dropping keys here.
+		"SessionStore.CreateSession": {none(), always,
+			"a topic's stats count completed sessions only, and the engine puts the new session " +
+				"into the session cache itself"},
+		"SessionStore.SaveTurn": {drops(topicList), completesSession,
+			"a turn that completes its session changes the topic's stats in the owner's list; " +
+				"any other turn changes no cached key (the session cache gets the new version by Put)"},
+
+		// UserStore: nothing is cached per account.
+		"UserStore.CreateUser": {none(), always,
+			"no key names a user that does not exist yet"},
+
+		// TokenStore: tokens are cached by hash, unknown hashes never.
+		"TokenStore.CreateToken": {none(), always,
+			"unknown tokens are never cached, so no entry holds the new hash"},
+		"TokenStore.DeleteToken": {drops(tokenEntry), always,
+			"a revoked token must stop working at once in every process"},
+	}
+}
+
+// keys returns the keys r drops for w: none if its condition does not hold.
+func (r rule) keys(w write) []string {
+	if !r.when(w) {
+		return nil
+	}
+	var keys []string
+	for _, k := range r.drops {
+		if key := k(w); key != "" {
+			keys = append(keys, key)
+		}
+	}
+	return keys
+}
