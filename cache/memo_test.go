@@ -2,6 +2,7 @@ package cache
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"sync"
 	"sync/atomic"
@@ -297,4 +298,63 @@ func TestMemo_Concurrent(t *testing.T) {
 	if n := decodes.Load(); n >= 2000 {
 		t.Fatalf("2000 reads made %d decodes: the memo never hit", n)
 	}
+}
+
+// BenchmarkMemo measures the memo on its own: hits on a working set that
+// fits (the path of every cache hit of a decorator, one goroutine and
+// all), and puts of new keys into a full memo (each one evicts).
+//
+//	go test -run '^$' -bench Memo -benchmem ./cache/
+func BenchmarkMemo(b *testing.B) {
+	const keys = 1024
+	val := make([]byte, 512)
+	names := make([]string, keys)
+	for i := range names {
+		names[i] = fmt.Sprint("topics:user", i)
+	}
+	fill := func() *memo[int] {
+		m := newMemo[int](0)
+		for i, k := range names {
+			m.put(k, entry{val: val}, i)
+		}
+		return m
+	}
+	b.Run("Get", func(b *testing.B) {
+		m := fill()
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, ok := m.get(names[i%keys], entry{val: val}); !ok {
+				b.Fatal("miss")
+			}
+			i++
+		}
+	})
+	b.Run("GetParallel", func(b *testing.B) {
+		m := fill()
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			i := rand.IntN(keys)
+			for pb.Next() {
+				if _, ok := m.get(names[i%keys], entry{val: val}); !ok {
+					b.Error("miss")
+					return
+				}
+				i++
+			}
+		})
+	})
+	b.Run("PutEvicting", func(b *testing.B) {
+		m := newMemo[int](64 << 10) // about 40 items of val
+		more := make([]string, 1<<16)
+		for i := range more {
+			more[i] = fmt.Sprint("topics:other", i)
+		}
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			m.put(more[i%len(more)], entry{val: val}, i)
+			i++
+		}
+	})
 }
