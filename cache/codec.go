@@ -39,9 +39,15 @@ var errFormat = errors.New("cache: value is not in this version's format")
 
 type encoder struct{ b []byte }
 
-func newEncoder(sizeHint int) *encoder {
+// newEncoder starts a value of this format (formatVersion).
+func newEncoder(sizeHint int) *encoder { return newEncoderOf(formatVersion, sizeHint) }
+
+// newEncoderOf starts a value whose first byte is version: a kind of value
+// whose format changes apart from the others (see sessionFormat) has a
+// version of its own.
+func newEncoderOf(version byte, sizeHint int) *encoder {
 	e := &encoder{b: make([]byte, 0, sizeHint+1)}
-	e.b = append(e.b, formatVersion)
+	e.b = append(e.b, version)
 	return e
 }
 
@@ -88,8 +94,12 @@ type decoder struct {
 	err error
 }
 
-func newDecoder(val []byte) *decoder {
-	if len(val) == 0 || val[0] != formatVersion {
+// newDecoder reads a value of this format (formatVersion).
+func newDecoder(val []byte) *decoder { return newDecoderOf(formatVersion, val) }
+
+// newDecoderOf reads a value that must start with version.
+func newDecoderOf(version byte, val []byte) *decoder {
+	if len(val) == 0 || val[0] != version {
 		return &decoder{err: errFormat}
 	}
 	return &decoder{b: val, s: string(val), i: 1}

@@ -2,9 +2,10 @@ package cache
 
 import (
 	"bytes"
-	"hash/maphash"
-	"sync"
+	"math"
 	"time"
+
+	"github.com/maypok86/otter/v2"
 
 	"github.com/recallhq/recall"
 )
@@ -13,8 +14,10 @@ import (
 // when Options.MemoBytes is zero.
 const DefaultMemoBytes = 8 << 20
 
-// memoShards is the number of independently locked parts of a memo.
-const memoShards = 8
+// memoMaxItemShare is the share of the bound (1/memoMaxItemShare) that one
+// item may weigh at most: larger entries are decoded each time rather than
+// pushing many small hot ones out.
+const memoMaxItemShare = 8
 
 // memoOverhead is the weight added to every memo item for its bookkeeping
 // and for the decoded value beside the raw bytes.
@@ -34,31 +37,21 @@ const memoOverhead = 128
 // Values handed out are copies (see codec.clone): a caller may change what
 // it gets without changing the memo. The memo keeps the entry it is given
 // without copying it; that is safe because a Backend's entries are never
-// modified (see Backend). It is bounded in bytes by an LRU per shard.
+// modified (see Backend). It is an otter cache bounded in bytes (the
+// weight of entryCost); which items go when it is full is otter's choice
+// (W-TinyLFU), and it has no expiry: an item outlives its entry only
+// until the next put of its key or its eviction.
 type memo[T any] struct {
-	seed   maphash.Seed
-	shards [memoShards]memoShard[T]
-	// maxItem is the weight of the largest item kept, the bound of a
-	// shard; larger entries are decoded each time.
+	items *otter.Cache[string, *memoItem[T]]
+	// maxItem is the weight of the largest item kept.
 	maxItem int
 }
 
-type memoShard[T any] struct {
-	mu    sync.Mutex
-	items map[string]*memoItem[T]
-	ring  memoItem[T] // sentinel of the LRU ring: ring.next is the newest
-	size  int
-	max   int
-}
-
-// memoItem is one remembered decoding. Its key, raw entry and value are
-// never modified once it is stored; prev and next belong to the shard lock.
+// memoItem is one remembered decoding. It is never modified once stored.
 type memoItem[T any] struct {
-	key        string
-	raw        entry
-	val        T
-	cost       int
-	prev, next *memoItem[T]
+	raw  entry
+	val  T
+	cost uint32
 }
 
 // newMemo returns a memo bounded to maxBytes, or nil (no memo) if maxBytes
@@ -70,32 +63,20 @@ func newMemo[T any](maxBytes int) *memo[T] {
 	if maxBytes == 0 {
 		maxBytes = DefaultMemoBytes
 	}
-	m := &memo[T]{seed: maphash.MakeSeed(), maxItem: max(maxBytes/memoShards, 1)}
-	for i := range m.shards {
-		s := &m.shards[i]
-		s.items = make(map[string]*memoItem[T])
-		s.ring.prev, s.ring.next = &s.ring, &s.ring
-		s.max = m.maxItem
+	return &memo[T]{
+		items: otter.Must(&otter.Options[string, *memoItem[T]]{
+			MaximumWeight: uint64(maxBytes),
+			Weigher:       func(_ string, it *memoItem[T]) uint32 { return it.cost },
+		}),
+		maxItem: min(max(maxBytes/memoMaxItemShare, 1), math.MaxUint32),
 	}
-	return m
-}
-
-func (m *memo[T]) shard(key string) *memoShard[T] {
-	return &m.shards[maphash.String(m.seed, key)%memoShards]
 }
 
 // get returns the value decoded from e at key, if the memo holds it. The
 // value is shared: the caller must copy it before handing it out.
 func (m *memo[T]) get(key string, e entry) (T, bool) {
-	s := m.shard(key)
-	s.mu.Lock()
-	it := s.items[key]
-	if it != nil {
-		s.unlink(it)
-		s.pushFront(it)
-	}
-	s.mu.Unlock()
-	if it == nil || !sameEntry(it.raw, e) {
+	it, ok := m.items.GetIfPresent(key)
+	if !ok || !sameEntry(it.raw, e) {
 		var zero T
 		return zero, false
 	}
@@ -108,46 +89,21 @@ func (m *memo[T]) put(key string, e entry, v T) {
 	if cost > m.maxItem {
 		return
 	}
-	it := &memoItem[T]{key: key, raw: e, val: v, cost: cost}
-	s := m.shard(key)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if old := s.items[key]; old != nil {
-		s.unlink(old)
-		s.size -= old.cost
-	}
-	s.items[key] = it
-	s.pushFront(it)
-	s.size += cost
-	for s.size > s.max {
-		last := s.ring.prev
-		s.unlink(last)
-		delete(s.items, last.key)
-		s.size -= last.cost
-	}
+	m.items.Set(key, &memoItem[T]{raw: e, val: v, cost: uint32(cost)})
 }
 
-// len returns the number of items held (tests).
+// len returns the number of items held once pending evictions have run
+// (tests).
 func (m *memo[T]) len() int {
-	n := 0
-	for i := range m.shards {
-		s := &m.shards[i]
-		s.mu.Lock()
-		n += len(s.items)
-		s.mu.Unlock()
-	}
-	return n
+	m.items.CleanUp()
+	return m.items.EstimatedSize()
 }
 
-func (s *memoShard[T]) unlink(it *memoItem[T]) {
-	it.prev.next, it.next.prev = it.next, it.prev
-	it.prev, it.next = nil, nil
-}
-
-func (s *memoShard[T]) pushFront(it *memoItem[T]) {
-	it.prev, it.next = &s.ring, s.ring.next
-	s.ring.next.prev = it
-	s.ring.next = it
+// weight returns the bytes held, as counted against the bound, once
+// pending evictions have run (tests).
+func (m *memo[T]) weight() uint64 {
+	m.items.CleanUp()
+	return m.items.WeightedSize()
 }
 
 // sameEntry reports whether a and b hold the same bytes: the same value,

@@ -2,21 +2,23 @@ package redis
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"strconv"
 	"time"
 
 	"github.com/redis/rueidis"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/cache"
 )
 
 var _ recall.SessionCache = (*SessionCache)(nil)
 
-// sessionGetScript returns the session JSON at KEYS[1] and restarts its
+// sessionGetScript returns the encoded session at KEYS[1] and restarts its
 // idle time, capped by its absolute expiry; ARGV[1] is now in unix ms.
-// The hash holds d (the JSON), v (the version), i (the idle time in ms)
-// and x (the absolute expiry in unix ms).
+// The hash holds d (the session, see cache.EncodeSession), v (the
+// version), i (the idle time in ms) and x (the absolute expiry in unix
+// ms).
 const sessionGetScript = `
 local r = redis.call('HMGET', KEYS[1], 'd', 'x', 'i')
 if not r[1] then return false end
@@ -30,7 +32,7 @@ return r[1]
 `
 
 // sessionPutScript stores a session unless KEYS[1] holds the same or a
-// newer version. ARGV: version, JSON, idle ms, absolute expiry (unix ms),
+// newer version. ARGV: version, encoded session, idle ms, absolute expiry (unix ms),
 // now (unix ms). A session already past its expiry is not stored, but an
 // older cached version is still dropped. Returns 1 if it stored. The HSET
 // overwrites the four fields in place: deleting the key first would make
@@ -50,7 +52,8 @@ return 1
 `
 
 // SessionCache is the Redis recall.SessionCache: each session under
-// <prefix>session:<id>, as versioned JSON in a hash. Put is a
+// <prefix>session:<id>, in a hash with its version beside it, encoded by
+// cache.EncodeSession. Put is a
 // compare-and-set on the version and Get refreshes the idle time, each in
 // one round trip. Session keys are never near-cached. Errors of Redis come
 // back with the code EUNAVAILABLE: callers treat them as a miss and use the
@@ -75,7 +78,10 @@ func NewSessionCache(c *Client) *SessionCache {
 func (s *SessionCache) key(id string) string { return s.c.opts.Prefix + "session:" + id }
 
 // Get returns the cached session and restarts its idle time. Returns
-// ENOTFOUND on a miss.
+// ENOTFOUND on a miss. A value that does not decode (damaged, or written
+// by a Recall whose session format differs, as in a rolling upgrade) is a
+// miss too: it is deleted, so that the caller loads the session from its
+// store and caches it again in this format.
 func (s *SessionCache) Get(ctx context.Context, id string) (*recall.Session, error) {
 	var data []byte
 	err := s.c.Call(ctx, func(ctx context.Context, rc rueidis.Client) error {
@@ -95,8 +101,11 @@ func (s *SessionCache) Get(ctx context.Context, id string) (*recall.Session, err
 		s.c.m.Cache("sessions", "miss")
 		return nil, recall.Errorf(recall.ENOTFOUND, "Session not cached.")
 	}
-	sess := new(recall.Session)
-	if err := json.Unmarshal(data, sess); err != nil || sess.ID != id {
+	sess, err := cache.DecodeSession(data)
+	if err == nil && sess.ID != id {
+		err = errors.New("the value is another session's")
+	}
+	if err != nil {
 		s.c.log.Warn("redis: dropping a cached session that does not decode", "id", id, "err", err)
 		s.c.m.Cache("sessions", "error")
 		_ = s.Delete(context.WithoutCancel(ctx), id)
@@ -112,9 +121,9 @@ func (s *SessionCache) Put(ctx context.Context, sess *recall.Session, ttl time.D
 	if sess == nil || sess.ID == "" {
 		return recall.Errorf(recall.EINVALID, "No session to cache.")
 	}
-	data, err := json.Marshal(sess)
+	data, err := cache.EncodeSession(sess)
 	if err != nil {
-		return err
+		return recall.Errorf(recall.EINVALID, "Session cannot be cached: %v", err)
 	}
 	args := []string{
 		strconv.FormatInt(sess.Version, 10),

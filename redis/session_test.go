@@ -2,12 +2,18 @@ package redis_test
 
 import (
 	"context"
+	"encoding/json"
+	"path/filepath"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/cache"
 	"github.com/recallhq/recall/redis"
+	"github.com/recallhq/recall/sqlite"
+	"github.com/recallhq/recall/tutor"
 )
 
 func session(id string, version int64) *recall.Session {
@@ -125,5 +131,174 @@ func TestSessionCache_CorruptEntryIsAMiss(t *testing.T) {
 	}
 	if n, _ := rc.Do(ctx, rc.B().Exists().Key(key).Build()).AsInt64(); n != 0 {
 		t.Fatal("the corrupt entry was kept")
+	}
+}
+
+// cachedSession returns the session encoded in the hash at key.
+func cachedSession(tb testing.TB, c *redis.Client, key string) *recall.Session {
+	tb.Helper()
+	rc := c.Rueidis()
+	b, err := rc.Do(context.Background(), rc.B().Hget().Key(key).Field("d").Build()).AsBytes()
+	if err != nil {
+		tb.Fatalf("HGET %s d: %v", key, err)
+	}
+	s, err := cache.DecodeSession(b)
+	if err != nil {
+		tb.Fatalf("the cached session %q does not decode: %v", b, err)
+	}
+	return s
+}
+
+func TestSessionCache_StoresTheSessionFormat(t *testing.T) {
+	c := connect(t, redis.Options{})
+	sc := redis.NewSessionCache(c)
+	ctx := context.Background()
+	s := session("s1", 3)
+	s.IdempotencyKeys = map[string]int{"k": 0}
+	if err := sc.Put(ctx, s, time.Hour, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got := cachedSession(t, c, c.Prefix()+"session:s1"); !reflect.DeepEqual(got, s) {
+		t.Fatalf("cached %+v; want %+v", got, s)
+	}
+	if got, err := sc.Get(ctx, "s1"); err != nil || !reflect.DeepEqual(got, s) {
+		t.Fatalf("Get = %+v, %v; want %+v", got, err, s)
+	}
+	bad := session("s2", 1)
+	bad.Answered = -1
+	if err := sc.Put(ctx, bad, time.Hour, time.Now().Add(time.Hour)); !recall.IsCode(err, recall.EINVALID) {
+		t.Fatalf("Put of a session with a negative count = %v; want EINVALID", err)
+	}
+}
+
+// TestSessionCache_AnotherSessionIsAMiss: a value under one session's key
+// that holds another session is dropped.
+func TestSessionCache_AnotherSessionIsAMiss(t *testing.T) {
+	c := connect(t, redis.Options{})
+	sc := redis.NewSessionCache(c)
+	ctx := context.Background()
+	val, err := cache.EncodeSession(session("other", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := c.Rueidis()
+	key := c.Prefix() + "session:s"
+	err = rc.Do(ctx, rc.B().Hset().Key(key).FieldValue().FieldValue("v", "1").FieldValue("d", string(val)).
+		FieldValue("i", "100000").FieldValue("x", itoa(time.Now().Add(time.Hour).UnixMilli())).Build()).Error()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := sc.Get(ctx, "s"); !recall.IsCode(err, recall.ENOTFOUND) {
+		t.Fatalf("Get = %+v, %v; want ENOTFOUND", got, err)
+	}
+	if n, _ := rc.Do(ctx, rc.B().Exists().Key(key).Build()).AsInt64(); n != 0 {
+		t.Fatal("the misfiled entry was kept")
+	}
+}
+
+// TestSessionCache_PreviousFormatIsRebuilt writes a session as the Recall
+// before this format cached it (the JSON of json.Marshal of a
+// recall.Session, which has no json tags), with progress the store does
+// not have, as an instance not yet upgraded would leave it in a rolling
+// upgrade. The engine reads it as a miss, takes the session from the
+// store and caches that in the new format; nothing of the JSON reaches the
+// store, and the session goes on.
+func TestSessionCache_PreviousFormatIsRebuilt(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "recall.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	c := connect(t, redis.Options{})
+	sc := redis.NewSessionCache(c)
+	eng := tutor.New(tutor.Config{Sessions: db, Topics: db, Questions: db, Cache: sc})
+
+	now := time.Now().UTC()
+	u := &recall.User{ID: recall.NewID(), Username: "prev" + recall.NewID()[:8], CreatedAt: now}
+	if err := db.CreateUser(ctx, u, "hash"); err != nil {
+		t.Fatal(err)
+	}
+	tp := &recall.Topic{ID: recall.NewID(), UserID: u.ID, Title: "T", CreatedAt: now, UpdatedAt: now}
+	if err := db.CreateTopic(ctx, tp); err != nil {
+		t.Fatal(err)
+	}
+	var qs []*recall.Question
+	for _, a := range []string{"a", "b", "c"} {
+		qs = append(qs, &recall.Question{ID: recall.NewID(), TopicID: tp.ID, Prompt: "say " + a, Answers: []string{a},
+			CreatedAt: now, UpdatedAt: now})
+	}
+	if err := db.AddQuestions(ctx, u.ID, tp.ID, qs); err != nil {
+		t.Fatal(err)
+	}
+	inOrder := false
+	v, err := eng.Start(ctx, u.ID, tutor.StartInput{TopicID: tp.ID, Shuffle: &inOrder})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := v.Session.ID
+	if _, _, err := eng.Turn(ctx, u.ID, id, "a", "first"); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := db.Session(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := c.Prefix() + "session:" + id
+	if got := cachedSession(t, c, key); !reflect.DeepEqual(got, stored) {
+		t.Fatalf("after the turn the cache holds %+v; the store %+v", got, stored)
+	}
+
+	// The previous format, with progress that is not in the store: were
+	// it decoded, the next turn would build on it.
+	old := stored.Clone()
+	old.Current, old.Answered, old.Correct, old.Turns = 2, 2, 2, 2
+	old.IdempotencyKeys = nil
+	prev, err := json.Marshal(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(prev[:7]) != `{"ID":"` {
+		t.Fatalf("json.Marshal no longer writes the previous format: %s", prev)
+	}
+	rc := c.Rueidis()
+	err = rc.Do(ctx, rc.B().Hset().Key(key).FieldValue().FieldValue("v", itoa(old.Version)).FieldValue("d", string(prev)).
+		FieldValue("i", "3600000").FieldValue("x", itoa(time.Now().Add(time.Hour).UnixMilli())).Build()).Error()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := sc.Get(ctx, id); !recall.IsCode(err, recall.ENOTFOUND) {
+		t.Fatalf("Get of the previous format = %+v, %v; want ENOTFOUND", got, err)
+	}
+	if n, _ := rc.Do(ctx, rc.B().Exists().Key(key).Build()).AsInt64(); n != 0 {
+		t.Fatal("the value in the previous format was kept")
+	}
+
+	// Again, through the engine: the session comes from the store and is
+	// cached again, in the new format.
+	if err := rc.Do(ctx, rc.B().Hset().Key(key).FieldValue().FieldValue("v", itoa(old.Version)).FieldValue("d", string(prev)).
+		FieldValue("i", "3600000").FieldValue("x", itoa(time.Now().Add(time.Hour).UnixMilli())).Build()).Error(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := eng.Get(ctx, u.ID, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Session, stored) {
+		t.Fatalf("the engine read %+v; want the store's %+v", got.Session, stored)
+	}
+	if cached := cachedSession(t, c, key); !reflect.DeepEqual(cached, stored) {
+		t.Fatalf("the cache was refilled with %+v; want the store's %+v", cached, stored)
+	}
+	// The session goes on from the store's state: the second question.
+	turn, view, err := eng.Turn(ctx, u.ID, id, "b", "second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if turn.Index != 1 || turn.Correct == nil || !*turn.Correct || view.Session.Answered != 2 || view.Session.Current != 2 {
+		t.Fatalf("the turn after the rebuild: %+v, session %+v", turn, view.Session)
+	}
+	if again, err := db.Session(ctx, id); err != nil || again.Version != stored.Version+1 || again.Answered != 2 {
+		t.Fatalf("the store after the turn: %+v, %v", again, err)
 	}
 }
