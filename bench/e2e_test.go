@@ -186,6 +186,9 @@ func checkRun(t *testing.T, r RunReport) {
 }
 
 func TestRunModeNone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a benchmark for seconds: skipped under -short")
+	}
 	cfg := smallConfig(ModeNone)
 	var progress syncWriter
 	cfg.Progress = &progress
@@ -233,6 +236,9 @@ func TestRunModeNone(t *testing.T) {
 }
 
 func TestRunModesRedisAndNear(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs Redis: skipped under -short")
+	}
 	cfg := smallConfig(ModeRedis, ModeNear)
 	var prefixes []string
 	cfg.Start = func(ctx context.Context, in Instance) (Server, error) {
@@ -274,6 +280,9 @@ func TestRunModesRedisAndNear(t *testing.T) {
 }
 
 func TestRunTarget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a benchmark for seconds: skipped under -short")
+	}
 	// A server started by hand, with high rate limits, driven as a target.
 	ctx := context.Background()
 	tmpl, err := NewTemplate(ctx, "", "target", 0)

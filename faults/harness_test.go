@@ -44,6 +44,9 @@ func runTests(m *testing.M) int {
 	if f := flag.Lookup("test.list"); os.Getenv(binEnv) != "" || f != nil && f.Value.String() != "" {
 		return m.Run() // a binary given from outside, or only listing the tests
 	}
+	if testing.Short() {
+		return m.Run() // every test skips (startRecall): no binary to build
+	}
 	dir, err := os.MkdirTemp("", "recall-faults-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -133,6 +136,9 @@ type instance struct {
 // the tests see the faults, not the limiter (which still runs).
 func startRecall(tb testing.TB, cfg recallConfig) *instance {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skip("needs the recall binary, Redis and PostgreSQL, and runs for seconds: skipped under -short")
+	}
 	bin := os.Getenv(binEnv)
 	if bin == "" {
 		tb.Fatalf("no recall binary: %s is not set (TestMain builds it)", binEnv)
@@ -288,6 +294,9 @@ func (p *proxy) restore() {
 // and drops it when the test ends. It returns its URL.
 func postgresDB(tb testing.TB) string {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skip("needs PostgreSQL: skipped under -short")
+	}
 	admin := pgAdminURL
 	if u := os.Getenv(pgAdminEnv); u != "" {
 		admin = u

@@ -18,6 +18,7 @@ import (
 // it and deletes the project's documents when the test ends.
 func open(tb testing.TB, opts firestore.Options) *firestore.Store {
 	tb.Helper()
+	needEmulator(tb)
 	project := newProjectID()
 	s, err := firestore.Open(tb.Context(), project, opts)
 	if err != nil {
@@ -293,6 +294,9 @@ func TestOpen(t *testing.T) {
 		wantCode(t, "Open(\"\")", err, recall.EINVALID)
 	})
 	t.Run("ErrUnreachable", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("waits out Open's 5 s ping bound: skipped under -short")
+		}
 		port, err := freePort()
 		if err != nil {
 			t.Fatal(err)
@@ -312,6 +316,7 @@ func TestOpen(t *testing.T) {
 
 func TestContext(t *testing.T) {
 	t.Run("ErrPingBounded", func(t *testing.T) {
+		needEmulator(t)
 		// A latency beyond Ping's bound of 5 s: Open reports the database
 		// as unavailable instead of waiting for it.
 		_, err := firestore.Open(t.Context(), newProjectID(), firestore.Options{Latency: time.Hour})

@@ -38,9 +38,18 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// skipShort skips tb under -short, which runs without Redis.
+func skipShort(tb testing.TB) {
+	tb.Helper()
+	if testing.Short() {
+		tb.Skip("needs Redis: skipped under -short")
+	}
+}
+
 // newRedisClient connects to addr and closes the client at the end of the test.
 func newRedisClient(tb testing.TB, addr string) rueidis.Client {
 	tb.Helper()
+	skipShort(tb)
 	c, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{addr}, DisableCache: true})
 	if err != nil {
 		tb.Fatalf("connect to Redis at %s: %v", addr, err)

@@ -35,6 +35,7 @@ func freePort(t *testing.T) int {
 
 func startRedis(t *testing.T, port int) *ownRedis {
 	t.Helper()
+	skipShort(t)
 	cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--loglevel", "warning")
 	if err := cmd.Start(); err != nil {

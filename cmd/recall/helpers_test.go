@@ -65,6 +65,24 @@ func defaultConfig(tb testing.TB, dbPath string) Config {
 	return cfg
 }
 
+// skipShort skips tb under -short, which runs without services, if cfg
+// needs one: Redis, PostgreSQL or the Firestore emulator.
+func skipShort(tb testing.TB, cfg Config) {
+	tb.Helper()
+	if !testing.Short() {
+		return
+	}
+	kind, _, _ := dbKind(cfg.DB)
+	switch {
+	case cfg.Redis != "":
+		tb.Skip("needs Redis: skipped under -short")
+	case kind == "postgres":
+		tb.Skip("needs PostgreSQL: skipped under -short")
+	case kind == "firestore":
+		tb.Skip("needs the Firestore emulator: skipped under -short")
+	}
+}
+
 // testServer is a real Main serving HTTP on a loopback port.
 type testServer struct {
 	tb     testing.TB
@@ -83,6 +101,7 @@ type testServer struct {
 // hashes, opens it and serves it until the test ends (or stop is called).
 func startServer(tb testing.TB, cfg Config, clock *fakeClock) *testServer {
 	tb.Helper()
+	skipShort(tb, cfg)
 	s := &testServer{tb: tb, clock: clock, logs: &syncBuffer{}, served: make(chan error, 1)}
 	logger := slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s.m = NewMain(cfg, logger)
