@@ -145,7 +145,7 @@ func startRecall(tb testing.TB, cfg recallConfig) *instance {
 	}
 	in := &instance{tb: tb, bin: bin, addr: freeAddr(tb), logs: &syncBuffer{}}
 	in.args = []string{"serve", "--addr", in.addr, "--db", cfg.db, "--log-format", "json", "--log-level", "warn",
-		"--shutdown-timeout", "5s",
+		"--shutdown-timeout", "5s", "--password-hash", "m=64,t=1,p=1",
 		"--rate-limit", "default=1000000/1m", "--rate-limit", "auth=1000000/1m",
 		"--rate-limit", "turns=1000000/1m", "--rate-limit", "writes=1000000/1m"}
 	if cfg.redis != "" {
