@@ -1,10 +1,10 @@
 package auth
 
 import (
-	"fmt"
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
