@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/recallhq/recall/firestore"
 	"github.com/recallhq/recall/firestore/emulatortest"
 	"github.com/recallhq/recall/redis/redistest"
 )
@@ -70,6 +71,20 @@ func TestFirestoreEndToEnd(t *testing.T) {
 			t.Logf("reset the emulator's project: %v", err)
 		}
 	})
+	// The emulator answers HTTP before its first RPC is fast: on a busy
+	// machine that first RPC outlasts Open's 5 s ping bound. Wait for a
+	// store to open (a readiness wait, not an assertion) before the server.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		s, err := firestore.Open(t.Context(), project, firestore.Options{})
+		if err == nil {
+			s.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the emulator did not serve Firestore within 2 minutes: %v", err)
+		}
+	}
 	clock := newClock()
 	srv := startServer(t, fsConfig(t, project, redistest.Prefix(t)), clock)
 
