@@ -1,6 +1,6 @@
 package main
 
-// The end-to-end walk-through of issue 8: the server as `recall serve
+// The end-to-end walk-through on Firestore: the server as `recall serve
 // --db firestore://PROJECT --redis redis://…` wires it, on Google's
 // Firestore emulator (a project of the test's own) with the shared Redis in
 // front (a key prefix of the test's own, deleted after).
