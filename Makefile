@@ -1,15 +1,22 @@
 # Recall — common tasks. `make run` starts the server on the embedded default
-# (SQLite in ./recall-data/, no Redis); `make test` runs the whole suite.
+# (SQLite in ./recall-data/, no Redis); `make check` is the fast loop (vet,
+# gofmt, `go test -short`: no services, no root, no installs — the tests that
+# need Redis, PostgreSQL, the Firestore emulator or redis-server skip and say
+# so, as do the ones that run for many seconds); `make test` runs the whole
+# suite.
 GO ?= go
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: run build test services vet fmt-check lint fuzz bench clean
+.PHONY: run build check test services vet fmt-check lint fuzz bench clean
 
 run:
 	$(GO) run ./cmd/recall serve
 
 build:
 	$(GO) build -o bin/recall ./cmd/recall
+
+check: vet fmt-check
+	$(GO) test -short -count=1 ./...
 
 # The services the tests use (installed and started if needed), vet, the
 # gofmt check, a short bounded run of every fuzz target, then the whole suite

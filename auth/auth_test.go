@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -384,6 +385,23 @@ func TestPasswordHash(t *testing.T) {
 		}
 		if h2, _ := hashPassword("pässwörd", testParams()); h2 == h {
 			t.Error("two hashes of one password are equal: the salt is not random")
+		}
+	})
+	t.Run("ParseHashParams", func(t *testing.T) {
+		d := DefaultHashParams()
+		got, err := ParseHashParams(fmt.Sprintf("m=%d,t=%d,p=%d", d.Memory, d.Time, d.Threads))
+		if err != nil || got.withDefaults() != d {
+			t.Fatalf("ParseHashParams(the defaults) = %+v, %v; want %+v", got, err, d)
+		}
+		got, err = ParseHashParams("p=1,t=1,m=64")
+		if want := (HashParams{Memory: 64, Time: 1, Threads: 1}); err != nil || got != want {
+			t.Fatalf("ParseHashParams(p=1,t=1,m=64) = %+v, %v; want %+v", got, err, want)
+		}
+		for _, bad := range []string{"", "m=64", "m=64,t=1", "m=64,t=1,p=1,x=1", "m=64,t=0,p=1", "m=64,t=1,p=0",
+			"m=7,t=1,p=1", "m=64,t=1,p=256", "m=4194304,t=1,p=1", "m=64,t=65,p=1", "m=-1,t=1,p=1", "m=64;t=1;p=1"} {
+			if p, err := ParseHashParams(bad); err == nil {
+				t.Errorf("ParseHashParams(%q) = %+v; want an error", bad, p)
+			}
 		}
 	})
 	t.Run("ErrMalformed", func(t *testing.T) {

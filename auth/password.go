@@ -106,32 +106,8 @@ func parseHash(encoded string) (*parsedHash, error) {
 	if parts[2] != "v="+strconv.Itoa(argon2.Version) {
 		return nil, errBadHash
 	}
-	var p HashParams
-	seen := 0
-	for _, kv := range strings.Split(parts[3], ",") {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			return nil, errBadHash
-		}
-		n, err := strconv.ParseUint(v, 10, 32)
-		if err != nil {
-			return nil, errBadHash
-		}
-		switch k {
-		case "m":
-			p.Memory, seen = uint32(n), seen|1
-		case "t":
-			p.Time, seen = uint32(n), seen|2
-		case "p":
-			if n > 255 {
-				return nil, errBadHash
-			}
-			p.Threads, seen = uint8(n), seen|4
-		default:
-			return nil, errBadHash
-		}
-	}
-	if seen != 7 || p.Time < 1 || p.Time > maxTime || p.Threads < 1 || p.Memory < 8*uint32(p.Threads) || p.Memory > maxMemory {
+	p, ok := parseCost(parts[3])
+	if !ok {
 		return nil, errBadHash
 	}
 	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
@@ -144,6 +120,52 @@ func parseHash(encoded string) (*parsedHash, error) {
 	}
 	p.SaltLen, p.KeyLen = uint32(len(salt)), uint32(len(key))
 	return &parsedHash{params: p, salt: salt, key: key}, nil
+}
+
+// ParseHashParams reads the cost part of a PHC argon2id string,
+// "m=KiB,t=PASSES,p=THREADS" (e.g. "m=19456,t=2,p=1", DefaultHashParams),
+// within the bounds that verification accepts. The salt and key lengths
+// are left zero, that is the defaults. It lets a server take a lower cost
+// where hashing speed matters more than its strength: tests, load tests.
+func ParseHashParams(s string) (HashParams, error) {
+	p, ok := parseCost(s)
+	if !ok {
+		return HashParams{}, fmt.Errorf("auth: hash parameters %q: want m=KiB,t=PASSES,p=THREADS with t in 1..%d, p in 1..255 and m in 8×p..%d", s, maxTime, maxMemory)
+	}
+	return p, nil
+}
+
+// parseCost decodes "m=..,t=..,p=.." (in any order) and checks
+// the values against the bounds of this package.
+func parseCost(s string) (HashParams, bool) {
+	var p HashParams
+	seen := 0
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return p, false
+		}
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil {
+			return p, false
+		}
+		switch k {
+		case "m":
+			p.Memory, seen = uint32(n), seen|1
+		case "t":
+			p.Time, seen = uint32(n), seen|2
+		case "p":
+			if n > 255 {
+				return p, false
+			}
+			p.Threads, seen = uint8(n), seen|4
+		default:
+			return p, false
+		}
+	}
+	ok := seen == 7 && p.Time >= 1 && p.Time <= maxTime && p.Threads >= 1 &&
+		p.Memory >= 8*uint32(p.Threads) && p.Memory <= maxMemory
+	return p, ok
 }
 
 // verifyPassword reports whether password matches the PHC string encoded,

@@ -120,6 +120,9 @@ func pgExists(t *testing.T, name string) bool {
 }
 
 func TestTemplatePostgresThroughProxy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs PostgreSQL: skipped under -short")
+	}
 	ctx := context.Background()
 	id := "t" + runID()
 	tmpl, err := NewTemplate(ctx, testPostgres, id, 10*time.Millisecond)
@@ -213,6 +216,9 @@ func countKeys(t *testing.T, rc rueidis.Client, prefix string) int {
 }
 
 func TestDeleteRedisKeys(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs Redis: skipped under -short")
+	}
 	ctx := context.Background()
 	rc, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{"127.0.0.1:6379"}, DisableCache: true})
 	if err != nil {

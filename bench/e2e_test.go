@@ -185,6 +185,9 @@ func checkRun(t *testing.T, r RunReport) {
 }
 
 func TestRunModeNone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a benchmark for seconds: skipped under -short")
+	}
 	cfg := smallConfig(ModeNone)
 	var progress syncWriter
 	cfg.Progress = &progress
@@ -232,6 +235,9 @@ func TestRunModeNone(t *testing.T) {
 }
 
 func TestRunModesRedisAndNear(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs Redis: skipped under -short")
+	}
 	cfg := smallConfig(ModeRedis, ModeNear)
 	var prefixes []string
 	cfg.Start = func(ctx context.Context, in Instance) (Server, error) {
@@ -273,6 +279,9 @@ func TestRunModesRedisAndNear(t *testing.T) {
 }
 
 func TestRunTarget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a benchmark for seconds: skipped under -short")
+	}
 	// A server started by hand, with high rate limits, driven as a target.
 	ctx := context.Background()
 	tmpl, err := NewTemplate(ctx, "", "target", 0)

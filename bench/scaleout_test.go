@@ -54,6 +54,9 @@ func servedRequests(ctx context.Context, url string) (float64, error) {
 }
 
 func TestRunInstances(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a benchmark for seconds: skipped under -short")
+	}
 	cfg := smallConfig(ModeNone)
 	cfg.Instances = []int{1, 2}
 	var (
@@ -173,6 +176,9 @@ func checkClusterGone(t *testing.T, addrs []string) {
 }
 
 func TestRunRedisCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs redis-server: skipped under -short")
+	}
 	if _, err := os.Stat("/proc/self/cmdline"); err != nil {
 		t.Skip("needs /proc to find the cluster's processes")
 	}

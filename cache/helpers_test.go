@@ -122,6 +122,7 @@ func backendKinds() []backendKind {
 
 func connect(tb testing.TB, url string, opts redis.Options) *redis.Client {
 	tb.Helper()
+	redistest.SkipShort(tb)
 	c, err := redis.Connect(context.Background(), url, opts)
 	if err != nil {
 		tb.Fatal(err)

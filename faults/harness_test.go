@@ -44,6 +44,9 @@ func runTests(m *testing.M) int {
 	if f := flag.Lookup("test.list"); os.Getenv(binEnv) != "" || f != nil && f.Value.String() != "" {
 		return m.Run() // a binary given from outside, or only listing the tests
 	}
+	if testing.Short() {
+		return m.Run() // every test skips (startRecall): no binary to build
+	}
 	dir, err := os.MkdirTemp("", "recall-faults-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -133,13 +136,16 @@ type instance struct {
 // the tests see the faults, not the limiter (which still runs).
 func startRecall(tb testing.TB, cfg recallConfig) *instance {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skip("needs the recall binary, Redis and PostgreSQL, and runs for seconds: skipped under -short")
+	}
 	bin := os.Getenv(binEnv)
 	if bin == "" {
 		tb.Fatalf("no recall binary: %s is not set (TestMain builds it)", binEnv)
 	}
 	in := &instance{tb: tb, bin: bin, addr: freeAddr(tb), logs: &syncBuffer{}}
 	in.args = []string{"serve", "--addr", in.addr, "--db", cfg.db, "--log-format", "json", "--log-level", "warn",
-		"--shutdown-timeout", "5s",
+		"--shutdown-timeout", "5s", "--password-hash", "m=64,t=1,p=1",
 		"--rate-limit", "default=1000000/1m", "--rate-limit", "auth=1000000/1m",
 		"--rate-limit", "turns=1000000/1m", "--rate-limit", "writes=1000000/1m"}
 	if cfg.redis != "" {
@@ -288,6 +294,9 @@ func (p *proxy) restore() {
 // and drops it when the test ends. It returns its URL.
 func postgresDB(tb testing.TB) string {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skip("needs PostgreSQL: skipped under -short")
+	}
 	admin := pgAdminURL
 	if u := os.Getenv(pgAdminEnv); u != "" {
 		admin = u

@@ -67,6 +67,9 @@ func TestClassify(t *testing.T) {
 // TestMain started.
 func openInternal(t *testing.T) *Store {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs the Firestore emulator: skipped under -short")
+	}
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	s, err := Open(t.Context(), "recall-internal-"+hex.EncodeToString(b[:]), Options{})

@@ -3,6 +3,7 @@ package firestore_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"testing"
@@ -15,12 +16,17 @@ import (
 // tests of this package (which reach it through FIRESTORE_EMULATOR_HOST)
 // and stops its whole process group after them, or before an interrupt or
 // the test timeout would end this process. Without the emulator or Java the
-// tests fail: they never skip silently.
+// tests fail: they never skip silently, except under -short, which starts
+// no emulator and skips the tests that need one.
 func TestMain(m *testing.M) {
 	os.Exit(runWithEmulator(m))
 }
 
 func runWithEmulator(m *testing.M) int {
+	flag.Parse()
+	if testing.Short() {
+		return m.Run() // no emulator: the tests that need it skip (needEmulator)
+	}
 	emu, stop, err := emulatortest.StartMain()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "FAIL: %v\n", err)
@@ -32,6 +38,14 @@ func runWithEmulator(m *testing.M) int {
 		return 1
 	}
 	return m.Run()
+}
+
+// needEmulator skips tb under -short, when TestMain started no emulator.
+func needEmulator(tb testing.TB) {
+	tb.Helper()
+	if testing.Short() {
+		tb.Skip("needs the Firestore emulator: skipped under -short")
+	}
 }
 
 // freePort returns a TCP port that was free a moment ago.

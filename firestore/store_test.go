@@ -24,6 +24,7 @@ func open(tb testing.TB, opts firestore.Options) *firestore.Store {
 // newProject returns a new project ID whose documents are deleted when the
 // test ends, after the stores on it are closed.
 func newProject(tb testing.TB) string {
+	needEmulator(tb)
 	project := newProjectID()
 	tb.Cleanup(func() {
 		if err := resetProject(project); err != nil {
@@ -280,6 +281,9 @@ func TestOpen(t *testing.T) {
 		wantCode(t, "Open(\"\")", err, recall.EINVALID)
 	})
 	t.Run("ErrUnreachable", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("waits out Open's 5 s ping bound: skipped under -short")
+		}
 		port, err := freePort()
 		if err != nil {
 			t.Fatal(err)
@@ -299,6 +303,7 @@ func TestOpen(t *testing.T) {
 
 func TestContext(t *testing.T) {
 	t.Run("ErrPingBounded", func(t *testing.T) {
+		needEmulator(t)
 		// A latency beyond Ping's bound of 5 s: Open reports the database
 		// as unavailable instead of waiting for it.
 		_, err := firestore.Open(t.Context(), newProjectID(), firestore.Options{Latency: time.Hour})

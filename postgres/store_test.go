@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -37,6 +38,10 @@ const (
 func TestMain(m *testing.M) { os.Exit(runTests(m)) }
 
 func runTests(m *testing.M) int {
+	flag.Parse()
+	if testing.Short() {
+		return m.Run() // no database: testDB and freshDatabase skip
+	}
 	admin := adminURL()
 	name := "recall_test_postgres_" + recall.NewID()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -58,6 +63,14 @@ func runTests(m *testing.M) int {
 		return 1
 	}
 	return m.Run()
+}
+
+// skipShort skips tb under -short, which runs without services.
+func skipShort(tb testing.TB) {
+	tb.Helper()
+	if testing.Short() {
+		tb.Skip("needs PostgreSQL: skipped under -short")
+	}
 }
 
 // adminURL returns the URL the tests create their database with.
@@ -113,6 +126,7 @@ func withParams(dbURL string, kv ...string) string {
 // testDB returns the URL of the database TestMain created.
 func testDB(tb testing.TB) string {
 	tb.Helper()
+	skipShort(tb)
 	u := os.Getenv(dbURLEnv)
 	if u == "" {
 		tb.Fatalf("%s is not set: TestMain did not create the test database", dbURLEnv)
@@ -404,6 +418,7 @@ func TestMigrate(t *testing.T) {
 // returns its URL.
 func freshDatabase(tb testing.TB) string {
 	tb.Helper()
+	skipShort(tb)
 	admin := adminURL()
 	name := "recall_test_postgres_" + recall.NewID()
 	if err := adminExec(tb.Context(), admin, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {

@@ -27,7 +27,7 @@ func TestBenchRefusesBadFlagsBeforeRunning(t *testing.T) {
 }
 
 // TestBenchModes runs `recall bench` as a user would, on a tiny data set:
-// issue 6's per-request figures come out of the real command's wiring of
+// the per-request figures come out of the real command's wiring of
 // the three modes (the bench package's own tests build their servers by
 // hand), the report and chart files are written, and the RECALL_*
 // variables of serve are not read (RECALL_DB points nowhere usable).

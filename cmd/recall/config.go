@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/recallhq/recall/auth"
 	"github.com/recallhq/recall/ratelimit"
 )
 
@@ -33,6 +34,9 @@ type Config struct {
 	LogFormat        string
 	ShutdownTimeout  time.Duration
 	RequestTimeout   time.Duration
+	// PasswordHash is the argon2id cost of new password hashes,
+	// "m=KiB,t=PASSES,p=THREADS"; empty for auth.DefaultHashParams.
+	PasswordHash string
 	// NoCache runs on the database alone: no topic, question, token or
 	// session cache. No flag sets it; the load generator's "none" mode does.
 	NoCache bool
@@ -84,6 +88,7 @@ func (c *Config) serveFlags(out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long a shutdown waits for requests in flight")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 5*time.Second, "the longest one request may work; past it a database that does not answer gives 503")
+	fs.StringVar(&c.PasswordHash, "password-hash", "", "argon2id cost of new password hashes, m=KiB,t=PASSES,p=THREADS; empty: m=19456,t=2,p=1 (the OWASP baseline). Lower it only for tests: stored hashes keep the cost they were made with")
 	return fs
 }
 
@@ -171,6 +176,11 @@ func (c *Config) validate() error {
 	}
 	if c.Instances < 0 {
 		errs = append(errs, errors.New("--instances must not be negative"))
+	}
+	if c.PasswordHash != "" {
+		if _, err := auth.ParseHashParams(c.PasswordHash); err != nil {
+			errs = append(errs, fmt.Errorf("--password-hash: %w", err))
+		}
 	}
 	if c.Redis != "" && c.RedisPrefix == "" {
 		errs = append(errs, errors.New("--redis-prefix must not be empty"))

@@ -175,6 +175,8 @@ func TestValidate(t *testing.T) {
 		{"LogFormat", func(c *Config) { c.LogFormat = "xml" }, []string{"--log-format", `"xml"`}},
 		{"NegativeInstances", func(c *Config) { c.Instances = -1 }, []string{"--instances"}},
 		{"EmptyPrefixWithRedis", func(c *Config) { c.Redis = "redis://127.0.0.1:6379"; c.RedisPrefix = "" }, []string{"--redis-prefix"}},
+		{"PasswordHash", func(c *Config) { c.PasswordHash = "m=64,t=1,p=1" }, nil},
+		{"BadPasswordHash", func(c *Config) { c.PasswordHash = "m=64,t=1" }, []string{"--password-hash", `"m=64,t=1"`}},
 		{"SeveralAtOnce", func(c *Config) { c.SessionIdle = 0; c.LogFormat = "xml" }, []string{"--session-idle", "--log-format"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -196,6 +198,20 @@ func TestValidate(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPasswordHash checks that --password-hash reaches the hashes stored
+// for new accounts.
+func TestPasswordHash(t *testing.T) {
+	srv := startDefault(t, func(cfg *Config) { cfg.PasswordHash = "p=1,m=72,t=1" })
+	srv.signUp(t, "ada", "correct horse battery")
+	_, hash, err := srv.m.store.UserByUsername(t.Context(), "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(hash, "$argon2id$v=19$m=72,t=1,p=1$") {
+		t.Errorf("stored hash %q; want the cost m=72,t=1,p=1 of --password-hash", hash)
 	}
 }
 

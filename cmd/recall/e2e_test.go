@@ -20,15 +20,63 @@ import (
 
 // TestEndToEnd walks the whole API as a client would, over TCP, against the
 // real server as `recall serve` wires it (embedded SQLite, in-process
-// caches, session store and limiter), with two users side by side.
+// caches, session store and limiter), with two users side by side. The walk
+// is a chain of steps; each subtest is one step, on a server of its own,
+// after the earlier steps whose data it reads (needs) have built it there:
+// any one runs alone, e.g. go test -run 'TestEndToEnd/Stats' ./cmd/recall.
 func TestEndToEnd(t *testing.T) {
+	core := []string{"Accounts", "Topics", "Questions", "Sessions"}
+	steps := []struct {
+		name  string
+		needs []string
+	}{
+		{"Operations", nil},
+		{"Accounts", nil},
+		{"Topics", core[:1]},
+		{"Questions", core[:2]},
+		{"Sessions", core[:3]},
+		{"Stats", core},
+		{"SessionList", core},
+		{"OtherUsersIDsAreNotFound", core},
+		{"BadBodies", core},
+		{"DeleteTopic", core},
+		{"Tokens", core},
+		{"Metrics", append([]string{"Operations"}, core...)},
+	}
+	all := make([]string, len(steps))
+	for i, s := range steps {
+		all[i] = s.name
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) { endToEnd(t, s.name, s.needs, all) })
+	}
+}
+
+// endToEnd starts a server and runs the steps of the walk that target
+// needs, in the walk's order, then target itself. all names every step, so
+// that a step missing from TestEndToEnd's list fails instead of never
+// running.
+func endToEnd(t *testing.T, target string, needs, all []string) {
 	// Every request comes from 127.0.0.1: the sign-up and sign-in policy
 	// (10 a minute per address by default) would refuse this walk's many
 	// account requests. The rest keeps its defaults.
 	srv := startDefault(t, func(c *Config) { c.RateLimits = []string{"auth=1000/1m"} })
 	clock := srv.clock
+	step := func(name string, f func(t *testing.T)) {
+		t.Helper()
+		if !slices.Contains(all, name) {
+			t.Fatalf("step %s is not in TestEndToEnd's list", name)
+		}
+		if name != target && !slices.Contains(needs, name) {
+			return
+		}
+		f(t)
+		if t.Failed() && name != target {
+			t.Fatalf("step %s, which %s needs, failed", name, target)
+		}
+	}
 
-	t.Run("Operations", func(t *testing.T) {
+	step("Operations", func(t *testing.T) {
 		r := srv.do(apiCall{method: "GET", path: "/healthz"}).want(t, 200, nil)
 		if got := strings.TrimSpace(string(r.body)); got != `{"status":"ok"}` {
 			t.Fatalf("healthz %s", got)
@@ -64,7 +112,7 @@ func TestEndToEnd(t *testing.T) {
 	var alice, bob userOut
 	var aliceTok, bobTok string
 	var aliceExpires time.Time
-	t.Run("Accounts", func(t *testing.T) {
+	step("Accounts", func(t *testing.T) {
 		r := srv.do(apiCall{method: "POST", path: "/v1/users", body: map[string]string{"username": "  Alice ", "password": "alice-password"}}).want(t, 201, nil)
 		wantKeys(t, "user", r.field(t, "user"), "id", "username", "created_at")
 		var u struct{ User userOut }
@@ -142,9 +190,6 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("GET /v1/me: RateLimit-Policy %q, RateLimit %q", got, r.header.Get("RateLimit"))
 		}
 	})
-	if t.Failed() {
-		t.FailNow()
-	}
 
 	// --- topics ---
 	var capitals, rivers, bobTopic topicOut
@@ -152,7 +197,7 @@ func TestEndToEnd(t *testing.T) {
 	dashboardKeys := append(slices.Clone(summaryKeys), "description", "stats")
 	fullKeys := append(slices.Clone(dashboardKeys), "created_at", "question_ids")
 	statsKeys := []string{"sessions_completed", "answers", "correct", "accuracy", "last_studied_at"}
-	t.Run("Topics", func(t *testing.T) {
+	step("Topics", func(t *testing.T) {
 		r := srv.do(apiCall{method: "POST", path: "/v1/topics", token: aliceTok,
 			body: map[string]string{"title": "Capitals", "description": "World capitals"}}).want(t, 201, nil)
 		wantKeys(t, "created topic", r.field(t, "topic"), fullKeys...)
@@ -241,14 +286,11 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("bob's topics %+v", list.Topics)
 		}
 	})
-	if t.Failed() {
-		t.FailNow()
-	}
 
 	// --- the question bank ---
 	var bank []questionOut // capitals' bank, in bank order
 	questionKeys := []string{"id", "topic_id", "prompt", "answers", "explanation", "hint", "created_at", "updated_at"}
-	t.Run("Questions", func(t *testing.T) {
+	step("Questions", func(t *testing.T) {
 		clock.Add(time.Second)
 		ocean := map[string]any{"prompt": "Largest ocean?", "answers": []string{"Pacific"},
 			"choices": []string{"Atlantic", "Pacific", "Indian"}, "explanation": "It covers a third of the Earth."}
@@ -357,15 +399,12 @@ func TestEndToEnd(t *testing.T) {
 		}
 		bank[1] = one.Question
 	})
-	if t.Failed() {
-		t.FailNow()
-	}
 
 	// --- learning sessions ---
 	var ended, quiz, byCommand, open sessionOut
 	var keyedBody []byte
 	sessionKeys := []string{"id", "topic_id", "state", "created_at", "updated_at", "expires_at", "progress", "current_question"}
-	t.Run("Sessions", func(t *testing.T) {
+	step("Sessions", func(t *testing.T) {
 		// Defaults: every question of a bank under 20, shuffled, active.
 		clock.Add(time.Second)
 		r := srv.do(apiCall{method: "POST", path: "/v1/sessions", token: aliceTok, body: map[string]any{"topic_id": capitals.ID}}).want(t, 201, nil)
@@ -542,11 +581,8 @@ func TestEndToEnd(t *testing.T) {
 		clock.Add(time.Second)
 		open = srv.startSession(t, aliceTok, capitals.ID, 4)
 	})
-	if t.Failed() {
-		t.FailNow()
-	}
 
-	t.Run("Stats", func(t *testing.T) {
+	step("Stats", func(t *testing.T) {
 		// Completed: ended (4 skipped), two (2 skipped), big (4 skipped),
 		// quiz (3 answered, 2 right, 1 skipped), byCommand (1 skipped).
 		// A write drops the cached list: the next read goes to the database.
@@ -584,7 +620,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
-	t.Run("SessionList", func(t *testing.T) {
+	step("SessionList", func(t *testing.T) {
 		var list struct{ Sessions []sessionOut }
 		srv.do(apiCall{method: "GET", path: "/v1/sessions", token: aliceTok}).want(t, 200, &list)
 		if len(list.Sessions) != 6 || list.Sessions[0].ID != open.ID || list.Sessions[1].ID != byCommand.ID || list.Sessions[5].ID != ended.ID {
@@ -614,7 +650,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
-	t.Run("OtherUsersIDsAreNotFound", func(t *testing.T) {
+	step("OtherUsersIDsAreNotFound", func(t *testing.T) {
 		bobBank := srv.addQuestions(t, bobTok, bobTopic.ID, qFixture("Bob's question?", "yes"))
 		q0 := bank[0].ID
 		cases := []apiCall{
@@ -700,7 +736,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
-	t.Run("BadBodies", func(t *testing.T) {
+	step("BadBodies", func(t *testing.T) {
 		// Every route that reads a body decodes it strictly.
 		routes := []struct {
 			method, path, token, valid string
@@ -757,7 +793,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
-	t.Run("DeleteTopic", func(t *testing.T) {
+	step("DeleteTopic", func(t *testing.T) {
 		// Rivers gets a question and a session; all of it goes with the topic.
 		rq := srv.addQuestions(t, aliceTok, rivers.ID, qFixture("Longest river?", "Nile"))
 		rs := srv.startSession(t, aliceTok, rivers.ID, 1)
@@ -791,7 +827,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
-	t.Run("Tokens", func(t *testing.T) {
+	step("Tokens", func(t *testing.T) {
 		check := func(t *testing.T, hdr string) {
 			t.Helper()
 			for _, c := range []apiCall{
@@ -844,7 +880,9 @@ func TestEndToEnd(t *testing.T) {
 		})
 	})
 
-	t.Run("Metrics", func(t *testing.T) {
+	step("Metrics", func(t *testing.T) {
+		// A topic that is not found, which none of the steps it needs asks for.
+		srv.do(apiCall{method: "GET", path: "/v1/topics/no-such-topic", token: aliceTok}).wantError(t, 404, "not_found")
 		r := srv.do(apiCall{method: "GET", path: "/metrics"}).want(t, 200, nil)
 		if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
 			t.Fatalf("Content-Type %q", ct)

@@ -1,6 +1,6 @@
 package main
 
-// The end-to-end walk-through of issue 8: the server as `recall serve
+// The end-to-end walk-through on Firestore: the server as `recall serve
 // --db firestore://PROJECT --redis redis://…` wires it, on Google's
 // Firestore emulator (a project of the test's own) with the shared Redis in
 // front (a key prefix of the test's own, deleted after).
@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/recallhq/recall/firestore"
 	"github.com/recallhq/recall/firestore/emulatortest"
 	"github.com/recallhq/recall/redis/redistest"
 )
@@ -70,6 +71,20 @@ func TestFirestoreEndToEnd(t *testing.T) {
 			t.Logf("reset the emulator's project: %v", err)
 		}
 	})
+	// The emulator answers HTTP before its first RPC is fast: on a busy
+	// machine that first RPC outlasts Open's 5 s ping bound. Wait for a
+	// store to open (a readiness wait, not an assertion) before the server.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		s, err := firestore.Open(t.Context(), project, firestore.Options{})
+		if err == nil {
+			s.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the emulator did not serve Firestore within 2 minutes: %v", err)
+		}
+	}
 	clock := newClock()
 	srv := startServer(t, fsConfig(t, project, redistest.Prefix(t)), clock)
 

@@ -19,8 +19,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/recallhq/recall/auth"
 )
 
 // fakeClock is a settable time source, given to Main.Now.
@@ -65,6 +63,24 @@ func defaultConfig(tb testing.TB, dbPath string) Config {
 	return cfg
 }
 
+// skipShort skips tb under -short, which runs without services, if cfg
+// needs one: Redis, PostgreSQL or the Firestore emulator.
+func skipShort(tb testing.TB, cfg Config) {
+	tb.Helper()
+	if !testing.Short() {
+		return
+	}
+	kind, _, _ := dbKind(cfg.DB)
+	switch {
+	case cfg.Redis != "":
+		tb.Skip("needs Redis: skipped under -short")
+	case kind == "postgres":
+		tb.Skip("needs PostgreSQL: skipped under -short")
+	case kind == "firestore":
+		tb.Skip("needs the Firestore emulator: skipped under -short")
+	}
+}
+
 // testServer is a real Main serving HTTP on a loopback port.
 type testServer struct {
 	tb     testing.TB
@@ -79,15 +95,24 @@ type testServer struct {
 	closeErr  error
 }
 
+// testPasswordHash is the --password-hash of the test servers: a cost
+// that hashes in microseconds, even under the race detector on a loaded
+// machine, where the production cost takes seconds and would blow the
+// request deadline.
+const testPasswordHash = "m=64,t=1,p=1"
+
 // startServer builds a Main for cfg with the clock and cheap password
-// hashes, opens it and serves it until the test ends (or stop is called).
+// hashes (testPasswordHash unless cfg names a cost), opens it and serves it until the test ends (or stop is called).
 func startServer(tb testing.TB, cfg Config, clock *fakeClock) *testServer {
 	tb.Helper()
+	skipShort(tb, cfg)
 	s := &testServer{tb: tb, clock: clock, logs: &syncBuffer{}, served: make(chan error, 1)}
 	logger := slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if cfg.PasswordHash == "" {
+		cfg.PasswordHash = testPasswordHash
+	}
 	s.m = NewMain(cfg, logger)
 	s.m.Now = clock.Now
-	s.m.HashParams = auth.HashParams{Memory: 64, Time: 1, Threads: 1}
 	if err := s.m.Open(context.Background()); err != nil {
 		_ = s.m.Close(context.Background())
 		tb.Fatalf("Open: %v", err)

@@ -1,6 +1,6 @@
 package main
 
-// Server-level tests of issue 3 (the Redis layer): real Main instances over
+// Server-level tests of the Redis layer: real Main instances over
 // real SQLite files, the shared Redis (each test under its own prefix,
 // deleted afterwards) or a redis-server of the test's own when the test
 // kills it.

@@ -35,7 +35,8 @@ type Main struct {
 	Logger *slog.Logger
 	// Now, when set, replaces the clock (tests).
 	Now func() time.Time
-	// HashParams, when set, replaces the password-hash cost (tests).
+	// HashParams, when set, replaces the password-hash cost of
+	// Config.PasswordHash (tests, the load generator).
 	HashParams auth.HashParams
 	// DBLatency is added to every statement of an SQLite database, to make
 	// it behave like a networked one (the load generator's --db-latency).
@@ -195,7 +196,13 @@ func (m *Main) Open(ctx context.Context) error {
 		Now:       now,
 		Logger:    m.Logger,
 	})
-	authSvc := auth.New(auth.Config{Users: store, Tokens: tokens, Now: now, Logger: m.Logger, HashParams: m.HashParams})
+	hashParams := m.HashParams
+	if hashParams == (auth.HashParams{}) && m.Config.PasswordHash != "" {
+		if hashParams, err = auth.ParseHashParams(m.Config.PasswordHash); err != nil {
+			return fmt.Errorf("--password-hash: %w", err)
+		}
+	}
+	authSvc := auth.New(auth.Config{Users: store, Tokens: tokens, Now: now, Logger: m.Logger, HashParams: hashParams})
 	srv := recallhttp.NewServer(recallhttp.Config{
 		Store:          store,
 		Auth:           authSvc,

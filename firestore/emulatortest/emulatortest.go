@@ -56,10 +56,13 @@ type Emulator struct {
 
 // Start starts an emulator for tb and stops it when tb ends. It fails tb
 // (never skips) if the emulator or Java is missing or the emulator does not
-// answer. Clients reach it by FIRESTORE_EMULATOR_HOST: set it to Host with
-// tb.Setenv.
+// answer; under -short, which runs without services, it skips tb. Clients
+// reach it by FIRESTORE_EMULATOR_HOST: set it to Host with tb.Setenv.
 func Start(tb testing.TB) *Emulator {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skip("needs the Firestore emulator: skipped under -short")
+	}
 	var deadline time.Time
 	if d, ok := tb.(interface{ Deadline() (time.Time, bool) }); ok {
 		deadline, _ = d.Deadline()

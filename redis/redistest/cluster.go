@@ -31,6 +31,7 @@ type Cluster struct {
 // the test ends (even if it fails).
 func StartShardedCluster(tb testing.TB, masters int) *Cluster {
 	tb.Helper()
+	SkipShort(tb)
 	if masters < 3 {
 		tb.Fatalf("redistest: a Redis Cluster needs at least 3 masters, not %d", masters)
 	}

@@ -33,10 +33,22 @@ const SharedAddr = "127.0.0.1:6379"
 // SharedURL is SharedAddr as a URL.
 const SharedURL = "redis://" + SharedAddr
 
+// SkipShort skips tb under -short: the tests that need Redis (the shared
+// one or redis-server processes of their own) are not part of the fast
+// loop, which runs without services. Every starter of this package and
+// Prefix call it; a test that reaches SharedAddr without them calls it too.
+func SkipShort(tb testing.TB) {
+	tb.Helper()
+	if testing.Short() {
+		tb.Skip("needs Redis: skipped under -short")
+	}
+}
+
 // Prefix returns a key prefix of its own, "test:<random>:", and deletes
 // every key under it when the test ends.
 func Prefix(tb testing.TB) string {
 	tb.Helper()
+	SkipShort(tb)
 	prefix := "test:" + rand.Text()[:12] + ":"
 	tb.Cleanup(func() { DeletePrefix(tb, SharedAddr, prefix) })
 	return prefix
@@ -90,6 +102,7 @@ type Server struct {
 // test ends.
 func StartServer(tb testing.TB) *Server {
 	tb.Helper()
+	SkipShort(tb)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -108,6 +121,7 @@ func StartServer(tb testing.TB) *Server {
 // Its URL names the node twice: several seeds make a Cluster URL.
 func StartCluster(tb testing.TB) *Server {
 	tb.Helper()
+	SkipShort(tb)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -140,6 +154,7 @@ func StartCluster(tb testing.TB) *Server {
 // rediss://127.0.0.1:port.
 func StartTLSServer(tb testing.TB) *Server {
 	tb.Helper()
+	SkipShort(tb)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)

@@ -31,6 +31,7 @@ type Sentinel struct {
 // authorized), and stops them all when the test ends (even if it fails).
 func StartSentinel(tb testing.TB) *Sentinel {
 	tb.Helper()
+	SkipShort(tb)
 	st := &Sentinel{}
 	st.Primary = st.dataNode(tb, "")
 	st.Replica = st.dataNode(tb, st.Primary.Addr)
