@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/metrics"
@@ -34,15 +33,6 @@ func open(tb testing.TB, opts sqlite.Options) (*sqlite.Store, string) {
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) recall.Store {
 		s, _ := open(t, sqlite.Options{})
-		return s
-	})
-}
-
-// TestSlow gives every statement an hour of latency: only the caller's
-// cancellation can end its wait.
-func TestSlow(t *testing.T) {
-	storetest.RunSlow(t, func(t *testing.T) recall.Store {
-		s, _ := open(t, sqlite.Options{Latency: time.Hour})
 		return s
 	})
 }

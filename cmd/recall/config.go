@@ -33,9 +33,6 @@ type Config struct {
 	LogFormat        string
 	ShutdownTimeout  time.Duration
 	RequestTimeout   time.Duration
-	// NoCache runs on the database alone: no topic, question, token or
-	// session cache. No flag sets it; the load generator's "none" mode does.
-	NoCache bool
 }
 
 // DefaultDBPath is where the embedded default keeps its data.
