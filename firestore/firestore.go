@@ -117,9 +117,6 @@ type Options struct {
 	// Logger receives warnings (such as a cascading delete that failed
 	// half-way). Nil discards them.
 	Logger *slog.Logger
-	// Latency is a delay added before each read, query and commit, to make
-	// the emulator behave like a remote database. Zero adds none.
-	Latency time.Duration
 	// Database is the Firestore database ID; empty means "(default)".
 	Database string
 	// ClientOptions are passed to the Firestore client (credentials,
@@ -135,7 +132,6 @@ type Store struct {
 	client  *fs.Client
 	metrics *metrics.Metrics
 	logger  *slog.Logger
-	latency time.Duration
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -167,7 +163,7 @@ func Open(ctx context.Context, projectID string, opts Options) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{client: client, metrics: opts.Metrics, logger: logger, latency: opts.Latency}
+	s := &Store{client: client, metrics: opts.Metrics, logger: logger}
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close()
 		return nil, err
@@ -209,22 +205,13 @@ func (s *Store) Close() error {
 // errClosed returns the error of a call made after Close.
 func errClosed() error { return storeerr.Unavailable(errors.New("firestore: the store is closed")) }
 
-// before waits out the configured latency and counts n operations of kind
-// about to be sent; an operation the context cancelled first is not
-// counted.
+// before counts n operations of kind about to be sent; an operation the
+// context cancelled first is neither sent nor counted.
 func (s *Store) before(ctx context.Context, kind, op string, n int) error {
 	if s.closed.Load() {
 		return errClosed()
 	}
-	if s.latency > 0 {
-		t := time.NewTimer(s.latency)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	} else if err := ctx.Err(); err != nil {
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	for range n {

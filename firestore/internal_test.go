@@ -15,7 +15,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/recallhq/recall"
-	"github.com/recallhq/recall/storetest"
 )
 
 // TestClassify checks the translation of the gRPC errors the emulator
@@ -78,16 +77,6 @@ func openInternal(t *testing.T) *Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
-}
-
-// TestSlow sets an hour of latency once the store is open (Open's Ping
-// would give up on it): only the caller's cancellation can end a wait.
-func TestSlow(t *testing.T) {
-	storetest.RunSlow(t, func(t *testing.T) recall.Store {
-		s := openInternal(t)
-		s.latency = time.Hour
-		return s
-	})
 }
 
 // TestDeleteTopicResumes marks a topic as being deleted and stops a

@@ -2,6 +2,7 @@ package firestore_test
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -304,9 +305,29 @@ func TestOpen(t *testing.T) {
 func TestContext(t *testing.T) {
 	t.Run("ErrPingBounded", func(t *testing.T) {
 		needEmulator(t)
-		// A latency beyond Ping's bound of 5 s: Open reports the database
-		// as unavailable instead of waiting for it.
-		_, err := firestore.Open(t.Context(), newProjectID(), firestore.Options{Latency: time.Hour})
-		wantCode(t, "Open(an hour of latency)", err, recall.EUNAVAILABLE)
+		// An emulator that accepts connections and never answers: Open
+		// reports the database as unavailable after Ping's bound of 5 s
+		// instead of waiting for it.
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				t.Cleanup(func() { c.Close() })
+			}
+		}()
+		t.Setenv("FIRESTORE_EMULATOR_HOST", ln.Addr().String())
+		start := time.Now()
+		_, err = firestore.Open(t.Context(), newProjectID(), firestore.Options{})
+		wantCode(t, "Open(a silent emulator)", err, recall.EUNAVAILABLE)
+		if d := time.Since(start); d > time.Minute {
+			t.Errorf("Open gave up after %v, want about 5 s", d)
+		}
 	})
 }

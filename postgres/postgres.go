@@ -113,10 +113,6 @@ type Options struct {
 	Metrics *metrics.Metrics
 	// Logger receives the migration log. Nil discards it.
 	Logger *slog.Logger
-	// Latency is a delay added before each round trip that carries
-	// statements (statements sent together pay it once), to make a local
-	// database behave like a remote one. Zero adds none.
-	Latency time.Duration
 }
 
 // Store is the PostgreSQL implementation of recall.Store. It is safe for
@@ -125,7 +121,6 @@ type Store struct {
 	pool    *pgxpool.Pool
 	metrics *metrics.Metrics
 	logger  *slog.Logger
-	latency time.Duration
 }
 
 var _ recall.Store = (*Store)(nil)
@@ -152,7 +147,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{pool: pool, metrics: opts.Metrics, logger: logger, latency: opts.Latency}
+	s := &Store{pool: pool, metrics: opts.Metrics, logger: logger}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -256,8 +251,7 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// db runs the statements of one store method, counting each and adding the
-// configured latency before it.
+// db runs the statements of one store method, counting each.
 type db struct {
 	s    *Store
 	q    querier
@@ -265,25 +259,10 @@ type db struct {
 	op   string
 }
 
-// wait waits out the configured latency, or until ctx is done.
-func (c db) wait(ctx context.Context) error {
-	if c.s.latency <= 0 {
-		return nil
-	}
-	t := time.NewTimer(c.s.latency)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// before waits out the latency and counts the statement about to be sent;
-// a statement the context cancelled first is not counted.
+// before counts the statement about to be sent; a statement the context
+// cancelled first is neither sent nor counted.
 func (c db) before(ctx context.Context) error {
-	if err := c.wait(ctx); err != nil {
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	c.s.metrics.DBQuery(c.kind, c.op)
@@ -374,7 +353,7 @@ func (s *Store) inTx(ctx context.Context, op string, first []stmt, fn func(t *tx
 	}
 	defer pc.Release() // a connection left inside a transaction is destroyed, not reused
 	c := db{s: s, kind: kindWrite, op: op}
-	if err := c.wait(ctx); err != nil {
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	b := &pgx.Batch{}

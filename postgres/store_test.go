@@ -10,11 +10,15 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/Shopify/toxiproxy/v2"
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
 
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/metrics"
@@ -188,11 +192,36 @@ func rawConn(tb testing.TB, dbURL string) *pgx.Conn {
 
 func TestStore(t *testing.T) { storetest.Run(t, storetest.Opener(opener).New) }
 
-// TestSlow gives every round trip an hour of latency: only the caller's
-// cancellation can end its wait.
+// TestSlow puts the server an hour away once the store is open: a
+// toxiproxy between them holds every byte the store sends for an hour, so
+// only the caller's cancellation can end a call, on the wire.
 func TestSlow(t *testing.T) {
 	storetest.RunSlow(t, func(t *testing.T) recall.Store {
-		s, _ := open(t, postgres.Options{Latency: time.Hour})
+		u, err := url.Parse(newSchema(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
+		p := toxiproxy.NewProxy(srv, "postgres", "127.0.0.1:0", u.Host)
+		if err := p.Start(); err != nil {
+			t.Fatalf("toxiproxy: %v", err)
+		}
+		u.Host = p.Listen
+		s, err := postgres.Open(t.Context(), u.String(), postgres.Options{})
+		if err != nil {
+			p.Stop()
+			t.Fatalf("Open: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		// Stopped before the store closes: closing through the toxic,
+		// pgx would wait out its 15 s bound on each stuck connection.
+		t.Cleanup(p.Stop)
+		// Added once Open's ping and migrations are through; it applies to
+		// the connections already open too.
+		hour := `{"name":"hour","type":"latency","stream":"upstream","toxicity":1,"attributes":{"latency":3600000}}`
+		if _, err := p.Toxics.AddToxicJson(strings.NewReader(hour)); err != nil {
+			t.Fatalf("toxic: %v", err)
+		}
 		return s
 	})
 }

@@ -83,10 +83,6 @@ type Options struct {
 	Metrics *metrics.Metrics
 	// Logger receives the migration log. Nil discards it.
 	Logger *slog.Logger
-	// Latency is a delay added before each statement, to make the embedded
-	// database behave like a remote one (the load generator's --db-latency).
-	// Zero adds none.
-	Latency time.Duration
 }
 
 // Store is the SQLite implementation of recall.Store. It is safe for
@@ -96,7 +92,6 @@ type Store struct {
 	r       *sql.DB // query-only readers
 	metrics *metrics.Metrics
 	logger  *slog.Logger
-	latency time.Duration
 
 	closeOnce sync.Once
 	closeErr  error
@@ -118,7 +113,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{metrics: opts.Metrics, logger: logger, latency: opts.Latency}
+	s := &Store{metrics: opts.Metrics, logger: logger}
 
 	w, err := sql.Open("sqlite", path+"?"+writePragmas)
 	if err != nil {
@@ -214,8 +209,7 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// conn runs statements for one store method, counting each and adding the
-// configured latency before it.
+// conn runs statements for one store method, counting each.
 type conn struct {
 	s    *Store
 	q    querier
@@ -226,17 +220,11 @@ type conn struct {
 func (s *Store) reader(op string) conn { return conn{s: s, q: s.r, kind: kindRead, op: op} }
 func (s *Store) writer(op string) conn { return conn{s: s, q: s.w, kind: kindWrite, op: op} }
 
-// before waits out the configured latency and counts the statement about
-// to be sent; a statement the context cancelled first is not counted.
+// before counts the statement about to be sent; a statement the context
+// cancelled first is neither sent nor counted.
 func (c conn) before(ctx context.Context) error {
-	if c.s.latency > 0 {
-		t := time.NewTimer(c.s.latency)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	c.s.metrics.DBQuery(c.kind, c.op)
 	return nil

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/metrics"
@@ -49,15 +48,6 @@ func opener(tb testing.TB, path string, m *metrics.Metrics) (recall.Store, strin
 }
 
 func TestStore(t *testing.T) { storetest.Run(t, storetest.Opener(opener).New) }
-
-// TestSlow gives every statement an hour of latency: only the caller's
-// cancellation can end its wait.
-func TestSlow(t *testing.T) {
-	storetest.RunSlow(t, func(t *testing.T) recall.Store {
-		s, _ := open(t, sqlite.Options{Latency: time.Hour})
-		return s
-	})
-}
 
 // TestTwoStores runs writers on two stores on one file (see opener).
 func TestTwoStores(t *testing.T) { storetest.RunTwoStores(t, storetest.Opener(opener).Two) }

@@ -77,9 +77,10 @@ func runLifecycle(t *testing.T, open opener) {
 
 // RunSlow checks that a call whose caller gives up returns at once, with
 // the context's error, however long the database would take. open must
-// return a store (closed when the test ends) whose every read and write
-// waits far longer than the test may last before it is sent, such as one
-// opened with an Options.Latency of an hour; it need hold no data.
+// return a store (closed when the test ends) whose database answers every
+// read and write far later than the test may last, such as one reached
+// through a proxy that holds what the store sends for an hour; it need
+// hold no data.
 func RunSlow(t *testing.T, open func(t *testing.T) recall.Store) {
 	t.Helper()
 	t.Run("ErrCanceledWhileWaiting", func(t *testing.T) {

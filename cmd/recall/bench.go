@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/recallhq/recall"
-	"github.com/recallhq/recall/bench"
+	"github.com/recallhq/recall/internal/loadgen"
 )
 
 // runBench runs the load generator: `recall bench`. It reads its flags
@@ -25,7 +25,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("recall bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		modes       = fs.String("modes", bench.DefaultModes, "cache modes to run, in order: none (the database alone), redis (Redis caches), near (Redis with the near-cache)")
+		modes       = fs.String("modes", loadgen.DefaultModes, "cache modes to run, in order: none (the database alone), redis (Redis caches), near (Redis with the near-cache)")
 		instances   = fs.String("instances", "1", "numbers of servers to run each mode on, in order, e.g. 1,3: each count is a run of its own, its servers in process on the same database, Redis and key prefix, the virtual users dealt out to them in turn")
 		duration    = fs.Duration("duration", 30*time.Second, "length of the measured phase of each mode")
 		warmup      = fs.Duration("warmup", 5*time.Second, "unrecorded warm-up before each measured phase")
@@ -33,16 +33,16 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		users       = fs.Int("users", 1000, "users to seed")
 		topics      = fs.Int("topics", 10, "topics per user")
 		questions   = fs.Int("questions", 30, "questions per topic")
-		mix         = fs.String("mix", bench.DefaultMix, "weights of the operations, op=weight,… of dashboard, topics, topic, session_start, turn, write, login: the share of virtual users that run each")
+		mix         = fs.String("mix", loadgen.DefaultMix, "weights of the operations, op=weight,… of dashboard, topics, topic, session_start, turn, write, login: the share of virtual users that run each")
 		db          = fs.String("db", "", "primary database, seeded once and copied fresh for each mode: empty for SQLite files in a temporary directory (removed after), sqlite:PATH (files PATH-<run>-template and PATH-<run>-<mode>, kept), or postgres://… (databases <name>_bench_<run>_*, dropped after); a run on N > 1 instances uses <mode>-N for <mode>")
 		redisURL    = fs.String("redis", "redis://127.0.0.1:6379", "Redis of the redis and near modes; each run uses its own key prefix and deletes its keys after")
 		cluster     = fs.Bool("redis-cluster", false, "start a Redis Cluster of three masters (redis-server and redis-cli from PATH, free loopback ports) for the redis and near modes instead of --redis, and stop it after")
-		dbLatency   = fs.Duration("db-latency", time.Millisecond, "latency added to every database round trip (SQLite: a wait before each statement; PostgreSQL: an in-process TCP proxy holding each request that long)")
+		dbLatency   = fs.Duration("db-latency", time.Millisecond, "latency added to every database round trip (SQLite and Firestore: a wait before each call of the store; PostgreSQL: an in-process toxiproxy holding each request that long, in whole milliseconds)")
 		target      = fs.String("target", "", "base URL of a running recall server (loopback) to drive instead of starting one; its rate limits must be high")
 		out         = fs.String("out", "", "write the report as JSON to this file")
 		chart       = fs.String("chart", "", "write an SVG chart of throughput and p99 per operation and mode to this file")
 		seed        = fs.Int64("seed", 1, "seed of the workload's random choices")
-		isolated    = fs.Int("isolated", bench.DefaultIsolated, "measured requests per operation in the isolated phase that attributes database reads and Redis calls")
+		isolated    = fs.Int("isolated", loadgen.DefaultIsolated, "measured requests per operation in the isolated phase that attributes database reads and Redis calls")
 		quiet       = fs.Bool("quiet", false, "no progress line on stderr")
 		logLevel    = fs.String("log-level", "error", "log level of the servers started in process: debug, info, warn or error")
 		cpuProfile  = fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and load generator) to this file")
@@ -50,11 +50,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fs, args, func(string) string { return "" }); err != nil {
 		return err
 	}
-	m, err := bench.ParseMix(*mix)
+	m, err := loadgen.ParseMix(*mix)
 	if err != nil {
 		return err
 	}
-	cfg := bench.Config{
+	cfg := loadgen.Config{
 		Duration:    *duration,
 		Warmup:      *warmup,
 		Concurrency: *concurrency,
@@ -83,10 +83,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return errors.New("--modes, --db, --db-latency, --instances and --redis-cluster do not apply with --target: the target has its own")
 		}
 	} else {
-		if cfg.Modes, err = bench.ParseModes(*modes); err != nil {
+		if cfg.Modes, err = loadgen.ParseModes(*modes); err != nil {
 			return err
 		}
-		if cfg.Instances, err = bench.ParseInstances(*instances); err != nil {
+		if cfg.Instances, err = loadgen.ParseInstances(*instances); err != nil {
 			return err
 		}
 	}
@@ -114,11 +114,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		store, _, err := openStore(ctx, db, storeOptions{Logger: logger})
 		return store, err
 	}
-	cfg.Start = func(ctx context.Context, in bench.Instance) (bench.Server, error) {
+	cfg.Start = func(ctx context.Context, in loadgen.Instance) (loadgen.Server, error) {
 		c := base
 		c.Addr = "127.0.0.1:0"
 		c.DB = in.DB
-		c.NoCache = in.Mode.NoCache
 		c.Redis = in.Mode.Redis
 		if in.Mode.RedisPrefix != "" {
 			c.RedisPrefix = in.Mode.RedisPrefix
@@ -131,8 +130,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		srv := NewMain(c, logger)
 		srv.HashParams = in.HashParams
-		srv.DBLatency = in.StatementLatency
-		if err := srv.Open(ctx); err != nil {
+		if err := srv.openWith(ctx, wiring{wrapStore: in.WrapStore, noCache: in.Mode.NoCache}); err != nil {
 			_ = srv.Close(context.WithoutCancel(ctx))
 			return nil, err
 		}
@@ -152,7 +150,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		defer pprof.StopCPUProfile()
 	}
-	rep, runErr := bench.Run(ctx, cfg)
+	rep, runErr := loadgen.Run(ctx, cfg)
 	if rep == nil {
 		return runErr
 	}

@@ -37,9 +37,6 @@ type Config struct {
 	// PasswordHash is the argon2id cost of new password hashes,
 	// "m=KiB,t=PASSES,p=THREADS"; empty for auth.DefaultHashParams.
 	PasswordHash string
-	// NoCache runs on the database alone: no topic, question, token or
-	// session cache. No flag sets it; the load generator's "none" mode does.
-	NoCache bool
 }
 
 // DefaultDBPath is where the embedded default keeps its data.

@@ -38,9 +38,6 @@ type Main struct {
 	// HashParams, when set, replaces the password-hash cost of
 	// Config.PasswordHash (tests, the load generator).
 	HashParams auth.HashParams
-	// DBLatency is added to every statement of an SQLite database, to make
-	// it behave like a networked one (the load generator's --db-latency).
-	DBLatency time.Duration
 
 	store    recall.Store
 	dbDesc   string
@@ -63,7 +60,6 @@ func NewMain(cfg Config, logger *slog.Logger) *Main {
 type storeOptions struct {
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
-	Latency time.Duration
 }
 
 // openStore opens and migrates the primary database named by db.
@@ -74,20 +70,20 @@ func openStore(ctx context.Context, db string, opts storeOptions) (recall.Store,
 	}
 	switch kind {
 	case "sqlite":
-		s, err := sqlite.Open(ctx, addr, sqlite.Options{Logger: opts.Logger, Metrics: opts.Metrics, Latency: opts.Latency})
+		s, err := sqlite.Open(ctx, addr, sqlite.Options{Logger: opts.Logger, Metrics: opts.Metrics})
 		if err != nil {
 			return nil, "", fmt.Errorf("open SQLite database %s: %w", addr, err)
 		}
 		abs, _ := filepath.Abs(addr)
 		return s, "SQLite file " + abs, nil
 	case "postgres":
-		s, err := postgres.Open(ctx, addr, postgres.Options{Logger: opts.Logger, Metrics: opts.Metrics, Latency: opts.Latency})
+		s, err := postgres.Open(ctx, addr, postgres.Options{Logger: opts.Logger, Metrics: opts.Metrics})
 		if err != nil {
 			return nil, "", fmt.Errorf("open PostgreSQL database %s: %w", postgres.RedactURL(addr), err)
 		}
 		return s, "PostgreSQL " + postgres.RedactURL(addr), nil
 	case "firestore":
-		s, err := firestore.Open(ctx, addr, firestore.Options{Logger: opts.Logger, Metrics: opts.Metrics, Latency: opts.Latency})
+		s, err := firestore.Open(ctx, addr, firestore.Options{Logger: opts.Logger, Metrics: opts.Metrics})
 		if err != nil {
 			return nil, "", fmt.Errorf("open Firestore project %s: %w", addr, err)
 		}
@@ -103,10 +99,30 @@ func openStore(ctx context.Context, db string, opts storeOptions) (recall.Store,
 
 // Open opens the database, wires the server and starts listening.
 func (m *Main) Open(ctx context.Context) error {
+	return m.openWith(ctx, wiring{})
+}
+
+// wiring holds the choices of the server's wiring that `recall serve`
+// never makes and no flag or Config field offers: the load generator
+// (bench.go) makes them.
+type wiring struct {
+	// wrapStore, when set, wraps the primary store before anything uses
+	// it (the load generator's database latency).
+	wrapStore func(recall.Store) recall.Store
+	// noCache serves from the database alone: no topic, question, token or
+	// session cache (the load generator's "none" mode, its baseline).
+	noCache bool
+}
+
+// openWith is Open with the choices of w.
+func (m *Main) openWith(ctx context.Context, w wiring) error {
 	m.registry, m.metrics = metrics.NewRegistry()
-	store, desc, err := openStore(ctx, m.Config.DB, storeOptions{Logger: m.Logger, Metrics: m.metrics, Latency: m.DBLatency})
+	store, desc, err := openStore(ctx, m.Config.DB, storeOptions{Logger: m.Logger, Metrics: m.metrics})
 	if err != nil {
 		return err
+	}
+	if w.wrapStore != nil {
+		store = w.wrapStore(store)
 	}
 	m.store, m.dbDesc = store, desc
 	m.closers = append(m.closers, store.Close)
@@ -158,7 +174,7 @@ func (m *Main) Open(ctx context.Context) error {
 		tokens       recall.TokenStore    = cache.NewTokenStore(store, backend, copts)
 		sessionStore recall.SessionStore  = cache.NewSessionStore(store, backend, copts)
 	)
-	if m.Config.NoCache {
+	if w.noCache {
 		// The database alone: the load generator's baseline.
 		topics, questions, tokens, sessionStore = store, store, store, store
 		sessions = inmem.NopSessionCache{}

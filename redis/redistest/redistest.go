@@ -96,6 +96,9 @@ type Server struct {
 	tlsDir  string // the directory of cert.pem and key.pem for TLS
 	// RootCAs trusts the certificate of a TLS server.
 	RootCAs *x509.CertPool
+	// exited, when set, is closed once cmd has ended and been waited for
+	// (a server started by start; Start leaves it nil).
+	exited chan struct{}
 }
 
 // StartServer starts a redis-server on a free port and stops it when the
@@ -244,13 +247,22 @@ func (s *Server) Start(tb testing.TB) {
 // Kill kills the server (SIGKILL) and waits for it to exit.
 func (s *Server) Kill(tb testing.TB) {
 	tb.Helper()
+	s.kill()
+}
+
+// kill kills the server (SIGKILL) and waits for it to exit.
+func (s *Server) kill() {
 	if s.cmd == nil {
 		return
 	}
 	_ = s.cmd.Process.Signal(syscall.SIGCONT) // in case it was paused
 	_ = s.cmd.Process.Kill()
-	_ = s.cmd.Wait()
-	s.cmd = nil
+	if s.exited != nil {
+		<-s.exited // a goroutine of start waits for it
+	} else {
+		_ = s.cmd.Wait()
+	}
+	s.cmd, s.exited = nil, nil
 }
 
 // Pause stops the server process (SIGSTOP): connections stay open but

@@ -1,4 +1,4 @@
-package bench
+package loadgen
 
 import (
 	"context"
@@ -54,9 +54,10 @@ func (t *Template) cloneFirestore(ctx context.Context, label string) (*Database,
 		_ = drop(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("copy the seeded project: %w", err)
 	}
-	// The store adds the latency before each call itself, as SQLite does
-	// before each statement.
-	return &Database{ServeURL: "firestore://" + dst, StatementLatency: t.latency, close: drop}, nil
+	// The server adds the latency before each call of its store, as for
+	// SQLite: the emulator is reached through FIRESTORE_EMULATOR_HOST, one
+	// address for the whole process, which the seeding shares.
+	return &Database{ServeURL: "firestore://" + dst, WrapStore: t.wrapStore(), close: drop}, nil
 }
 
 // copyFirestore copies every document of project src, subcollections

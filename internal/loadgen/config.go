@@ -1,4 +1,4 @@
-// Package bench is Recall's load generator: it seeds a data set of users,
+// Package loadgen is Recall's load generator: it seeds a data set of users,
 // topics and question banks, drives a mix of API operations from concurrent
 // virtual users against a server (started in process once per cache mode,
 // or an already running one), and reports throughput, latency percentiles,
@@ -28,12 +28,12 @@
 //     summed.
 //
 // With Config.RedisCluster the benchmark starts a Redis Cluster of three
-// masters of its own on free loopback ports (StartRedisCluster), runs the
+// masters of its own on free loopback ports (redistest.LaunchCluster), runs the
 // Redis modes on it, and stops it after.
 //
 // Nothing here is global: a Config carries everything, and the server is
 // started by a StartFunc that the command supplies.
-package bench
+package loadgen
 
 import (
 	"errors"
@@ -277,8 +277,9 @@ type Config struct {
 
 	// DB describes the primary database for the report (no password).
 	DB string
-	// DBLatency is the latency added to every database round trip; it is
-	// only reported here (the StartFunc applies it).
+	// DBLatency is the latency added to every database round trip: by a
+	// toxiproxy in front of PostgreSQL, by the StartFunc's store wrapper
+	// (Instance.WrapStore) for SQLite and Firestore.
 	DBLatency time.Duration
 	// Redis is the Redis URL of the redis and near modes; its keys under
 	// each run's prefix are deleted after the run.

@@ -1,4 +1,4 @@
-package bench
+package loadgen
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/auth"
 	"github.com/recallhq/recall/redis"
+	"github.com/recallhq/recall/redis/redistest"
 )
 
 // Server is a running server the benchmark drives.
@@ -35,9 +36,10 @@ type Instance struct {
 	// DB is the --db value the server must use: a fresh copy of the seeded
 	// database (for PostgreSQL, reached through the latency proxy).
 	DB string
-	// StatementLatency is the delay the server must add before every
-	// statement itself (SQLite); zero when the proxy adds the latency.
-	StatementLatency time.Duration
+	// WrapStore, when not nil, is what the server must wrap its store in
+	// before anything uses it: it adds the latency of an in-process
+	// database (WithLatency). Nil when a proxy adds the latency, or none.
+	WrapStore func(recall.Store) recall.Store
 	// HashParams are the password-hash parameters the server must use.
 	HashParams auth.HashParams
 	// RateLimits are the rate-limit policies the server must use, as
@@ -104,7 +106,7 @@ func Run(ctx context.Context, cfg Config) (_ *Report, err error) {
 	b := &bencher{cfg: &cfg, pr: newProgress(cfg.Progress)}
 	if cfg.RedisCluster {
 		b.pr.line("starting a Redis Cluster of 3 masters")
-		cl, err := StartRedisCluster(ctx, 3)
+		cl, err := redistest.LaunchCluster(ctx, 3)
 		if err != nil {
 			return nil, fmt.Errorf("--redis-cluster: %w", err)
 		}
@@ -250,12 +252,12 @@ func (b *bencher) runMode(ctx context.Context, name string, count int, tmpl *Tem
 		}
 	}()
 	in := Instance{
-		Mode:             mode,
-		DB:               db.ServeURL,
-		StatementLatency: db.StatementLatency,
-		HashParams:       HashParams(),
-		RateLimits:       cfg.RateLimits,
-		Count:            count,
+		Mode:       mode,
+		DB:         db.ServeURL,
+		WrapStore:  db.WrapStore,
+		HashParams: HashParams(),
+		RateLimits: cfg.RateLimits,
+		Count:      count,
 	}
 	var urls []string
 	for i := range count {

@@ -1,4 +1,4 @@
-package bench
+package loadgen
 
 import (
 	"bytes"
@@ -67,11 +67,15 @@ func startTestServer(ctx context.Context, in Instance) (_ Server, err error) {
 		}
 	}()
 	reg, m := metrics.NewRegistry()
-	store, err := sqlite.Open(ctx, strings.TrimPrefix(in.DB, "sqlite:"), sqlite.Options{Metrics: m, Latency: in.StatementLatency})
+	db, err := sqlite.Open(ctx, strings.TrimPrefix(in.DB, "sqlite:"), sqlite.Options{Metrics: m})
 	if err != nil {
 		return nil, err
 	}
-	s.closers = append(s.closers, func() { _ = store.Close() })
+	s.closers = append(s.closers, func() { _ = db.Close() })
+	var store recall.Store = db
+	if in.WrapStore != nil {
+		store = in.WrapStore(store)
+	}
 	var (
 		backend   cache.Backend
 		sessions  recall.SessionCache
@@ -206,8 +210,8 @@ func TestRunModeNone(t *testing.T) {
 	r := rep.Runs[0]
 	checkRun(t, r)
 	in := started[0]
-	if !in.Mode.NoCache || in.Mode.Redis != "" || in.StatementLatency != 200*time.Microsecond {
-		t.Errorf("mode none started %+v", in)
+	if !in.Mode.NoCache || in.Mode.Redis != "" || in.WrapStore == nil {
+		t.Errorf("mode none started %+v, want no cache and the 200µs latency wrapper", in)
 	}
 	// The database alone: every read goes to it, none to Redis.
 	for _, op := range []string{OpDashboard, OpTopics, OpTopic, OpTurn, OpLogin} {

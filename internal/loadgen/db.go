@@ -1,4 +1,4 @@
-package bench
+package loadgen
 
 import (
 	"context"
@@ -12,9 +12,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/Shopify/toxiproxy/v2"
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/rueidis"
+	"github.com/rs/zerolog"
 
+	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/firestore"
 	"github.com/recallhq/recall/postgres"
 	"github.com/recallhq/recall/redis"
@@ -35,11 +39,12 @@ type Template struct {
 	base string
 	keep bool
 	// PostgreSQL: the connection for CREATE and DROP DATABASE, the
-	// template's name, and the latency proxy in front of the server.
+	// template's name, and the toxiproxy in front of the server that adds
+	// the latency.
 	admin string
 	name  string
 	pg    *url.URL
-	proxy *Proxy
+	proxy *toxiproxy.Proxy
 	// analyzed is set once the template's statistics are gathered.
 	analyzed bool
 	// Firestore (the emulator): the --db project, the emulator, and the
@@ -52,9 +57,10 @@ type Database struct {
 	// ServeURL is the --db value of the server: for PostgreSQL, through
 	// the latency proxy.
 	ServeURL string
-	// StatementLatency is the latency the server must add before every
-	// statement itself (SQLite; zero for PostgreSQL, whose proxy adds it).
-	StatementLatency time.Duration
+	// WrapStore, when not nil, is what the server must wrap its store in
+	// to add the latency itself (WithLatency: SQLite and Firestore; nil for
+	// PostgreSQL, whose proxy adds it, and without latency).
+	WrapStore func(recall.Store) recall.Store
 
 	close func(ctx context.Context) error
 }
@@ -90,9 +96,12 @@ func checkLabel(label string) error {
 //   - "postgres://…": the database <name>_bench_<id>_template, created
 //     through spec's connection; the copies are made with CREATE DATABASE …
 //     TEMPLATE; all are dropped after. With a latency, the servers reach
-//     them through a Proxy that holds what they send for that long, so
-//     that every round trip pays latency once, as every SQLite statement
-//     does.
+//     them through an in-process toxiproxy whose latency toxic holds what
+//     they send for that long, so that every round trip pays it once;
+//     toxiproxy counts whole milliseconds, so the latency must be one.
+//
+// For SQLite and Firestore the servers add the latency themselves, before
+// every call of their store (Database.WrapStore).
 func NewTemplate(ctx context.Context, spec, id string, latency time.Duration) (*Template, error) {
 	if err := checkLabel(id); err != nil {
 		return nil, err
@@ -181,11 +190,19 @@ func (t *Template) Clone(ctx context.Context, label string) (*Database, error) {
 			return nil, fmt.Errorf("copy the seeded database: %w", err)
 		}
 	}
-	d := &Database{ServeURL: "sqlite:" + dst, StatementLatency: t.latency}
+	d := &Database{ServeURL: "sqlite:" + dst, WrapStore: t.wrapStore()}
 	if !t.keep {
 		d.close = remove
 	}
 	return d, nil
+}
+
+// wrapStore is the Database.WrapStore of an in-process database.
+func (t *Template) wrapStore() func(recall.Store) recall.Store {
+	if t.latency <= 0 {
+		return nil
+	}
+	return func(s recall.Store) recall.Store { return WithLatency(s, t.latency) }
 }
 
 func copyFile(src, dst string) error {
@@ -214,7 +231,7 @@ func (t *Template) Close(ctx context.Context) error {
 	case t.pg != nil:
 		var errs []error
 		if t.proxy != nil {
-			errs = append(errs, t.proxy.Close())
+			t.proxy.Stop()
 		}
 		errs = append(errs, t.dropPostgres(ctx, t.name))
 		return errors.Join(errs...)
@@ -232,6 +249,9 @@ func newPostgresTemplate(ctx context.Context, spec, id string, latency time.Dura
 	}
 	if u.Host == "" || strings.Contains(u.Host, ",") {
 		return nil, fmt.Errorf("--db %q: the benchmark needs one host:port", postgres.RedactURL(spec))
+	}
+	if latency%time.Millisecond != 0 {
+		return nil, fmt.Errorf("--db-latency %s: PostgreSQL's latency comes from a toxiproxy, which counts whole milliseconds", latency)
 	}
 	// The pool settings (pool_max_conns, …) are pgxpool's, not the
 	// server's: the one-off admin connections must not send them.
@@ -254,9 +274,7 @@ func newPostgresTemplate(ctx context.Context, spec, id string, latency time.Dura
 		if port == "" {
 			port = "5432"
 		}
-		// The whole latency on the way in: a round trip pays it once, with
-		// one timer's slack, as a SQLite statement does.
-		p, err := NewProxy(net.JoinHostPort(host, port), latency, 0)
+		p, err := latencyProxy(net.JoinHostPort(host, port), latency)
 		if err != nil {
 			_ = t.dropPostgres(context.WithoutCancel(ctx), t.name)
 			return nil, err
@@ -264,6 +282,26 @@ func newPostgresTemplate(ctx context.Context, spec, id string, latency time.Dura
 		t.proxy = p
 	}
 	return t, nil
+}
+
+// latencyProxy starts a toxiproxy on 127.0.0.1:0 to upstream whose latency
+// toxic holds what the client sends for latency (a whole number of
+// milliseconds, toxiproxy's unit): the whole latency on the way in, so a
+// round trip pays it once, with one timer's slack, as a SQLite call does.
+// The toxic delays data, it does not throttle it: later chunks are read
+// while earlier ones wait, each leaving at its own arrival plus latency.
+func latencyProxy(upstream string, latency time.Duration) (*toxiproxy.Proxy, error) {
+	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
+	p := toxiproxy.NewProxy(srv, "postgres", "127.0.0.1:0", upstream)
+	if err := p.Start(); err != nil {
+		return nil, fmt.Errorf("latency proxy: %w", err)
+	}
+	toxic := fmt.Sprintf(`{"name":"latency","type":"latency","stream":"upstream","toxicity":1,"attributes":{"latency":%d}}`, latency.Milliseconds())
+	if _, err := p.Toxics.AddToxicJson(strings.NewReader(toxic)); err != nil {
+		p.Stop()
+		return nil, fmt.Errorf("latency proxy: %w", err)
+	}
+	return p, nil
 }
 
 // pgName is the name of a database of this benchmark.
@@ -338,7 +376,7 @@ func (t *Template) clonePostgres(ctx context.Context, label string) (*Database, 
 	}
 	host := t.pg.Host
 	if t.proxy != nil {
-		host = t.proxy.Addr()
+		host = t.proxy.Listen
 	}
 	return &Database{ServeURL: t.pgURL(name, host), close: func(ctx context.Context) error { return t.dropPostgres(ctx, name) }}, nil
 }

@@ -1,9 +1,10 @@
-package bench
+package loadgen
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -37,8 +38,12 @@ func TestTemplateSQLiteDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if db.StatementLatency != 2*time.Millisecond {
-		t.Errorf("StatementLatency = %v, want the 2ms the server must add itself", db.StatementLatency)
+	// The server adds the latency itself, with the store wrapper.
+	if db.WrapStore == nil {
+		t.Fatal("WrapStore is nil, want WithLatency's 2ms")
+	}
+	if ls, ok := db.WrapStore(nil).(*latencyStore); !ok || ls.d != 2*time.Millisecond {
+		t.Errorf("WrapStore(s) = %#v, want WithLatency(s, 2ms)", db.WrapStore(nil))
 	}
 	clone := strings.TrimPrefix(db.ServeURL, "sqlite:")
 	for suffix, want := range map[string]string{"": "seeded", "-wal": "wal"} {
@@ -87,6 +92,9 @@ func TestTemplateSQLiteNamedPathIsKept(t *testing.T) {
 	if want := "sqlite:" + filepath.Join(dir, "bench-r1-redis.db"); db.ServeURL != want {
 		t.Fatalf("copy URL %q, want %q", db.ServeURL, want)
 	}
+	if db.WrapStore != nil {
+		t.Error("WrapStore is set without a latency")
+	}
 	if err := errors.Join(db.Close(ctx), tmpl.Close(ctx)); err != nil {
 		t.Fatal(err)
 	}
@@ -125,6 +133,10 @@ func TestTemplatePostgresThroughProxy(t *testing.T) {
 	}
 	ctx := context.Background()
 	id := "t" + runID()
+	// toxiproxy counts whole milliseconds: refused before anything is made.
+	if _, err := NewTemplate(ctx, testPostgres, id, 1500*time.Microsecond); err == nil || !strings.Contains(err.Error(), "whole milliseconds") {
+		t.Fatalf("NewTemplate(1.5ms) = %v, want a refusal of a latency toxiproxy cannot hold", err)
+	}
 	tmpl, err := NewTemplate(ctx, testPostgres, id, 10*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
@@ -144,8 +156,8 @@ func TestTemplatePostgresThroughProxy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if db.StatementLatency != 0 {
-		t.Errorf("StatementLatency = %v, want 0: the proxy adds the latency", db.StatementLatency)
+	if db.WrapStore != nil {
+		t.Error("WrapStore is set, want nil: the proxy adds the latency")
 	}
 	if strings.Contains(db.ServeURL, ":5432") {
 		t.Fatalf("the server's URL %q bypasses the proxy", db.ServeURL)
@@ -195,6 +207,10 @@ func TestTemplatePostgresThroughProxy(t *testing.T) {
 	}
 	if pgExists(t, tmpl.name) {
 		t.Errorf("template %s survived Close", tmpl.name)
+	}
+	if c, err := net.DialTimeout("tcp", u.Host, time.Second); err == nil {
+		c.Close()
+		t.Errorf("the proxy at %s still accepts connections after Close", u.Host)
 	}
 }
 
