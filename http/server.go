@@ -37,6 +37,17 @@ import (
 // MaxBodyBytes is the largest request body accepted: 1 MiB.
 const MaxBodyBytes = 1 << 20
 
+// MaxHeaderBytes bounds a request's head (request line with the URL, and
+// header fields): a larger one gets 431 headers_too_large in the JSON error
+// shape. The http.Server of HTTPServer reads heads up to
+// serverMaxHeaderBytes, so that the middleware, not net/http's plain-text
+// 431, answers all but absurd requests.
+const MaxHeaderBytes = 64 << 10
+
+// serverMaxHeaderBytes is http.Server.MaxHeaderBytes: the most net/http
+// reads of a head before it answers 431 itself, in plain text.
+const serverMaxHeaderBytes = 1 << 20
+
 // DefaultRequestTimeout bounds the work of one request when
 // Config.RequestTimeout is zero.
 const DefaultRequestTimeout = 5 * time.Second
@@ -223,7 +234,7 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    serverMaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 }
