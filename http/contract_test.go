@@ -125,6 +125,7 @@ func TestNULRefused(t *testing.T) {
 func TestShapedProtocolErrors(t *testing.T) {
 	e := newEnv(t)
 	addr := serveReal(t, e, func(*http.Server) {})
+	conf := newConformance(t, e.server)
 	for _, tc := range []struct {
 		name, method, path string
 		header             map[string]string
@@ -151,6 +152,9 @@ func TestShapedProtocolErrors(t *testing.T) {
 			}
 			r := readResponse(t, res)
 			r.wantError(t, tc.status, tc.code)
+			if p := conf.check(hr, nil, r); p != "" {
+				t.Fatalf("does not conform to openapi.json: %s", p)
+			}
 			if r.header.Get("Content-Type") != "application/json" || r.header.Get("X-Request-Id") == "" {
 				t.Fatalf("headers %v", r.header)
 			}

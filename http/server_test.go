@@ -63,6 +63,10 @@ type env struct {
 	reg     *prometheus.Registry
 	metrics *metrics.Metrics
 	logs    *syncBuffer
+	// conf checks every exchange of do against the served OpenAPI
+	// document; built on first use.
+	conf     *conformance
+	confOnce sync.Once
 }
 
 // newEnv starts a server over the store itself; edit may change its Config
@@ -150,18 +154,22 @@ type req struct {
 func (e *env) do(r req) *response {
 	e.tb.Helper()
 	var body io.Reader
+	var sent []byte
 	switch b := r.body.(type) {
 	case nil:
 	case string:
-		body = strings.NewReader(b)
+		sent = []byte(b)
 	case []byte:
-		body = bytes.NewReader(b)
+		sent = b
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			e.tb.Fatal(err)
 		}
-		body = bytes.NewReader(j)
+		sent = j
+	}
+	if r.body != nil {
+		body = bytes.NewReader(sent)
 	}
 	hr, err := http.NewRequest(r.method, e.ts.URL+r.path, body)
 	if err != nil {
@@ -190,6 +198,10 @@ func (e *env) do(r req) *response {
 		e.tb.Fatal(err)
 	}
 	out := &response{status: res.StatusCode, header: res.Header, body: b}
+	e.confOnce.Do(func() { e.conf = newConformance(e.tb, e.server) })
+	if p := e.conf.check(hr, sent, out); p != "" {
+		e.tb.Errorf("%s %s: %d does not conform to openapi.json: %s\nbody %s", r.method, r.path, res.StatusCode, p, b)
+	}
 	// Conventions every response keeps.
 	if res.Header.Get("X-Request-Id") == "" {
 		e.tb.Errorf("%s %s: no X-Request-Id", r.method, r.path)
