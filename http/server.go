@@ -8,10 +8,13 @@
 // code→status table in errors.go.
 //
 // Request bodies: at most 1 MiB (413 too_large); decoded strictly (unknown
-// fields, trailing data, wrong types and invalid UTF-8 give 400 invalid). A
-// request with a body may omit Content-Type; if it sends one, it must be
-// application/json (or a +json type) with no charset but UTF-8, else 415
-// unsupported_media_type.
+// fields, trailing data, wrong types, null where the schema has no null,
+// invalid UTF-8 and NUL characters give 400 invalid). A request with a body
+// must send Content-Type: application/json (charset utf-8 if any); any
+// other, or none, gets 415 unsupported_media_type, so that no other web site
+// can post to the API without a CORS preflight. A request line and headers
+// over MaxHeaderBytes get 431 headers_too_large, a known path with another
+// method 405 method_not_allowed with Allow.
 //
 // Import it as recallhttp.
 package http
