@@ -63,3 +63,8 @@ soak:
 
 clean:
 	rm -rf bin
+
+# The generated Go client of the API (http/apiclient), from http/openapi.json.
+.PHONY: apiclient
+apiclient:
+	$(GO) generate ./http/apiclient

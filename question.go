@@ -57,9 +57,9 @@ func (in *QuestionInput) Validate(create bool, prefix string) error {
 	} else if msg := checkList(*in.Answers, 1, MaxAnswers, 500); msg != "" {
 		fields[prefix+"answers"] = msg
 	}
-	// An explicit empty list of choices makes no sense for a new question;
-	// on an update it turns multiple choice off.
-	if in.Choices != nil && (create || len(*in.Choices) > 0) {
+	// An empty list of choices means a typed answer, on a create as on an
+	// update (where it turns multiple choice off); null is absent.
+	if in.Choices != nil && len(*in.Choices) > 0 {
 		if msg := checkList(*in.Choices, 2, 10, 500); msg != "" {
 			fields[prefix+"choices"] = msg
 		} else if hasDuplicates(*in.Choices) {

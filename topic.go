@@ -72,13 +72,26 @@ func (in *TopicInput) Validate(create bool) error {
 	return fieldsError(fields)
 }
 
-// checkText returns "" if s is valid UTF-8 of min..max characters, or what is wrong.
-func checkText(s string, min, max int) string {
+// TextProblem returns "" if s is text every store keeps as it is: valid
+// UTF-8 without NUL (U+0000) characters, which PostgreSQL cannot store.
+// Otherwise it says what is wrong ("must not contain NUL characters").
+// Every text a user sends (titles, prompts, answers, messages, usernames,
+// passwords) is checked with it above the stores, so all stores agree.
+func TextProblem(s string) string {
 	if !utf8.ValidString(s) {
 		return "must be valid UTF-8"
 	}
 	if strings.IndexByte(s, 0) >= 0 {
 		return "must not contain NUL characters"
+	}
+	return ""
+}
+
+// checkText returns "" if s is valid UTF-8 of min..max characters without
+// NUL, or what is wrong.
+func checkText(s string, min, max int) string {
+	if msg := TextProblem(s); msg != "" {
+		return msg
 	}
 	n := utf8.RuneCountInString(s)
 	switch {

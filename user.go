@@ -37,8 +37,8 @@ func (c *Credentials) Validate() error {
 	} else if !validUsername(c.Username) {
 		fields["username"] = "may contain only a-z, 0-9, '_', '.' and '-'"
 	}
-	if !utf8.ValidString(c.Password) {
-		fields["password"] = "must be valid UTF-8"
+	if msg := TextProblem(c.Password); msg != "" {
+		fields["password"] = msg
 	} else if n := utf8.RuneCountInString(c.Password); n < 8 || n > 256 {
 		fields["password"] = "must be 8 to 256 characters long"
 	}

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -56,8 +57,12 @@ func decodeBody(body []byte, dst any) error {
 	if _, err := dec.Token(); err != io.EOF {
 		return recall.Invalid("body", "The request body must hold one JSON object and nothing after it.")
 	}
-	return nil
+	return rejectNulls(body, nullableField)
 }
+
+// nullableField reports whether a request field may be null: only a
+// question's choices, where null means the same as leaving it out.
+func nullableField(name string) bool { return name == "choices" }
 
 // decodeError turns an encoding/json error into an EINVALID error that
 // names the field where it can.
@@ -112,21 +117,90 @@ func jsonKind(t reflect.Type) string {
 	return "of another type"
 }
 
-// checkContentType accepts a missing Content-Type (curl-friendly) or a
-// JSON media type in UTF-8.
+// checkContentType accepts only application/json, with no charset or
+// charset=utf-8. A missing Content-Type, text/plain, form encodings and
+// +json types get 415: the media types a web page may send to another site
+// without a CORS preflight are exactly the ones refused, so no other site
+// can post to the API from a visitor's browser.
 func checkContentType(ct string) error {
-	if ct == "" {
-		return nil
-	}
 	mt, params, err := mime.ParseMediaType(ct)
-	// JSON, or what a plain `curl -d` sends (form encoding, the body
-	// still being JSON): the body's own syntax is checked next.
-	json := mt == "application/json" || strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json") ||
-		mt == "application/x-www-form-urlencoded" || mt == "text/plain"
-	if err == nil && json {
-		if cs, ok := params["charset"]; !ok || strings.EqualFold(cs, "utf-8") {
+	if err == nil && mt == "application/json" {
+		cs, ok := params["charset"]
+		if len(params) == 0 || len(params) == 1 && ok && strings.EqualFold(cs, "utf-8") {
 			return nil
 		}
 	}
 	return recall.Errorf(errUnsupportedMediaType, "The request body must be JSON: send Content-Type: application/json.")
+}
+
+// rejectNulls returns an EINVALID error naming every value of body that is
+// null, but for the fields whose schema allows null (nullable, by name).
+// encoding/json would take a null as an absent field (a nil pointer) or as
+// a zero value, neither of which the schemas allow. body is valid JSON.
+func rejectNulls(body []byte, nullable func(name string) bool) error {
+	if !bytes.Contains(body, []byte("null")) {
+		return nil // the common case: no scan
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	fields := map[string]string{}
+	// frames holds, for each open object or array, its path and, for an
+	// array, the index of the next item; key is the last object key read.
+	type frame struct {
+		path  string
+		array bool
+		next  int
+		key   string // in an object: the key whose value comes next
+	}
+	var stack []frame
+	// valuePath returns the path of the value about to be read, and its
+	// name (the key in an object, "" in an array).
+	valuePath := func() (string, string) {
+		if len(stack) == 0 {
+			return "body", ""
+		}
+		f := &stack[len(stack)-1]
+		if f.array {
+			p := f.path + "[" + strconv.Itoa(f.next) + "]"
+			f.next++
+			return p, ""
+		}
+		if f.path == "" {
+			return f.key, f.key
+		}
+		return f.path + "." + f.key, f.key
+	}
+	expectKey := false
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break // io.EOF, or an error decodeBody has reported already
+		}
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{', '[':
+				p, _ := valuePath()
+				if len(stack) == 0 {
+					p = ""
+				}
+				stack = append(stack, frame{path: p, array: d == '['})
+				expectKey = d == '{'
+			case '}', ']':
+				stack = stack[:len(stack)-1]
+				expectKey = len(stack) > 0 && !stack[len(stack)-1].array
+			}
+			continue
+		}
+		if expectKey {
+			stack[len(stack)-1].key = tok.(string)
+			expectKey = false
+			continue
+		}
+		p, name := valuePath()
+		if tok == nil && (name == "" || !nullable(name)) && len(fields) < maxReportedFields {
+			fields[p] = "must not be null"
+		}
+		expectKey = len(stack) > 0 && !stack[len(stack)-1].array
+	}
+	return recall.InvalidFields(fields)
 }

@@ -16,6 +16,7 @@ import (
 const (
 	errMethodNotAllowed     = "method_not_allowed"
 	errUnsupportedMediaType = "unsupported_media_type"
+	errHeadersTooLarge      = "headers_too_large"
 	// statusClientClosed is logged (nginx's convention) when the client
 	// went away before the response; the client never sees it.
 	statusClientClosed = 499
@@ -38,6 +39,8 @@ func statusOf(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case errUnsupportedMediaType:
 		return http.StatusUnsupportedMediaType
+	case errHeadersTooLarge:
+		return http.StatusRequestHeaderFieldsTooLarge
 	case recall.ERATELIMITED:
 		return http.StatusTooManyRequests
 	case recall.EUNAVAILABLE:

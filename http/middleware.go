@@ -97,6 +97,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 
+	if headBytes(r) > MaxHeaderBytes {
+		s.writeError(sw, r, recall.Errorf(errHeadersTooLarge, "The request's URL and headers must not be larger than 64 KiB."))
+		return
+	}
 	mh, pattern := s.mux.Handler(r)
 	rt, ok := s.byPattern[pattern]
 	if !ok {
@@ -105,6 +109,18 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ri.route = rt.Pattern
 	s.mux.ServeHTTP(sw, r)
+}
+
+// headBytes is about the size of r's head as sent: the request line and
+// the header fields, each with its separators.
+func headBytes(r *http.Request) int {
+	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len("Host: \r\n") + len(r.Host)
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
 }
 
 // unmatched answers a request that matches no route: 405 with Allow when

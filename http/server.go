@@ -8,10 +8,13 @@
 // code→status table in errors.go.
 //
 // Request bodies: at most 1 MiB (413 too_large); decoded strictly (unknown
-// fields, trailing data, wrong types and invalid UTF-8 give 400 invalid). A
-// request with a body may omit Content-Type; if it sends one, it must be
-// application/json (or a +json type) with no charset but UTF-8, else 415
-// unsupported_media_type.
+// fields, trailing data, wrong types, null where the schema has no null,
+// invalid UTF-8 and NUL characters give 400 invalid). A request with a body
+// must send Content-Type: application/json (charset utf-8 if any); any
+// other, or none, gets 415 unsupported_media_type, so that no other web site
+// can post to the API without a CORS preflight. A request line and headers
+// over MaxHeaderBytes get 431 headers_too_large, a known path with another
+// method 405 method_not_allowed with Allow.
 //
 // Import it as recallhttp.
 package http
@@ -36,6 +39,17 @@ import (
 
 // MaxBodyBytes is the largest request body accepted: 1 MiB.
 const MaxBodyBytes = 1 << 20
+
+// MaxHeaderBytes bounds a request's head (request line with the URL, and
+// header fields): a larger one gets 431 headers_too_large in the JSON error
+// shape. The http.Server of HTTPServer reads heads up to
+// serverMaxHeaderBytes, so that the middleware, not net/http's plain-text
+// 431, answers all but absurd requests.
+const MaxHeaderBytes = 64 << 10
+
+// serverMaxHeaderBytes is http.Server.MaxHeaderBytes: the most net/http
+// reads of a head before it answers 431 itself, in plain text.
+const serverMaxHeaderBytes = 1 << 20
 
 // DefaultRequestTimeout bounds the work of one request when
 // Config.RequestTimeout is zero.
@@ -223,7 +237,7 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    serverMaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 }

@@ -63,6 +63,10 @@ type env struct {
 	reg     *prometheus.Registry
 	metrics *metrics.Metrics
 	logs    *syncBuffer
+	// conf checks every exchange of do against the served OpenAPI
+	// document; built on first use.
+	conf     *conformance
+	confOnce sync.Once
 }
 
 // newEnv starts a server over the store itself; edit may change its Config
@@ -150,18 +154,22 @@ type req struct {
 func (e *env) do(r req) *response {
 	e.tb.Helper()
 	var body io.Reader
+	var sent []byte
 	switch b := r.body.(type) {
 	case nil:
 	case string:
-		body = strings.NewReader(b)
+		sent = []byte(b)
 	case []byte:
-		body = bytes.NewReader(b)
+		sent = b
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {
 			e.tb.Fatal(err)
 		}
-		body = bytes.NewReader(j)
+		sent = j
+	}
+	if r.body != nil {
+		body = bytes.NewReader(sent)
 	}
 	hr, err := http.NewRequest(r.method, e.ts.URL+r.path, body)
 	if err != nil {
@@ -190,6 +198,10 @@ func (e *env) do(r req) *response {
 		e.tb.Fatal(err)
 	}
 	out := &response{status: res.StatusCode, header: res.Header, body: b}
+	e.confOnce.Do(func() { e.conf = newConformance(e.tb, e.server) })
+	if p := e.conf.check(hr, sent, out); p != "" {
+		e.tb.Errorf("%s %s: %d does not conform to openapi.json: %s\nbody %s", r.method, r.path, res.StatusCode, p, b)
+	}
 	// Conventions every response keeps.
 	if res.Header.Get("X-Request-Id") == "" {
 		e.tb.Errorf("%s %s: no X-Request-Id", r.method, r.path)
@@ -374,13 +386,26 @@ func TestDecodingErrors(t *testing.T) {
 			r.wantError(t, tc.status, tc.code)
 		})
 	}
-	t.Run("MissingContentTypeTolerated", func(t *testing.T) {
-		e.do(req{method: "POST", path: "/v1/topics", token: tok, body: `{"title": "ok"}`, header: map[string]string{"Content-Type": ""}}).want(t, 201, nil)
+	// A page of another site can post these without a CORS preflight:
+	// they are refused, whatever the body.
+	for name, ct := range map[string]string{
+		"MissingContentType": "", "TextPlain": "text/plain", "TextPlainUTF8": "text/plain;charset=UTF-8",
+		"Form": "application/x-www-form-urlencoded", "Multipart": "multipart/form-data; boundary=x",
+		"PlusJSON": "application/merge-patch+json",
+	} {
+		t.Run("Refused"+name, func(t *testing.T) {
+			for _, path := range []string{"/v1/users", "/v1/tokens", "/v1/topics"} {
+				e.do(req{method: "POST", path: path, token: tok, body: `{"title": "no", "username": "eve", "password": "password1"}`,
+					header: map[string]string{"Content-Type": ct}}).wantError(t, 415, "unsupported_media_type")
+			}
+		})
+	}
+	t.Run("CharsetUTF8", func(t *testing.T) {
+		e.do(req{method: "POST", path: "/v1/topics", token: tok, body: `{"title": "ok"}`,
+			header: map[string]string{"Content-Type": "application/json; charset=UTF-8"}}).want(t, 201, nil)
 	})
-	t.Run("CurlFormDefaultTolerated", func(t *testing.T) {
-		// `curl -d` labels its body form-encoded; the body is JSON all the same.
-		e.do(req{method: "POST", path: "/v1/topics", token: tok, body: `{"title": "ok too"}`,
-			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}).want(t, 201, nil)
+	t.Run("PlainJSON", func(t *testing.T) {
+		e.do(req{method: "POST", path: "/v1/topics", token: tok, body: `{"title": "ok too"}`}).want(t, 201, nil)
 	})
 	t.Run("FieldsNamed", func(t *testing.T) {
 		got := e.do(req{method: "POST", path: "/v1/topics", token: tok, body: `{"title": 42}`}).wantError(t, 400, "invalid")

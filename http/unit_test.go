@@ -130,9 +130,13 @@ func TestDecodeBody(t *testing.T) {
 
 func TestCheckContentType(t *testing.T) {
 	for ct, ok := range map[string]bool{
-		"": true, "application/json": true, "application/json; charset=utf-8": true,
-		"Application/JSON; charset=UTF-8": true, "application/merge-patch+json": true,
-		"text/plain": true, "application/x-www-form-urlencoded": true,
+		"application/json": true, "application/json; charset=utf-8": true,
+		"Application/JSON; charset=UTF-8": true, "application/json;charset=\"utf-8\"": true,
+		// What a web page may send to another site without a CORS
+		// preflight, and what else is not application/json, is refused.
+		"": false, "text/plain": false, "text/plain; charset=utf-8": false,
+		"application/x-www-form-urlencoded": false, "application/merge-patch+json": false,
+		"application/json; charset=utf-8; foo=bar": false, "application/json; foo=bar": false,
 		"application/xml": false, "multipart/form-data; boundary=x": false,
 		"application/json; charset=latin1": false, "json": false, "application/jsonx": false,
 	} {

@@ -551,8 +551,8 @@ func (e *Engine) clock() time.Time {
 
 func checkMessage(m string) error {
 	switch {
-	case !utf8.ValidString(m):
-		return recall.Invalid("message", "The message must be valid UTF-8.")
+	case recall.TextProblem(m) != "":
+		return recall.Invalid("message", "The message "+recall.TextProblem(m)+".")
 	case utf8.RuneCountInString(m) > MaxMessageLength:
 		return recall.Invalid("message", fmt.Sprintf("The message must be at most %d characters long.", MaxMessageLength))
 	case strings.TrimSpace(m) == "":

@@ -952,6 +952,7 @@ func TestConcurrentTurns(t *testing.T) {
 			key := fmt.Sprintf("key-%d", i%keys)
 			hr, _ := http.NewRequest("POST", srv.m.URL()+"/v1/sessions/"+s.ID+"/turns", strings.NewReader(`{"message": "/skip"}`))
 			hr.Header.Set("Authorization", "Bearer "+tok)
+			hr.Header.Set("Content-Type", "application/json")
 			hr.Header.Set("Idempotency-Key", key)
 			res, err := srv.client.Do(hr)
 			if err != nil {
