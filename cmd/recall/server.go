@@ -26,6 +26,7 @@ import (
 	"github.com/recallhq/recall/redis"
 	"github.com/recallhq/recall/sqlite"
 	"github.com/recallhq/recall/tutor"
+	"github.com/recallhq/recall/webapp"
 )
 
 // Main is one running Recall server: the store, caches, limiter and HTTP
@@ -202,6 +203,10 @@ func (m *Main) Open(ctx context.Context) error {
 		Logger:        m.Logger,
 		TopicsChanged: topicsChanged,
 	})
+	app, err := webapp.New()
+	if err != nil {
+		return err
+	}
 	authSvc := auth.New(auth.Config{Users: store, Tokens: tokens, Now: now, Logger: m.Logger, HashParams: m.HashParams})
 	srv := recallhttp.NewServer(recallhttp.Config{
 		Store:          store,
@@ -217,6 +222,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Gatherer:       m.registry,
 		Logger:         m.Logger,
 		Now:            now,
+		App:            app,
 	})
 
 	ln, err := net.Listen("tcp", m.Config.Addr)
