@@ -16,6 +16,7 @@ mkdirSync(join(out, 'assets'), { recursive: true });
 
 const result = await build({
   entryPoints: { app: join(here, 'src', 'main.js'), style: join(here, 'src', 'style.css') },
+  absWorkingDir: here, // the output (and its hash) must not depend on the caller's directory
   bundle: true,
   minify: true,
   format: 'esm',

@@ -153,9 +153,13 @@ function TopicCard({ api, topic, onChange }) {
         </form>`
       : html`<h2><${Link} href=${href}>${topic.title}</${Link}></h2>`}
     <p class="meta">
-      ${plural(topic.question_count, 'question')} ·
-      ${stats.last_studied_at ? 'last studied ' + ago(stats.last_studied_at) : 'not studied yet'}
-      ${stats.sessions_completed ? ' · ' + plural(stats.sessions_completed, 'session') + ' done' : ''}
+      ${[
+        plural(topic.question_count, 'question'),
+        stats.last_studied_at ? 'last studied ' + ago(stats.last_studied_at) : 'not studied yet',
+        stats.sessions_completed ? plural(stats.sessions_completed, 'session') + ' done' : '',
+      ]
+        .filter(Boolean)
+        .join(' · ')}
     </p>
     <${Progress} value=${acc == null ? 0 : acc} max=${1} label=${'Accuracy in ' + topic.title}
       text=${acc == null ? 'No answers yet' : `${Math.round(acc * 100)}% right (${stats.correct} of ${stats.answers})`} />

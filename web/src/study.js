@@ -35,9 +35,18 @@ async function messagesOf(api, session, turns) {
   return out;
 }
 
+// said is how a learner's message reads in the chat: the commands the
+// Hint and Skip buttons send are shown in words.
+function said(message) {
+  const m = message.trim().toLowerCase();
+  if (m === '/hint') return 'Hint, please.';
+  if (m === '/skip') return 'Skip this one.';
+  return message;
+}
+
 function turnMessages(t) {
   return [
-    { from: 'learner', text: t.message },
+    { from: 'learner', text: said(t.message) },
     { from: 'tutor', text: t.reply, correct: t.kind === 'answer' ? t.correct : null, kind: t.kind },
   ];
 }
@@ -182,9 +191,9 @@ export function StudyPage({ api, id }) {
     return html`<main id="main"><h1 tabindex="-1" ref=${heading}>Study</h1>
       <p class="error-message" role="alert">${loadError}</p><p><${Link} href="/">Back to your topics</${Link}></p></main>`;
 
-  const shown = pending && !pending.ending ? [...messages, { from: 'learner', text: pending.text, pending: !pending.failed, failed: pending.failed }] : messages;
+  const shown = pending && !pending.ending ? [...messages, { from: 'learner', text: said(pending.text), pending: !pending.failed, failed: pending.failed }] : messages;
   return html`<main id="main" class="study">
-    <div class="study-head">
+    <div class=${'study-head' + (active ? ' sticky' : '')}>
       <h1 tabindex="-1" ref=${heading} class="visually-hidden">Study session</h1>
       ${session
         ? html`<${Progress} value=${session.progress.answered + session.progress.skipped} max=${session.progress.total}
