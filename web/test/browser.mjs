@@ -65,6 +65,13 @@ async function newPage({ width = 1280, height = 800, scheme = 'light' } = {}) {
   return { ctx, page };
 }
 
+// shows waits (up to 5 s) for locator to be visible and reports whether it was.
+const shows = (locator) =>
+  locator.waitFor({ state: 'visible', timeout: 5000 }).then(
+    () => true,
+    () => false,
+  );
+
 const shot = (page, name) => page.screenshot({ path: join(artifacts, name + '.png'), fullPage: true });
 
 async function signUp(page, username, password) {
@@ -111,7 +118,7 @@ const user = 'learner_' + stamp;
   await page.getByRole('link', { name: 'Create an account' }).click();
   await page.getByRole('button', { name: 'Create account' }).click();
   const summary = page.locator('.error-summary');
-  check(await summary.isVisible(), 'an empty sign-up shows the error summary');
+  check(await shows(summary), 'an empty sign-up shows the error summary');
   check(await page.evaluate(() => document.activeElement.classList.contains('error-summary')), 'the error summary takes the focus');
   await summary.getByRole('link', { name: 'Enter your username.' }).click();
   check(await page.evaluate(() => document.activeElement.id === 'username'), 'a summary link focuses its field');
@@ -121,7 +128,7 @@ const user = 'learner_' + stamp;
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.getByRole('heading', { name: 'Your topics' }).waitFor();
-  check(await page.getByText('No topics yet').isVisible(), 'a new user sees the empty state');
+  check(await shows(page.getByText('No topics yet')), 'a new user sees the empty state');
   const tok = await page.evaluate(() => sessionStorage.getItem('recall.token'));
   check(!!tok, 'the token is in sessionStorage');
   check((await ctx.cookies()).length === 0, 'no cookie is set');
@@ -130,7 +137,7 @@ const user = 'learner_' + stamp;
   await page.getByRole('button', { name: 'Create topic' }).click();
   await page.getByRole('heading', { name: 'Capitals' }).waitFor();
   topicURL = page.url();
-  check(await page.getByText('No questions yet').isVisible(), 'a new topic says how to add questions');
+  check(await shows(page.getByText('No questions yet')), 'a new topic says how to add questions');
 
   const paste = BANK.map(([p, a], i) => (i === 2 ? `${p}\t${a}` : `${p} :: ${a}`)).join('\n');
   await page.getByLabel('Questions, one a line').fill(paste);
