@@ -21,7 +21,7 @@ check: vet fmt-check
 # The services the tests use (installed and started if needed), vet, the
 # gofmt check, a short bounded run of every fuzz target, then the whole suite
 # with the race detector (its summary closes the output).
-test: services vet fmt-check
+test: services web-check vet fmt-check
 	$(MAKE) --no-print-directory fuzz
 	$(GO) test -race -count=1 -timeout 30m ./...
 
@@ -68,3 +68,16 @@ clean:
 .PHONY: apiclient
 apiclient:
 	$(GO) generate ./http/apiclient
+
+# The web app (web/ → webapp/dist, embedded in the binary): `make web`
+# rebuilds the committed bundle after a change in web/src; `make web-check`
+# (run by `make test`) rebuilds it into a temporary directory and fails when
+# the committed output differs. Both need `npm ci` in web/ (make services).
+.PHONY: web web-check
+web:
+	cd web && npm ci --no-audit --no-fund --silent && node build.mjs
+
+web-check:
+	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	node web/build.mjs "$$tmp/dist" >/dev/null && \
+	diff -r "$$tmp/dist" webapp/dist >/dev/null || { echo "webapp/dist is stale: run make web and commit it"; exit 1; }

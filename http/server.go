@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +36,7 @@ import (
 	"github.com/recallhq/recall/metrics"
 	"github.com/recallhq/recall/ratelimit"
 	"github.com/recallhq/recall/tutor"
+	"github.com/recallhq/recall/webapp"
 )
 
 // MaxBodyBytes is the largest request body accepted: 1 MiB.
@@ -109,6 +111,17 @@ type Config struct {
 	// server) gives 503 unavailable instead of a request that waits
 	// forever. Zero means DefaultRequestTimeout; negative means none.
 	RequestTimeout time.Duration
+	// App is the web app served beside the API (package webapp): the
+	// requests it Serves go to it, outside the route table, except that
+	// the API's own paths are never given to it. nil serves no app.
+	App WebApp
+}
+
+// WebApp is a browser app served at the paths it claims.
+type WebApp interface {
+	http.Handler
+	// Serves reports whether the app answers the URL path p.
+	Serves(p string) bool
 }
 
 // Route is one entry of the route table.
@@ -169,8 +182,31 @@ func NewServer(cfg Config) *Server {
 		s.byPattern[key] = rt
 		s.mux.Handle(key, s.routeHandler(rt))
 	}
-	s.handler = http.HandlerFunc(s.serveHTTP)
+	s.handler = s.withApp(http.HandlerFunc(s.serveHTTP))
 	return s
+}
+
+// withApp puts the security headers on every response and gives the web
+// app the requests it claims, never one of the API's paths.
+func (s *Server) withApp(api http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		webapp.SecurityHeaders(w.Header())
+		if s.cfg.App != nil && !isAPIPath(r.URL.Path) && s.cfg.App.Serves(r.URL.Path) {
+			s.cfg.App.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
+}
+
+// isAPIPath reports whether p belongs to the API (or operations) and so is
+// never the web app's.
+func isAPIPath(p string) bool {
+	switch p {
+	case "/healthz", "/readyz", "/metrics", "/v1":
+		return true
+	}
+	return strings.HasPrefix(p, "/v1/")
 }
 
 // routeTable lists every route of the API.

@@ -70,3 +70,19 @@ if [ ! -x "$FIRESTORE_EMULATOR" ] || ! command -v java >/dev/null 2>&1; then
 fi
 
 log "go $(go version | awk '{print $3}'), redis $(redis-server --version | awk '{print $3}')"
+
+# The web app's browser tests (cmd/recall TestBrowser) drive Debian's
+# chromium headless with playwright-core from web/node_modules; make
+# web-check builds with esbuild from there too.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
+	log "installing chromium and nodejs for the web app's browser tests"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nodejs npm >/dev/null
+fi
+web_dir="$(dirname "$0")/../web"
+if [ ! -d "$web_dir/node_modules/playwright-core" ] || [ ! -d "$web_dir/node_modules/esbuild" ] ||
+	[ "$web_dir/package-lock.json" -nt "$web_dir/node_modules/.package-lock.json" ]; then
+	log "npm ci in web/"
+	(cd "$web_dir" && npm ci --no-audit --no-fund --silent)
+fi
+log "node $(node --version), $(chromium --version 2>/dev/null | head -1)"

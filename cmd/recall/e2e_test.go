@@ -105,7 +105,9 @@ func endToEnd(t *testing.T, target string, needs, all []string) {
 		if got := r.header.Get("X-Request-Id"); got != "trace-404" {
 			t.Fatalf("X-Request-Id %q on a 404", got)
 		}
-		srv.do(apiCall{method: "GET", path: "/"}).wantError(t, 404, "not_found")
+		// "/" is the web app's (package webapp); a path neither the API's
+		// nor the app's is still the API's JSON 404.
+		srv.do(apiCall{method: "GET", path: "/nope"}).wantError(t, 404, "not_found")
 	})
 
 	// --- accounts ---

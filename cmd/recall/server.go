@@ -25,6 +25,7 @@ import (
 	"github.com/recallhq/recall/redis"
 	"github.com/recallhq/recall/sqlite"
 	"github.com/recallhq/recall/tutor"
+	"github.com/recallhq/recall/webapp"
 )
 
 // Main is one running Recall server: the store, caches, limiter and HTTP
@@ -212,6 +213,10 @@ func (m *Main) openWith(ctx context.Context, w wiring) error {
 		Now:       now,
 		Logger:    m.Logger,
 	})
+	app, err := webapp.New()
+	if err != nil {
+		return err
+	}
 	hashParams := m.HashParams
 	if hashParams == (auth.HashParams{}) && m.Config.PasswordHash != "" {
 		if hashParams, err = auth.ParseHashParams(m.Config.PasswordHash); err != nil {
@@ -233,6 +238,7 @@ func (m *Main) openWith(ctx context.Context, w wiring) error {
 		Gatherer:       m.registry,
 		Logger:         m.Logger,
 		Now:            now,
+		App:            app,
 	})
 
 	ln, err := net.Listen("tcp", m.Config.Addr)

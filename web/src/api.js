@@ -1,0 +1,207 @@
+// The one API client: every request of the app goes through request().
+// It adds the bearer token (kept in sessionStorage only), sends the
+// Idempotency-Key of a turn, maps the error body to an ApiError whose
+// message a person can read, turns 401 into "signed out" and 429 into "try
+// again in N s", and retries idempotent requests when the connection is lost.
+
+const TOKEN_KEY = 'recall.token';
+
+/** ApiError is a failed request: status 0 means the server was not reached. */
+export class ApiError extends Error {
+  constructor(status, code, message, fields, retryAfter) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.fields = fields || {};
+    this.retryAfter = retryAfter || 0;
+  }
+}
+
+/** token returns the session's bearer token, or '' when signed out. */
+export function token() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) || '';
+  } catch {
+    return '';
+  }
+}
+
+function setToken(t) {
+  try {
+    if (t) sessionStorage.setItem(TOKEN_KEY, t);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // Storage disabled: the app works until the tab closes.
+  }
+}
+
+/** newKey returns a random Idempotency-Key (one per attempted message). */
+export function newKey() {
+  const b = new Uint8Array(16);
+  crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Backoff between attempts of an idempotent request whose connection was
+// lost (or that met 503): four tries in about 3.5 s.
+const BACKOFF_MS = [500, 1000, 2000];
+
+/**
+ * Client talks to the Recall API. onSignedOut is called when the server no
+ * longer accepts the token; onConnection(state) with 'retrying' or 'ok'
+ * while a lost connection is being retried.
+ */
+export class Client {
+  constructor({ onSignedOut = () => {}, onConnection = () => {} } = {}) {
+    this.onSignedOut = onSignedOut;
+    this.onConnection = onConnection;
+  }
+
+  signedIn() {
+    return token() !== '';
+  }
+
+  async request(method, path, { body, idempotencyKey } = {}) {
+    const idempotent = method === 'GET' || method === 'PUT' || method === 'DELETE' || !!idempotencyKey;
+    const headers = { Accept: 'application/json' };
+    const tok = token();
+    if (tok) headers.Authorization = 'Bearer ' + tok;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
+    for (let attempt = 0; ; attempt++) {
+      let res;
+      try {
+        res = await fetch(path, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          cache: 'no-store',
+          credentials: 'omit',
+        });
+      } catch {
+        if (idempotent && attempt < BACKOFF_MS.length) {
+          this.onConnection('retrying');
+          await sleep(BACKOFF_MS[attempt]);
+          continue;
+        }
+        this.onConnection('ok');
+        throw new ApiError(0, 'network', 'Recall cannot be reached. Check your connection and try again.');
+      }
+      if (res.status === 503 && idempotent && attempt < BACKOFF_MS.length) {
+        this.onConnection('retrying');
+        await sleep(BACKOFF_MS[attempt]);
+        continue;
+      }
+      if (attempt > 0) this.onConnection('ok');
+      return this.#answer(res, tok);
+    }
+  }
+
+  async #answer(res, sentToken) {
+    if (res.status === 204) return null;
+    let data = null;
+    try {
+      data = await res.json();
+    } catch {
+      data = null;
+    }
+    if (res.ok) return data;
+    const e = (data && data.error) || {};
+    let message = e.message || `Something went wrong (HTTP ${res.status}). Try again.`;
+    let retryAfter = 0;
+    if (res.status === 401 && sentToken) {
+      setToken('');
+      message = 'You have been signed out. Sign in again to go on.';
+      this.onSignedOut();
+    } else if (res.status === 429) {
+      retryAfter = parseInt(res.headers.get('Retry-After') || '1', 10) || 1;
+      message = `Too many requests. Try again in ${retryAfter} s.`;
+    } else if (res.status >= 500) {
+      message = e.message || 'Recall is having trouble. Try again in a moment.';
+    }
+    throw new ApiError(res.status, e.code || 'http_' + res.status, message, e.fields, retryAfter);
+  }
+
+  // Accounts.
+  async signIn(username, password) {
+    const r = await this.request('POST', '/v1/tokens', { body: { username, password } });
+    setToken(r.token);
+    return r;
+  }
+  signUp(username, password) {
+    return this.request('POST', '/v1/users', { body: { username, password } });
+  }
+  async signOut() {
+    try {
+      await this.request('DELETE', '/v1/tokens/current');
+    } finally {
+      setToken('');
+    }
+  }
+  me() {
+    return this.request('GET', '/v1/me');
+  }
+
+  // Topics.
+  topics(view = 'dashboard') {
+    return this.request('GET', '/v1/topics?view=' + view);
+  }
+  topic(id) {
+    return this.request('GET', `/v1/topics/${encodeURIComponent(id)}?view=full`);
+  }
+  createTopic(fields) {
+    return this.request('POST', '/v1/topics', { body: fields });
+  }
+  updateTopic(id, fields) {
+    return this.request('PATCH', `/v1/topics/${encodeURIComponent(id)}`, { body: fields });
+  }
+  deleteTopic(id) {
+    return this.request('DELETE', `/v1/topics/${encodeURIComponent(id)}`);
+  }
+
+  // Questions.
+  questions(topicID) {
+    return this.request('GET', `/v1/topics/${encodeURIComponent(topicID)}/questions`);
+  }
+  question(topicID, id) {
+    return this.request('GET', `/v1/topics/${encodeURIComponent(topicID)}/questions/${encodeURIComponent(id)}`);
+  }
+  addQuestions(topicID, questions) {
+    return this.request('POST', `/v1/topics/${encodeURIComponent(topicID)}/questions`, { body: { questions } });
+  }
+  updateQuestion(topicID, id, fields) {
+    return this.request('PATCH', `/v1/topics/${encodeURIComponent(topicID)}/questions/${encodeURIComponent(id)}`, {
+      body: fields,
+    });
+  }
+  deleteQuestion(topicID, id) {
+    return this.request('DELETE', `/v1/topics/${encodeURIComponent(topicID)}/questions/${encodeURIComponent(id)}`);
+  }
+
+  // Sessions.
+  startSession(topicID) {
+    return this.request('POST', '/v1/sessions', { body: { topic_id: topicID } });
+  }
+  sessions() {
+    return this.request('GET', '/v1/sessions');
+  }
+  session(id) {
+    return this.request('GET', `/v1/sessions/${encodeURIComponent(id)}`);
+  }
+  /** turn sends one message; key is the message's Idempotency-Key, reused on retry. */
+  turn(id, message, key) {
+    return this.request('POST', `/v1/sessions/${encodeURIComponent(id)}/turns`, {
+      body: { message },
+      idempotencyKey: key,
+    });
+  }
+  turns(id) {
+    return this.request('GET', `/v1/sessions/${encodeURIComponent(id)}/turns`);
+  }
+  /** endSession ends the session; key makes a retry safe. */
+  endSession(id, key) {
+    return this.request('POST', `/v1/sessions/${encodeURIComponent(id)}/end`, { idempotencyKey: key });
+  }
+}
