@@ -1,4 +1,4 @@
-// Package http serves Recall's JSON API (see /work/shared/api.md and the
+// Package http serves Recall's JSON API (the contract is the
 // embedded OpenAPI document served at GET /v1/openapi.json).
 //
 // One route table (Server.Routes) builds the ServeMux, drives the OpenAPI

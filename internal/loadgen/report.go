@@ -238,7 +238,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 }
 
 // WriteTable writes r as text tables, one per mode, and a comparison of the
-// modes with the targets.
+// modes with the performance targets.
 func (r *Report) WriteTable(w io.Writer) error {
 	c := r.Config
 	fmt.Fprintf(w, "recall bench: %d users × %d topics × %d questions, %d virtual users, %s per mode after %s warm-up, db latency %s\n",
@@ -401,7 +401,7 @@ func ratio(a, b float64) string {
 	return fmt.Sprintf("%.2f×", a/b)
 }
 
-// Verdicts compares the runs with the targets, one line each:
+// Verdicts compares the runs with the performance targets, one line each:
 // dashboard throughput of near ≥ 5× none with p99 < 2 ms, of redis ≥ 3×
 // none; no database reads for dashboards and turns in the Redis modes; no
 // errors; RSS under 300 MiB.
