@@ -493,7 +493,8 @@ func RedactURL(s string) string {
 	if err != nil {
 		return "(a URL that does not parse)"
 	}
-	if u.Scheme != "" {
+	if u.Scheme != "" || u.User != nil {
+		// A URL, or a scheme-less one with user info ("//u:pw@h").
 		s = u.Redacted()
 	}
 	return passwordSetting.ReplaceAllString(s, "${1}xxxxx")
