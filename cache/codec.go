@@ -116,13 +116,18 @@ func (d *decoder) uint() uint64 {
 		return 0
 	}
 	v, n := binary.Uvarint(d.b[d.i:])
-	if n <= 0 {
+	if n <= 0 || overlong(d.b[d.i:], n) {
 		d.fail("bad unsigned integer")
 		return 0
 	}
 	d.i += n
 	return v
 }
+
+// overlong reports whether the n-byte varint at the start of b has
+// redundant trailing groups (a last byte of 0): the encoder never writes
+// one, so a value that holds one is not canonical and is refused.
+func overlong(b []byte, n int) bool { return n > 1 && b[n-1] == 0 }
 
 // count reads a count that must fit an int.
 func (d *decoder) count() int {
@@ -183,7 +188,7 @@ func (d *decoder) time() time.Time {
 		return time.Time{}
 	}
 	sec, n := binary.Varint(d.b[d.i:])
-	if n <= 0 {
+	if n <= 0 || overlong(d.b[d.i:], n) {
 		d.fail("bad time")
 		return time.Time{}
 	}
