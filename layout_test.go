@@ -56,6 +56,13 @@ func TestLayout(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the binary does not link the testing package", func(t *testing.T) {
+		for _, dep := range goList(t, "-deps", "-f", "{{.ImportPath}}", module+"/cmd/recall") {
+			if dep == "testing" {
+				t.Error(module + "/cmd/recall depends on testing: a test helper reached production code")
+			}
+		}
+	})
 	t.Run("only package redis imports the Redis client", func(t *testing.T) {
 		for _, line := range goList(t, "-f", "{{.ImportPath}} {{join .Imports \" \"}}", module+"/...") {
 			fields := strings.Fields(line)

@@ -28,7 +28,7 @@
 //     summed.
 //
 // With Config.RedisCluster the benchmark starts a Redis Cluster of three
-// masters of its own on free loopback ports (redistest.LaunchCluster), runs the
+// masters of its own on free loopback ports (redisproc.LaunchCluster), runs the
 // Redis modes on it, and stops it after.
 //
 // Nothing here is global: a Config carries everything, and the server is

@@ -17,8 +17,8 @@ import (
 
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/auth"
+	"github.com/recallhq/recall/internal/redisproc"
 	"github.com/recallhq/recall/redis"
-	"github.com/recallhq/recall/redis/redistest"
 )
 
 // Server is a running server the benchmark drives.
@@ -106,7 +106,7 @@ func Run(ctx context.Context, cfg Config) (_ *Report, err error) {
 	b := &bencher{cfg: &cfg, pr: newProgress(cfg.Progress)}
 	if cfg.RedisCluster {
 		b.pr.line("starting a Redis Cluster of 3 masters")
-		cl, err := redistest.LaunchCluster(ctx, 3)
+		cl, err := redisproc.LaunchCluster(ctx, 3)
 		if err != nil {
 			return nil, fmt.Errorf("--redis-cluster: %w", err)
 		}

@@ -12,11 +12,9 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"fmt"
 	"math/big"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -25,6 +23,8 @@ import (
 	"time"
 
 	"github.com/redis/rueidis"
+
+	"github.com/recallhq/recall/internal/redisproc"
 )
 
 // SharedAddr is the address of the Redis every test run shares.
@@ -90,15 +90,12 @@ type Server struct {
 	Addr    string
 	URL     string
 	port    int
-	cmd     *exec.Cmd
-	cluster string // the directory of nodes.conf for a cluster node
-	busPort int    // the cluster bus port (a free one, not port+10000)
-	tlsDir  string // the directory of cert.pem and key.pem for TLS
+	proc    *redisproc.Process // nil while the server is stopped
+	cluster string             // the directory of nodes.conf for a cluster node
+	busPort int                // the cluster bus port (a free one, not port+10000)
+	tlsDir  string             // the directory of cert.pem and key.pem for TLS
 	// RootCAs trusts the certificate of a TLS server.
 	RootCAs *x509.CertPool
-	// exited, when set, is closed once cmd has ended and been waited for
-	// (a server started by start; Start leaves it nil).
-	exited chan struct{}
 }
 
 // StartServer starts a redis-server on a free port and stops it when the
@@ -106,12 +103,7 @@ type Server struct {
 func StartServer(tb testing.TB) *Server {
 	tb.Helper()
 	SkipShort(tb)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	port := freePort(tb)
 	s := &Server{port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}
 	s.URL = "redis://" + s.Addr
 	s.Start(tb)
@@ -125,31 +117,19 @@ func StartServer(tb testing.TB) *Server {
 func StartCluster(tb testing.TB) *Server {
 	tb.Helper()
 	SkipShort(tb)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	port := freePort(tb)
 	s := &Server{port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cluster: tb.TempDir(), busPort: freePort(tb)}
 	s.URL = "redis://" + s.Addr + "," + s.Addr
 	s.Start(tb)
 	tb.Cleanup(func() { s.Kill(tb) })
-	out, err := exec.Command("redis-cli", "-p", strconv.Itoa(port), "CLUSTER", "ADDSLOTSRANGE", "0", "16383").CombinedOutput()
-	if err != nil {
+	if out, err := redisproc.CLI(port, "CLUSTER", "ADDSLOTSRANGE", "0", "16383"); err != nil {
 		tb.Fatalf("redistest: CLUSTER ADDSLOTSRANGE: %v: %s", err, out)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		out, err := exec.Command("redis-cli", "-p", strconv.Itoa(port), "CLUSTER", "INFO").CombinedOutput()
-		if err == nil && strings.Contains(string(out), "cluster_state:ok") {
-			return s
-		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("redistest: the cluster is not ready: %v: %s", err, out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitUntil(tb, "the cluster is ready", func() (bool, string) {
+		out, err := redisproc.CLI(port, "CLUSTER", "INFO")
+		return err == nil && strings.Contains(out, "cluster_state:ok"), out
+	})
+	return s
 }
 
 // StartTLSServer starts a redis-server that speaks only TLS, with a
@@ -158,12 +138,7 @@ func StartCluster(tb testing.TB) *Server {
 func StartTLSServer(tb testing.TB) *Server {
 	tb.Helper()
 	SkipShort(tb)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	port := freePort(tb)
 	s := &Server{port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), tlsDir: tb.TempDir()}
 	s.URL = "rediss://" + s.Addr
 	s.RootCAs = selfSigned(tb, s.tlsDir)
@@ -213,7 +188,7 @@ func selfSigned(tb testing.TB, dir string) *x509.CertPool {
 // Start starts the server (again) on its port and waits until it answers.
 func (s *Server) Start(tb testing.TB) {
 	tb.Helper()
-	if s.cmd != nil {
+	if s.proc != nil {
 		tb.Fatal("redistest: server already running")
 	}
 	args := []string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
@@ -228,48 +203,37 @@ func (s *Server) Start(tb testing.TB) {
 		args = append(args, "--cluster-enabled", "yes", "--dir", s.cluster, "--cluster-config-file", "nodes.conf",
 			"--cluster-port", strconv.Itoa(s.busPort))
 	}
-	cmd := exec.Command("redis-server", args...)
-	if err := cmd.Start(); err != nil {
-		tb.Fatalf("redistest: start redis-server: %v", err)
+	s.launch(tb, args)
+}
+
+// launch starts redis-server with args and waits until it answers.
+func (s *Server) launch(tb testing.TB, args []string) {
+	tb.Helper()
+	var tlsConfig *tls.Config
+	if s.RootCAs != nil {
+		tlsConfig = &tls.Config{RootCAs: s.RootCAs, MinVersion: tls.VersionTLS12}
 	}
-	s.cmd = cmd
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if err := s.ping(); err == nil {
-			return
-		} else if time.Now().After(deadline) {
-			tb.Fatalf("redistest: redis-server on %s does not answer: %v", s.Addr, err)
-		}
-		time.Sleep(10 * time.Millisecond)
+	p, err := redisproc.Start(context.Background(), s.Addr, args, "", tlsConfig)
+	if err != nil {
+		tb.Fatalf("redistest: %v", err)
 	}
+	s.proc = p
 }
 
 // Kill kills the server (SIGKILL) and waits for it to exit.
 func (s *Server) Kill(tb testing.TB) {
 	tb.Helper()
-	s.kill()
-}
-
-// kill kills the server (SIGKILL) and waits for it to exit.
-func (s *Server) kill() {
-	if s.cmd == nil {
-		return
+	if s.proc != nil {
+		s.proc.Kill()
+		s.proc = nil
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGCONT) // in case it was paused
-	_ = s.cmd.Process.Kill()
-	if s.exited != nil {
-		<-s.exited // a goroutine of start waits for it
-	} else {
-		_ = s.cmd.Wait()
-	}
-	s.cmd, s.exited = nil, nil
 }
 
 // Pause stops the server process (SIGSTOP): connections stay open but
 // nothing answers, like a stalled or partitioned Redis.
 func (s *Server) Pause(tb testing.TB) {
 	tb.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+	if err := s.proc.Signal(syscall.SIGSTOP); err != nil {
 		tb.Fatal(err)
 	}
 }
@@ -277,36 +241,7 @@ func (s *Server) Pause(tb testing.TB) {
 // Resume continues a paused server (SIGCONT).
 func (s *Server) Resume(tb testing.TB) {
 	tb.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+	if err := s.proc.Signal(syscall.SIGCONT); err != nil {
 		tb.Fatal(err)
 	}
-}
-
-// ping sends a RESP PING and expects +PONG.
-func (s *Server) ping() error {
-	var conn net.Conn
-	var err error
-	if s.RootCAs != nil {
-		d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: time.Second}, Config: &tls.Config{RootCAs: s.RootCAs, MinVersion: tls.VersionTLS12}}
-		conn, err = d.Dial("tcp", s.Addr)
-	} else {
-		conn, err = net.DialTimeout("tcp", s.Addr, time.Second)
-	}
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(time.Second))
-	if _, err := conn.Write([]byte("PING\r\n")); err != nil {
-		return err
-	}
-	buf := make([]byte, 7)
-	n, err := conn.Read(buf)
-	if err != nil {
-		return err
-	}
-	if string(buf[:n]) != "+PONG\r\n" {
-		return fmt.Errorf("unexpected reply %q", buf[:n])
-	}
-	return nil
 }

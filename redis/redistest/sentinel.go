@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/recallhq/recall/internal/redisproc"
 )
 
 // SentinelMaster is the name the sentinels of StartSentinel monitor.
@@ -36,7 +38,7 @@ func StartSentinel(tb testing.TB) *Sentinel {
 	st.Primary = st.dataNode(tb, "")
 	st.Replica = st.dataNode(tb, st.Primary.Addr)
 	waitUntil(tb, "the replica is in sync", func() (bool, string) {
-		out, err := cli(st.Replica.port, "INFO", "replication")
+		out, err := redisproc.CLI(st.Replica.port, "INFO", "replication")
 		return err == nil && strings.Contains(out, "master_link_status:up"), out
 	})
 	addrs := make([]string, 3)
@@ -67,7 +69,7 @@ sentinel parallel-syncs %s 1
 	st.URL = "redis-sentinel://" + strings.Join(addrs, ",") + "/" + SentinelMaster
 	for _, s := range st.Sentinels {
 		waitUntil(tb, "sentinel "+s.Addr+" knows the replica and the other sentinels", func() (bool, string) {
-			out, err := cli(s.port, "SENTINEL", "MASTER", SentinelMaster)
+			out, err := redisproc.CLI(s.port, "SENTINEL", "MASTER", SentinelMaster)
 			if err != nil {
 				return false, out
 			}
@@ -102,7 +104,7 @@ func (st *Sentinel) MasterAddr(tb testing.TB) string {
 	tb.Helper()
 	var last error
 	for _, s := range st.Sentinels {
-		out, err := cli(s.port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", SentinelMaster)
+		out, err := redisproc.CLI(s.port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", SentinelMaster)
 		if err != nil {
 			last = err
 			continue
@@ -124,10 +126,10 @@ func (st *Sentinel) WaitFailover(tb testing.TB, old string) string {
 	waitUntil(tb, "the sentinels fail over from "+old, func() (bool, string) {
 		addr = ""
 		for _, s := range st.Sentinels {
-			if s.cmd == nil {
+			if s.proc == nil {
 				continue
 			}
-			out, err := cli(s.port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", SentinelMaster)
+			out, err := redisproc.CLI(s.port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", SentinelMaster)
 			f := strings.Fields(out)
 			if err != nil || len(f) != 2 {
 				return false, out
@@ -140,7 +142,7 @@ func (st *Sentinel) WaitFailover(tb testing.TB, old string) string {
 		}
 		_, p, _ := net.SplitHostPort(addr)
 		port, _ := strconv.Atoi(p)
-		out, err := cli(port, "ROLE")
+		out, err := redisproc.CLI(port, "ROLE")
 		return err == nil && strings.HasPrefix(out, "master"), out
 	})
 	return addr
