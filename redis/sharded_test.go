@@ -408,11 +408,15 @@ func TestMovedDuringResharding(t *testing.T) {
 	ctx := context.Background()
 	const prefix = "test:moved:"
 	wm := metrics.New(nil)
-	reader := redis.NewBackend(connectURL(t, cl.URL, redis.Options{Prefix: prefix}))
-	strictClient := connectURL(t, cl.URL, redis.Options{Prefix: prefix, DisableNearCache: true})
+	// Every client waits up to 30 s for an answer: the test proves that
+	// the answers are right across a resharding, not that they are quick
+	// (with the default 100 ms a read timed out on a busy machine).
+	const timeout = 30 * time.Second
+	reader := redis.NewBackend(connectURL(t, cl.URL, redis.Options{Prefix: prefix, Timeout: timeout}))
+	strictClient := connectURL(t, cl.URL, redis.Options{Prefix: prefix, Timeout: timeout, DisableNearCache: true})
 	strict := redis.NewBackend(strictClient)
-	writer := redis.NewBackend(connectURL(t, cl.URL, redis.Options{Prefix: prefix, Timeout: 30 * time.Second, Metrics: wm}))
-	sessions := redis.NewSessionCache(connectURL(t, cl.URL, redis.Options{Prefix: prefix}))
+	writer := redis.NewBackend(connectURL(t, cl.URL, redis.Options{Prefix: prefix, Timeout: timeout, Metrics: wm}))
+	sessions := redis.NewSessionCache(connectURL(t, cl.URL, redis.Options{Prefix: prefix, Timeout: timeout}))
 
 	const key = "topics:{moving}"
 	fill(t, writer, key, "v1")
