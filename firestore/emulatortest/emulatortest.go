@@ -15,7 +15,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/recallhq/recall/firestore"
 	"io"
 	"net"
 	"net/http"
@@ -27,6 +26,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/recallhq/recall/firestore"
 )
 
 // Path is where the Debian package google-cloud-cli-firestore-emulator
@@ -35,6 +36,9 @@ const Path = "/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud_
 
 // StartupTimeout bounds the wait for a new emulator to answer.
 const StartupTimeout = 90 * time.Second
+
+// warmUpTimeout bounds the first document request to a new emulator.
+const warmUpTimeout = 60 * time.Second
 
 // timeoutMargin is how long before the test binary's timeout a watchdog
 // stops the emulator (the timeout panics the binary, and a process group
@@ -158,6 +162,12 @@ func start(deadline time.Time) (*Emulator, error) {
 	client := &http.Client{Timeout: time.Second}
 	for {
 		if e.answers(client) {
+			if err := e.warmUp(); err != nil {
+				out := e.output()
+				e.Stop()
+				return nil, fmt.Errorf("the Firestore emulator on %s answers GET / but not a document read within %v: %v\n%s",
+					e.Host, warmUpTimeout, err, out)
+			}
 			return e, nil
 		}
 		select {
@@ -227,6 +237,29 @@ func (e *Emulator) answers(client *http.Client) bool {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64))
 	return err == nil && resp.StatusCode == http.StatusOK && strings.TrimSpace(string(body)) == "Ok"
+}
+
+// warmUp reads one missing document through the emulator's REST API and
+// waits up to warmUpTimeout for its answer, 404. The emulator
+// answers GET / long before its first document request is fast: the JVM
+// loads and compiles that path on first use, which on a busy machine can
+// take longer than the 5 s ping of firestore.Open. After warmUp, the first
+// test's request is not that first request.
+func (e *Emulator) warmUp() error {
+	client := &http.Client{Timeout: warmUpTimeout}
+	resp, err := client.Get("http://" + e.Host + "/v1/projects/" + ProjectID("warmup") + "/databases/(default)/documents/warmup/doc")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusNotFound {
+		return fmt.Errorf("GET of a missing document: %s %s", resp.Status, body)
+	}
+	return nil
 }
 
 // output returns the end of the emulator's log.
