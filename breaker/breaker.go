@@ -25,10 +25,9 @@ type Config struct {
 	// breaker. Values below 1 count as 1.
 	Threshold int
 	// Cooldown is how long the open breaker refuses calls before it lets a
-	// probe through.
+	// probe through. The breaker reads time.Now (its tests run in
+	// testing/synctest bubbles).
 	Cooldown time.Duration
-	// Now is the clock; nil means time.Now.
-	Now func() time.Time
 }
 
 // Outcome is what a call says about the dependency.
@@ -61,7 +60,6 @@ const (
 type Breaker struct {
 	threshold int64
 	cooldown  time.Duration
-	now       func() time.Time
 
 	isOpen   atomic.Bool  // read without the lock on the hot path
 	failures atomic.Int64 // consecutive failures while closed
@@ -73,11 +71,7 @@ type Breaker struct {
 
 // New returns a closed Breaker.
 func New(cfg Config) *Breaker {
-	b := &Breaker{threshold: max(int64(cfg.Threshold), 1), cooldown: cfg.Cooldown, now: cfg.Now}
-	if b.now == nil {
-		b.now = time.Now
-	}
-	return b
+	return &Breaker{threshold: max(int64(cfg.Threshold), 1), cooldown: cfg.Cooldown}
 }
 
 // Allow reports whether a call may go through (ok), and whether it is the
@@ -92,7 +86,7 @@ func (b *Breaker) Allow() (probe, ok bool) {
 	if !b.isOpen.Load() {
 		return false, true
 	}
-	now := b.now()
+	now := time.Now()
 	if now.Before(b.until) {
 		return false, false
 	}
@@ -130,7 +124,7 @@ func (b *Breaker) Record(probe bool, o Outcome) Change {
 	defer b.mu.Unlock()
 	if probe {
 		b.probing = time.Time{}
-		b.until = b.now().Add(b.cooldown)
+		b.until = time.Now().Add(b.cooldown)
 		return Unchanged
 	}
 	if b.isOpen.Load() {
@@ -153,7 +147,7 @@ func (b *Breaker) Trip() {
 func (b *Breaker) openLocked() {
 	b.isOpen.Store(true)
 	b.probing = time.Time{}
-	b.until = b.now().Add(b.cooldown)
+	b.until = time.Now().Add(b.cooldown)
 }
 
 // Reset closes the breaker and forgets past failures.
@@ -185,7 +179,7 @@ func (b *Breaker) RetryIn() time.Duration {
 		}
 	}
 	b.mu.Unlock()
-	return max(next.Sub(b.now()), 0)
+	return max(next.Sub(time.Now()), 0)
 }
 
 // Cooldown returns how long the open breaker refuses calls before a probe.

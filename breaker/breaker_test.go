@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/recallhq/recall/breaker"
@@ -11,18 +12,16 @@ import (
 
 const cooldown = 30 * time.Second
 
-// clock is a manual clock, safe for concurrent use.
-type clock struct{ ns atomic.Int64 }
-
-func (c *clock) now() time.Time      { return time.Unix(0, c.ns.Load()) }
-func (c *clock) add(d time.Duration) { c.ns.Add(int64(d)) }
-func newClock() *clock {
-	c := &clock{}
-	c.ns.Store(time.Date(2025, 3, 14, 0, 0, 0, 0, time.UTC).UnixNano())
-	return c
+// newBreaker returns the breaker the tests use. They run in
+// testing/synctest bubbles, where time.Sleep moves the clock that the
+// breaker reads (time.Now) by exactly its argument, at once.
+func newBreaker() *breaker.Breaker {
+	return breaker.New(breaker.Config{Threshold: 3, Cooldown: cooldown})
 }
-func newBreaker(c *clock) *breaker.Breaker {
-	return breaker.New(breaker.Config{Threshold: 3, Cooldown: cooldown, Now: c.now})
+
+// inBubble runs f as the subtest name of t, in a synctest bubble.
+func inBubble(t *testing.T, name string, f func(t *testing.T)) {
+	t.Run(name, func(t *testing.T) { synctest.Test(t, f) })
 }
 
 func mustAllow(t *testing.T, b *breaker.Breaker, wantProbe bool) {
@@ -48,9 +47,8 @@ func wantChange(t *testing.T, what string, got, want breaker.Change) {
 }
 
 func TestBreaker(t *testing.T) {
-	t.Run("OKConsecutiveFailuresOpen", func(t *testing.T) {
-		c := newClock()
-		b := newBreaker(c)
+	inBubble(t, "OKConsecutiveFailuresOpen", func(t *testing.T) {
+		b := newBreaker()
 		// Failures that are not consecutive do not open it.
 		for range 5 {
 			wantChange(t, "failure", b.Record(false, breaker.Failure), breaker.Unchanged)
@@ -73,31 +71,30 @@ func TestBreaker(t *testing.T) {
 		if got := b.RetryIn(); got != cooldown {
 			t.Errorf("RetryIn = %v, want %v", got, cooldown)
 		}
-		c.add(cooldown - time.Nanosecond)
+		time.Sleep(cooldown - time.Nanosecond)
 		mustRefuse(t, b)
 		if got := b.RetryIn(); got != time.Nanosecond {
 			t.Errorf("RetryIn = %v, want 1ns", got)
 		}
 	})
-	t.Run("OKOneProbe", func(t *testing.T) {
-		c := newClock()
-		b := newBreaker(c)
+	inBubble(t, "OKOneProbe", func(t *testing.T) {
+		b := newBreaker()
 		b.Trip()
 		mustRefuse(t, b)
-		c.add(cooldown)
+		time.Sleep(cooldown)
 		mustAllow(t, b, true) // exactly one probe
 		mustRefuse(t, b)
 		if got := b.RetryIn(); got != cooldown {
 			t.Errorf("RetryIn while probing = %v, want %v", got, cooldown)
 		}
 		// The probe failed: open for another cool-down from now.
-		c.add(time.Second)
+		time.Sleep(time.Second)
 		wantChange(t, "probe failure", b.Record(true, breaker.Failure), breaker.Unchanged)
 		mustRefuse(t, b)
 		if got := b.RetryIn(); got != cooldown {
 			t.Errorf("RetryIn after a failed probe = %v, want %v", got, cooldown)
 		}
-		c.add(cooldown)
+		time.Sleep(cooldown)
 		mustAllow(t, b, true)
 		// The caller gave up: another call may probe at once.
 		wantChange(t, "neutral probe", b.Record(true, breaker.Neutral), breaker.Unchanged)
@@ -108,9 +105,8 @@ func TestBreaker(t *testing.T) {
 		}
 		mustAllow(t, b, false)
 	})
-	t.Run("OKOnlyTheProbeCloses", func(t *testing.T) {
-		c := newClock()
-		b := newBreaker(c)
+	inBubble(t, "OKOnlyTheProbeCloses", func(t *testing.T) {
+		b := newBreaker()
 		b.Trip()
 		wantChange(t, "late success", b.Record(false, breaker.Success), breaker.Unchanged)
 		if !b.Open() {
@@ -124,19 +120,18 @@ func TestBreaker(t *testing.T) {
 		wantChange(t, "probe success after Reset", b.Record(true, breaker.Success), breaker.Unchanged)
 		mustAllow(t, b, false)
 	})
-	t.Run("OKLostProbeReplaced", func(t *testing.T) {
-		c := newClock()
-		b := newBreaker(c)
+	inBubble(t, "OKLostProbeReplaced", func(t *testing.T) {
+		b := newBreaker()
 		b.Trip()
-		c.add(cooldown)
+		time.Sleep(cooldown)
 		mustAllow(t, b, true) // its caller never reports
-		c.add(cooldown - time.Nanosecond)
+		time.Sleep(cooldown - time.Nanosecond)
 		mustRefuse(t, b)
-		c.add(time.Nanosecond)
+		time.Sleep(time.Nanosecond)
 		mustAllow(t, b, true)
 	})
-	t.Run("OKResetForgetsFailures", func(t *testing.T) {
-		b := newBreaker(newClock())
+	inBubble(t, "OKResetForgetsFailures", func(t *testing.T) {
+		b := newBreaker()
 		b.Record(false, breaker.Failure)
 		b.Record(false, breaker.Failure)
 		b.Reset()
@@ -145,7 +140,7 @@ func TestBreaker(t *testing.T) {
 			t.Fatal("failures from before Reset counted")
 		}
 	})
-	t.Run("OKThresholdAtLeastOne", func(t *testing.T) {
+	inBubble(t, "OKThresholdAtLeastOne", func(t *testing.T) {
 		b := breaker.New(breaker.Config{Cooldown: cooldown})
 		wantChange(t, "first failure", b.Record(false, breaker.Failure), breaker.Opened)
 	})
@@ -154,10 +149,13 @@ func TestBreaker(t *testing.T) {
 // TestBreakerConcurrentProbe lets many calls ask at once once the
 // cool-down has passed: exactly one of them is the probe.
 func TestBreakerConcurrentProbe(t *testing.T) {
-	c := newClock()
-	b := newBreaker(c)
+	synctest.Test(t, concurrentProbe)
+}
+
+func concurrentProbe(t *testing.T) {
+	b := newBreaker()
 	b.Trip()
-	c.add(cooldown)
+	time.Sleep(cooldown)
 	const callers = 32
 	var probes, allowed atomic.Int64
 	var ready, done sync.WaitGroup
