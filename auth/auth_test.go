@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/internal/fakeclock"
 )
 
 // testParams keeps hashing cheap in tests.
@@ -102,23 +103,10 @@ func (f *fakeStore) DeleteToken(_ context.Context, h []byte) error {
 	return nil
 }
 
-// clock is a settable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type fixture struct {
 	svc   *Service
 	store *fakeStore
-	clock *clock
+	clock *fakeclock.Clock
 	logs  *bytes.Buffer
 }
 
@@ -126,7 +114,7 @@ func newFixture(tb testing.TB) *fixture {
 	tb.Helper()
 	f := &fixture{
 		store: newFakeStore(),
-		clock: &clock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)},
+		clock: fakeclock.New(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)),
 		logs:  &bytes.Buffer{},
 	}
 	f.svc = New(Config{

@@ -25,20 +25,11 @@ import (
 	"github.com/recallhq/recall/auth"
 	"github.com/recallhq/recall/cache"
 	"github.com/recallhq/recall/inmem"
+	"github.com/recallhq/recall/internal/fakeclock"
 	"github.com/recallhq/recall/metrics"
 	"github.com/recallhq/recall/sqlite"
 	"github.com/recallhq/recall/tutor"
 )
-
-// clock is a settable time source shared by the server, auth and the tutor.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
 
 // syncBuffer is a goroutine-safe log sink.
 type syncBuffer struct {
@@ -59,7 +50,7 @@ type env struct {
 	server  *Server
 	ts      *httptest.Server
 	store   *sqlite.Store
-	clock   *clock
+	clock   *fakeclock.Clock
 	reg     *prometheus.Registry
 	metrics *metrics.Metrics
 	logs    *syncBuffer
@@ -86,7 +77,7 @@ func newCachedEnv(tb testing.TB, edit ...func(*Config)) *env {
 func newEnvWith(tb testing.TB, cached bool, edit ...func(*Config)) *env {
 	tb.Helper()
 	ctx := context.Background()
-	e := &env{tb: tb, clock: &clock{t: time.Now().UTC().Truncate(time.Second)}, logs: &syncBuffer{}}
+	e := &env{tb: tb, clock: fakeclock.New(time.Now().UTC().Truncate(time.Second)), logs: &syncBuffer{}}
 	e.reg, e.metrics = metrics.NewRegistry()
 	logger := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	store, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "recall.db"), sqlite.Options{Metrics: e.metrics, Logger: logger})

@@ -12,28 +12,12 @@ import (
 
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/inmem"
+	"github.com/recallhq/recall/internal/fakeclock"
 	"github.com/recallhq/recall/metrics"
 )
 
-// clock is a fake clock safe for concurrent use.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// newClock returns the clock of the session cache's tests.
+func newClock() *fakeclock.Clock { return fakeclock.New(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)) }
 
 func session(id string, version int64) *recall.Session {
 	return &recall.Session{
@@ -134,11 +118,11 @@ func TestSessionCache_IdleExpiry(t *testing.T) {
 	far := clk.Now().Add(24 * time.Hour)
 	mustPut(t, c, session("s1", 1), 10*time.Minute, far)
 
-	clk.Advance(9 * time.Minute)
+	clk.Add(9 * time.Minute)
 	mustGet(t, c, "s1") // refreshes the idle time
-	clk.Advance(9 * time.Minute)
+	clk.Add(9 * time.Minute)
 	mustGet(t, c, "s1") // 18 minutes after the Put: alive thanks to the Get
-	clk.Advance(10 * time.Minute)
+	clk.Add(10 * time.Minute)
 	mustMiss(t, c, "s1")
 	if n := c.Len(); n != 0 {
 		t.Fatalf("expired entry not removed on Get: Len = %d", n)
@@ -150,11 +134,11 @@ func TestSessionCache_AbsoluteExpiry(t *testing.T) {
 	c := inmem.NewSessionCache(inmem.SessionCacheOptions{Now: clk.Now})
 	mustPut(t, c, session("s1", 1), 10*time.Minute, clk.Now().Add(15*time.Minute))
 
-	clk.Advance(8 * time.Minute)
+	clk.Add(8 * time.Minute)
 	mustGet(t, c, "s1")
-	clk.Advance(6 * time.Minute) // 14 min: within both limits
+	clk.Add(6 * time.Minute) // 14 min: within both limits
 	mustGet(t, c, "s1")
-	clk.Advance(time.Minute) // 15 min: the Gets cannot push it past expiresAt
+	clk.Add(time.Minute) // 15 min: the Gets cannot push it past expiresAt
 	mustMiss(t, c, "s1")
 }
 
@@ -162,7 +146,7 @@ func TestSessionCache_ExpiredEntryIsReplacedByAnyVersion(t *testing.T) {
 	clk := newClock()
 	c := inmem.NewSessionCache(inmem.SessionCacheOptions{Now: clk.Now})
 	mustPut(t, c, session("s1", 9), time.Minute, clk.Now().Add(time.Hour))
-	clk.Advance(2 * time.Minute)
+	clk.Add(2 * time.Minute)
 	mustPut(t, c, session("s1", 3), time.Minute, clk.Now().Add(time.Hour))
 	if got := mustGet(t, c, "s1"); got.Version != 3 {
 		t.Fatalf("got version %d, want 3: an expired entry must not block a Put", got.Version)
@@ -244,7 +228,7 @@ func TestSessionCache_Bounded(t *testing.T) {
 			}
 			mustPut(t, c, session(fmt.Sprint("s", i), 1), ttl, far)
 		}
-		clk.Advance(2 * time.Minute)
+		clk.Add(2 * time.Minute)
 		for i := range 3 {
 			mustPut(t, c, session(fmt.Sprint("n", i), 1), time.Hour, far)
 		}
@@ -262,7 +246,7 @@ func TestSessionCache_Bounded(t *testing.T) {
 		c := inmem.NewSessionCache(inmem.SessionCacheOptions{MaxEntries: max, Now: clk.Now})
 		for i := range 5 * max {
 			mustPut(t, c, session(fmt.Sprint("s", i), 1), time.Hour, clk.Now().Add(time.Hour))
-			clk.Advance(time.Millisecond)
+			clk.Add(time.Millisecond)
 		}
 		if n := c.Len(); n > max || n < max/2 {
 			t.Fatalf("Len = %d, want between %d and %d", n, max/2, max)

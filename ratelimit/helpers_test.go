@@ -3,33 +3,18 @@ package ratelimit
 import (
 	"fmt"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/recallhq/recall/internal/fakeclock"
 	"github.com/recallhq/recall/metrics"
 )
 
-// fakeClock is a settable clock for the local limiter.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newFakeClock returns the clock of the local limiter's tests.
+func newFakeClock() *fakeclock.Clock {
+	return fakeclock.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 }
 
 // newLimiter builds a Limiter and closes it at the end of the test.

@@ -33,7 +33,7 @@ func TestLocalBurstThenRate(t *testing.T) {
 	}
 	// One request a second for ten minutes: one every T = 2s is admitted.
 	for range 600 {
-		clock.Advance(time.Second)
+		clock.Add(time.Second)
 		if ok, _ := l.Limit(ctx, "user:1", []string{"turns"}, nil); ok {
 			admitted++
 		}
@@ -83,16 +83,16 @@ func TestLocalRetryAfterExact(t *testing.T) {
 			t.Fatal("refused within the burst")
 		}
 	}
-	clock.Advance(5 * time.Second)
+	clock.Add(5 * time.Second)
 	ok, ra := l.Limit(ctx, "u", []string{"p"}, nil)
 	if ok || ra != 15*time.Second {
 		t.Fatalf("4th request: ok=%v retryAfter=%v, want refused with 20s-5s = 15s", ok, ra)
 	}
-	clock.Advance(ra - time.Nanosecond)
+	clock.Add(ra - time.Nanosecond)
 	if ok, ra2 := l.Limit(ctx, "u", []string{"p"}, nil); ok || ra2 != time.Nanosecond {
 		t.Fatalf("1ns before retryAfter: ok=%v retryAfter=%v, want refused, 1ns", ok, ra2)
 	}
-	clock.Advance(time.Nanosecond)
+	clock.Add(time.Nanosecond)
 	if ok, _ := l.Limit(ctx, "u", []string{"p"}, nil); !ok {
 		t.Fatal("refused at retryAfter")
 	}
@@ -106,7 +106,7 @@ func TestLocalRetryAfterExact(t *testing.T) {
 	if ok || ra != 333333332*time.Nanosecond {
 		t.Fatalf("second request of 1.5/1s: ok=%v retryAfter=%v, want refused, 2T-1s = 333.333332ms", ok, ra)
 	}
-	clock.Advance(ra)
+	clock.Add(ra)
 	if ok, _ := l.Limit(ctx, "u", []string{"q"}, nil); !ok {
 		t.Fatal("refused at retryAfter")
 	}
@@ -150,7 +150,7 @@ func TestLocalMemoryBounded(t *testing.T) {
 		t.Fatalf("local limiter holds %d entries, cap is %d", n, 64*100)
 	}
 	// Once their TAT has passed, entries are swept as new ones arrive.
-	clock.Advance(time.Hour)
+	clock.Add(time.Hour)
 	for i := range 2560 {
 		l.Limit(ctx, "fresh:"+strconv.Itoa(i), []string{"p"}, nil)
 	}

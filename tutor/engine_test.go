@@ -12,6 +12,7 @@ import (
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/cache"
 	"github.com/recallhq/recall/inmem"
+	"github.com/recallhq/recall/internal/fakeclock"
 )
 
 // env is an Engine over a fake store, wrapped in the session store
@@ -20,7 +21,7 @@ import (
 type env struct {
 	store   *fakeStore
 	cache   *inmem.SessionCache
-	clock   *clock
+	clock   *fakeclock.Clock
 	eng     *Engine
 	dropped *droppingBackend
 
@@ -52,7 +53,7 @@ func newEnv(tb testing.TB, configure ...func(*Config)) *env {
 	tb.Helper()
 	e := &env{
 		store: newFakeStore(),
-		clock: &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)},
+		clock: fakeclock.New(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)),
 	}
 	e.cache = inmem.NewSessionCache(inmem.SessionCacheOptions{Now: e.clock.Now})
 	e.dropped = &droppingBackend{Cache: inmem.NewCache(inmem.CacheOptions{})}
@@ -467,15 +468,15 @@ func TestExpiry(t *testing.T) {
 	t.Run("Idle", func(t *testing.T) {
 		e := newEnv(t)
 		id := e.start(t, 5).Session.ID
-		e.clock.Advance(idle - time.Second)
+		e.clock.Add(idle - time.Second)
 		e.turn(t, id, "/hint") // activity restarts the idle time
-		e.clock.Advance(idle - time.Second)
+		e.clock.Add(idle - time.Second)
 		v, err := e.eng.Get(ctx, "u1", id)
 		must(t, err)
 		if v.State != recall.SessionActive || v.Current == nil {
 			t.Fatalf("state %s before the idle time", v.State)
 		}
-		e.clock.Advance(time.Second)
+		e.clock.Add(time.Second)
 		v, err = e.eng.Get(ctx, "u1", id)
 		must(t, err)
 		if v.State != recall.SessionExpired || v.Current != nil {
@@ -497,11 +498,11 @@ func TestExpiry(t *testing.T) {
 		id := e.start(t, 5).Session.ID
 		step := idle - time.Minute
 		for elapsed := step; elapsed < lifetime; elapsed += step {
-			e.clock.Advance(step)
+			e.clock.Add(step)
 			e.turn(t, id, "/hint")
 		}
 		// Never idle, but the lifetime is over.
-		e.clock.Advance(lifetime - (lifetime/step)*step)
+		e.clock.Add(lifetime - (lifetime/step)*step)
 		v, err := e.eng.Get(ctx, "u1", id)
 		must(t, err)
 		if v.State != recall.SessionExpired || !v.ExpiresAt.Equal(v.Session.CreatedAt.Add(lifetime)) {
@@ -815,10 +816,10 @@ func TestList(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	expired := e.start(t, 2).Session.ID
-	e.clock.Advance(idle)
+	e.clock.Add(idle)
 	completed := e.start(t, 1).Session.ID
 	e.turn(t, completed, "Paris")
-	e.clock.Advance(time.Minute)
+	e.clock.Add(time.Minute)
 	active := e.start(t, 2).Session.ID
 	_, err := e.eng.Start(ctx, "u2", StartInput{TopicID: "t2"})
 	must(t, err)

@@ -289,21 +289,3 @@ func (c *brokenCache) Put(ctx context.Context, s *recall.Session, ttl time.Durat
 }
 
 func (c *brokenCache) Delete(ctx context.Context, id string) error { return c.fail() }
-
-// clock is a fake clock safe for concurrent use.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}

@@ -19,21 +19,13 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/recallhq/recall/internal/fakeclock"
 )
 
-// fakeClock is a settable time source, given to Main.Now.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock {
-	return &fakeClock{t: time.Now().UTC().Truncate(time.Second)}
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-
-func (c *fakeClock) Add(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.t = c.t.Add(d) }
+// newClock returns a clock for Main.Now that reads the present, to the
+// second.
+func newClock() *fakeclock.Clock { return fakeclock.New(time.Now().UTC().Truncate(time.Second)) }
 
 // syncBuffer is a goroutine-safe io.Writer.
 type syncBuffer struct {
@@ -85,7 +77,7 @@ func skipShort(tb testing.TB, cfg Config) {
 type testServer struct {
 	tb     testing.TB
 	m      *Main
-	clock  *fakeClock
+	clock  *fakeclock.Clock
 	client *http.Client
 	logs   *syncBuffer
 	served chan error
@@ -103,7 +95,7 @@ const testPasswordHash = "m=64,t=1,p=1"
 
 // startServer builds a Main for cfg with the clock and cheap password
 // hashes (testPasswordHash unless cfg names a cost), opens it and serves it until the test ends (or stop is called).
-func startServer(tb testing.TB, cfg Config, clock *fakeClock) *testServer {
+func startServer(tb testing.TB, cfg Config, clock *fakeclock.Clock) *testServer {
 	tb.Helper()
 	skipShort(tb, cfg)
 	s := &testServer{tb: tb, clock: clock, logs: &syncBuffer{}, served: make(chan error, 1)}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/recallhq/recall/internal/fakeclock"
 	"github.com/recallhq/recall/redis/redistest"
 )
 
@@ -60,7 +61,7 @@ func TestScaleOut(t *testing.T) {
 // between runs.
 type soFleet struct {
 	servers []*testServer
-	clock   *fakeClock
+	clock   *fakeclock.Clock
 	start   time.Time
 	n       int
 	log     []string
