@@ -25,8 +25,8 @@ func TestCache_Contract(t *testing.T) {
 // The session contract suite runs here against the in-process session
 // cache too, so that it and the Redis one are held to the same rules.
 func TestSessionCache_Contract(t *testing.T) {
-	cachetest.RunSessionCache(t, func(t *testing.T) recall.SessionCache {
-		return inmem.NewSessionCache(inmem.SessionCacheOptions{})
+	cachetest.RunSessionCache(t, func(t *testing.T, now func() time.Time) (recall.SessionCache, func(string, time.Duration)) {
+		return inmem.NewSessionCache(inmem.SessionCacheOptions{Now: now}), nil
 	})
 }
 

@@ -3,6 +3,7 @@ package redis_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/cache"
@@ -24,9 +25,37 @@ func TestBackend_Contract(t *testing.T) {
 }
 
 func TestSessionCache_Contract(t *testing.T) {
-	cachetest.RunSessionCache(t, func(t *testing.T) recall.SessionCache {
-		return redis.NewSessionCache(connect(t, redis.Options{}))
-	})
+	cachetest.RunSessionCache(t, sessionCacheContract(func(t *testing.T) *redis.Client { return connect(t, redis.Options{}) }))
+}
+
+// sessionCacheContract returns the session contract suite's factory over
+// the clients of newClient: the cache reads the suite's clock, and elapse
+// shortens the key's TTL by the time that passed, as Redis would have.
+func sessionCacheContract(newClient func(t *testing.T) *redis.Client) cachetest.NewSessionCache {
+	return func(t *testing.T, now func() time.Time) (recall.SessionCache, func(string, time.Duration)) {
+		c := newClient(t)
+		s := redis.NewSessionCache(c)
+		redis.SetSessionCacheClock(s, now)
+		return s, func(id string, d time.Duration) {
+			t.Helper()
+			rc, key, ctx := c.Rueidis(), c.Prefix()+"session:"+id, context.Background()
+			ttl, err := rc.Do(ctx, rc.B().Pttl().Key(key).Build()).AsInt64()
+			if err != nil {
+				t.Fatalf("PTTL %s: %v", key, err)
+			}
+			if ttl < 0 {
+				return // no key, or one without a TTL
+			}
+			if left := ttl - d.Milliseconds(); left > 0 {
+				err = rc.Do(ctx, rc.B().Pexpire().Key(key).Milliseconds(left).Build()).Error()
+			} else {
+				err = rc.Do(ctx, rc.B().Del().Key(key).Build()).Error()
+			}
+			if err != nil {
+				t.Fatalf("age %s by %v: %v", key, d, err)
+			}
+		}
+	}
 }
 
 func TestBackend_KeysAndHashTags(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"testing"
 
-	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/cache"
 	"github.com/recallhq/recall/cache/cachetest"
 	"github.com/recallhq/recall/redis"
@@ -33,7 +32,7 @@ func TestCluster(t *testing.T) {
 		})
 	})
 	t.Run("SessionCache", func(t *testing.T) {
-		cachetest.RunSessionCache(t, func(t *testing.T) recall.SessionCache { return redis.NewSessionCache(newClient(t, redis.Options{})) })
+		cachetest.RunSessionCache(t, sessionCacheContract(func(t *testing.T) *redis.Client { return newClient(t, redis.Options{}) }))
 	})
 	t.Run("InvalidateAcrossSlots", func(t *testing.T) {
 		b := redis.NewBackend(newClient(t, redis.Options{}))

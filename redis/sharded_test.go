@@ -52,7 +52,7 @@ func TestClusterThreeMasters(t *testing.T) {
 		})
 	})
 	t.Run("SessionCache", func(t *testing.T) {
-		cachetest.RunSessionCache(t, func(t *testing.T) recall.SessionCache { return redis.NewSessionCache(newClient(t, redis.Options{})) })
+		cachetest.RunSessionCache(t, sessionCacheContract(func(t *testing.T) *redis.Client { return newClient(t, redis.Options{}) }))
 	})
 
 	t.Run("HashTags", func(t *testing.T) {

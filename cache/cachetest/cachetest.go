@@ -17,6 +17,7 @@ import (
 
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/cache"
+	"github.com/recallhq/recall/internal/fakeclock"
 )
 
 // leaseTTL is long enough that no lease expires during a test unless the
@@ -357,23 +358,49 @@ func equalFields(a, b map[string][]byte) bool {
 	return maps.EqualFunc(a, b, func(x, y []byte) bool { return bytes.Equal(x, y) })
 }
 
-// RunSessionCache runs the recall.SessionCache contract suite with real
-// time. newCache returns an empty cache of its own for each subtest and
-// arranges its cleanup with t.Cleanup.
-func RunSessionCache(t *testing.T, newCache func(t *testing.T) recall.SessionCache) {
-	ctx := context.Background()
+// NewSessionCache returns an empty recall.SessionCache of its own for a
+// subtest of RunSessionCache, that reads the time from now, and arranges
+// its cleanup with t.Cleanup. It also returns elapse, which makes d pass
+// for the cached session id in whatever else keeps time for the cache
+// besides now (for Redis: the key's TTL), or nil if nothing else does.
+type NewSessionCache func(t *testing.T, now func() time.Time) (c recall.SessionCache, elapse func(id string, d time.Duration))
 
+// sessionClock is a subtest's time: the clock its cache reads, and the
+// means to make time pass for a cached session.
+type sessionClock struct {
+	*fakeclock.Clock
+	elapse func(id string, d time.Duration)
+}
+
+// pass makes d pass for the cached session id.
+func (c sessionClock) pass(id string, d time.Duration) {
+	c.Add(d)
+	if c.elapse != nil {
+		c.elapse(id, d)
+	}
+}
+
+// RunSessionCache runs the recall.SessionCache contract suite. Time passes
+// only when a subtest makes it pass (on a fake clock, and for Redis on the
+// TTLs), so that no verdict depends on how busy the machine is.
+func RunSessionCache(t *testing.T, newCache NewSessionCache) {
+	ctx := context.Background()
+	open := func(t *testing.T) (recall.SessionCache, sessionClock) {
+		clk := fakeclock.New(time.Now())
+		c, elapse := newCache(t, clk.Now)
+		return c, sessionClock{clk, elapse}
+	}
 	t.Run("Miss", func(t *testing.T) {
-		c := newCache(t)
+		c, _ := open(t)
 		if _, err := c.Get(ctx, "nope"); !recall.IsCode(err, recall.ENOTFOUND) {
 			t.Fatalf("Get on an empty cache = %v; want ENOTFOUND", err)
 		}
 	})
 
 	t.Run("RoundTrip", func(t *testing.T) {
-		c := newCache(t)
+		c, clk := open(t)
 		s := newSession("s1", 3)
-		putSession(t, c, s, time.Hour, time.Now().Add(time.Hour))
+		putSession(t, c, s, time.Hour, clk.Now().Add(time.Hour))
 		got := getSession(t, c, "s1")
 		if !reflect.DeepEqual(got, s) {
 			t.Fatalf("Get = %+v; want %+v", got, s)
@@ -388,8 +415,8 @@ func RunSessionCache(t *testing.T, newCache func(t *testing.T) recall.SessionCac
 	})
 
 	t.Run("PutIsMonotonic", func(t *testing.T) {
-		c := newCache(t)
-		exp := time.Now().Add(time.Hour)
+		c, clk := open(t)
+		exp := clk.Now().Add(time.Hour)
 		putSession(t, c, newSession("s", 2), time.Hour, exp)
 		putSession(t, c, newSession("s", 1), time.Hour, exp)
 		if got := getSession(t, c, "s"); got.Version != 2 {
@@ -408,8 +435,8 @@ func RunSessionCache(t *testing.T, newCache func(t *testing.T) recall.SessionCac
 	})
 
 	t.Run("ConcurrentPutsKeepTheNewest", func(t *testing.T) {
-		c := newCache(t)
-		exp := time.Now().Add(time.Hour)
+		c, clk := open(t)
+		exp := clk.Now().Add(time.Hour)
 		var wg sync.WaitGroup
 		for v := range 40 {
 			wg.Go(func() {
@@ -425,8 +452,8 @@ func RunSessionCache(t *testing.T, newCache func(t *testing.T) recall.SessionCac
 	})
 
 	t.Run("Delete", func(t *testing.T) {
-		c := newCache(t)
-		putSession(t, c, newSession("d", 1), time.Hour, time.Now().Add(time.Hour))
+		c, clk := open(t)
+		putSession(t, c, newSession("d", 1), time.Hour, clk.Now().Add(time.Hour))
 		if err := c.Delete(ctx, "d"); err != nil {
 			t.Fatal(err)
 		}
@@ -437,73 +464,55 @@ func RunSessionCache(t *testing.T, newCache func(t *testing.T) recall.SessionCac
 			t.Fatalf("Delete of an absent session = %v", err)
 		}
 		// After a Delete any version may be cached again.
-		putSession(t, c, newSession("d", 1), time.Hour, time.Now().Add(time.Hour))
+		putSession(t, c, newSession("d", 1), time.Hour, clk.Now().Add(time.Hour))
 		getSession(t, c, "d")
 	})
 
 	t.Run("PutAlreadyExpired", func(t *testing.T) {
-		c := newCache(t)
-		putSession(t, c, newSession("x", 1), time.Hour, time.Now().Add(time.Hour))
-		putSession(t, c, newSession("x", 2), time.Hour, time.Now().Add(-time.Second))
+		c, clk := open(t)
+		putSession(t, c, newSession("x", 1), time.Hour, clk.Now().Add(time.Hour))
+		putSession(t, c, newSession("x", 2), time.Hour, clk.Now().Add(-time.Second))
 		if _, err := c.Get(ctx, "x"); !recall.IsCode(err, recall.ENOTFOUND) {
 			t.Fatalf("Get after a Put past its expiry = %v; want ENOTFOUND (the older version dropped)", err)
 		}
 	})
 
 	t.Run("IdleExpiry", func(t *testing.T) {
-		t.Parallel()
-		c := newCache(t)
-		putSession(t, c, newSession("i", 1), 100*time.Millisecond, time.Now().Add(time.Hour))
-		time.Sleep(300 * time.Millisecond)
+		c, clk := open(t)
+		putSession(t, c, newSession("i", 1), time.Minute, clk.Now().Add(time.Hour))
+		clk.pass("i", time.Minute)
 		if _, err := c.Get(ctx, "i"); !recall.IsCode(err, recall.ENOTFOUND) {
 			t.Fatalf("Get after the idle time = %v; want ENOTFOUND", err)
 		}
 	})
 
 	t.Run("AbsoluteExpiry", func(t *testing.T) {
-		t.Parallel()
-		c := newCache(t)
-		putSession(t, c, newSession("a", 1), time.Hour, time.Now().Add(100*time.Millisecond))
-		time.Sleep(300 * time.Millisecond)
+		c, clk := open(t)
+		putSession(t, c, newSession("a", 1), time.Hour, clk.Now().Add(time.Minute))
+		clk.pass("a", time.Minute)
 		if _, err := c.Get(ctx, "a"); !recall.IsCode(err, recall.ENOTFOUND) {
 			t.Fatalf("Get after the absolute expiry = %v; want ENOTFOUND", err)
 		}
 	})
 
 	t.Run("GetRefreshesIdleTime", func(t *testing.T) {
-		t.Parallel()
-		c := newCache(t)
-		const idle = 600 * time.Millisecond
-		t0 := time.Now()
-		putSession(t, c, newSession("r", 1), idle, t0.Add(time.Hour))
-		time.Sleep(350 * time.Millisecond)
-		before := time.Now()
-		_, err := c.Get(ctx, "r")
-		if time.Since(t0) >= idle {
-			t.Skip("inconclusive: the machine stalled past the idle time")
-		}
-		if err != nil {
-			t.Fatalf("Get within the idle time = %v", err)
-		}
+		c, clk := open(t)
+		putSession(t, c, newSession("r", 1), time.Minute, clk.Now().Add(time.Hour))
+		clk.pass("r", 40*time.Second)
+		getSession(t, c, "r")
 		// Past the first idle deadline, within the refreshed one.
-		time.Sleep(time.Until(t0.Add(idle + 200*time.Millisecond)))
-		_, err = c.Get(ctx, "r")
-		if time.Since(before) >= idle {
-			t.Skip("inconclusive: the machine stalled past the refreshed idle time")
-		}
-		if err != nil {
+		clk.pass("r", 40*time.Second)
+		if _, err := c.Get(ctx, "r"); err != nil {
 			t.Fatalf("Get after a refresh, within the refreshed idle time = %v; want a hit", err)
 		}
 	})
 
 	t.Run("RefreshStopsAtTheAbsoluteExpiry", func(t *testing.T) {
-		t.Parallel()
-		c := newCache(t)
-		t0 := time.Now()
-		putSession(t, c, newSession("cap", 1), 300*time.Millisecond, t0.Add(400*time.Millisecond))
-		time.Sleep(200 * time.Millisecond)
-		_, _ = c.Get(ctx, "cap") // a refresh must not pass t0+400ms
-		time.Sleep(time.Until(t0.Add(450 * time.Millisecond)))
+		c, clk := open(t)
+		putSession(t, c, newSession("cap", 1), 30*time.Second, clk.Now().Add(40*time.Second))
+		clk.pass("cap", 20*time.Second)
+		getSession(t, c, "cap") // a refresh must not pass the absolute expiry
+		clk.pass("cap", 25*time.Second)
 		if _, err := c.Get(ctx, "cap"); !recall.IsCode(err, recall.ENOTFOUND) {
 			t.Fatalf("Get past the absolute expiry, after a refresh = %v; want ENOTFOUND", err)
 		}
