@@ -48,7 +48,9 @@ func reasonOf(err error) llm.Reason {
 
 func TestReply(t *testing.T) {
 	srv := llmtest.New(t)
-	srv.Respond(func(llmtest.Request) string { return "Your notes say Paris [1], and Tokyo [2]; also [9] and [1] again. Ünïcödé ✓" })
+	srv.Respond(func(llmtest.Request) string {
+		return "Your notes say Paris [1], and Tokyo [2]; also [9] and [1] again. Ünïcödé ✓"
+	})
 	m := metrics.New(nil)
 	c := newClient(t, srv, llm.Config{Metrics: m})
 	req := llm.ChatRequest{Principal: "user:u1", Topic: "Capitals", Context: []*recall.Question{france, japan},

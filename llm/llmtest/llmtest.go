@@ -141,8 +141,8 @@ func (s *Server) Last() Request {
 var (
 	leakAsk    = regexp.MustCompile(`(?i)system prompt|your instructions|everything above|initial prompt|hidden rules`)
 	correctAsk = regexp.MustCompile(`(?i)\b(mark|grade|score|treat|consider|say|output|print|respond|return|set|answer is)\b[^\n]{0,60}?\bcorrect\b|ignore (all |the |any )?(previous|prior|above|earlier)|"verdict"\s*:\s*"correct"`)
-	revealAsk  = regexp.MustCompile(`(?i)\b(reveal|repeat after me:?|repeat|tell me|what is|what's|give me)\b\s*([^\n]*)`)
-	answerLine = regexp.MustCompile(`(?m)^.*Answers?:.*$`)
+	revealAsk  = regexp.MustCompile(`(?i)\b(reveal|repeat after me:?|repeat|tell me|give me)\b\s*([^\n]*)`)
+	answerLine = regexp.MustCompile(`(?im)^.*answers?:.*$`)
 )
 
 // Obey returns what an obedient model says to req, and whether it found an
