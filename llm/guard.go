@@ -139,8 +139,8 @@ func Suspicious(text string) (reason string, suspicious bool) {
 	if !utf8.ValidString(text) {
 		return "invalid UTF-8", true
 	}
-	if HasFraming(text) {
-		return "Server-Sent Events framing", true
+	if reason, bad := carriesMarkers(text); bad {
+		return reason, true
 	}
 	for _, r := range text {
 		if r == '\n' || r == '\t' {
@@ -151,11 +151,6 @@ func Suspicious(text string) (reason string, suspicious bool) {
 		}
 	}
 	folded := strings.ToLower(norm.NFKC.String(text))
-	for _, m := range delimiterMarks {
-		if strings.Contains(folded, m) {
-			return fmt.Sprintf("marker %q", m), true
-		}
-	}
 	if encodedBlob.MatchString(text) {
 		return "encoded text", true
 	}

@@ -217,28 +217,18 @@ func weighted(t *testing.T, newDeciders NewDeciders) {
 		weights[i] = 1 + rng.Int64N(maxWeight)
 	}
 	var admitted, refused atomic.Int64
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	began := time.Now()
-	for i, w := range weights {
-		wg.Go(func() {
-			<-start
-			_, _, err := ls[i%len(ls)].Reserve(context.Background(), "user:erin", "tokens", w)
-			switch {
-			case err == nil:
-				admitted.Add(w)
-			case errors.Is(err, ratelimit.ErrOverBudget):
-				refused.Add(1)
-			default:
-				t.Errorf("reserve %d: %v", w, err)
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	if took := time.Since(began); took >= 8*time.Second {
-		t.Fatalf("the reservations took %v, longer than a refill: the verdicts below would not be exact", took)
-	}
+	withinRefill(t, len(weights), func(i int) {
+		w := weights[i]
+		_, _, err := ls[i%len(ls)].Reserve(context.Background(), "user:erin", "tokens", w)
+		switch {
+		case err == nil:
+			admitted.Add(w)
+		case errors.Is(err, ratelimit.ErrOverBudget):
+			refused.Add(1)
+		default:
+			t.Errorf("reserve %d: %v", w, err)
+		}
+	})
 	got := admitted.Load()
 	if got > budget {
 		t.Fatalf("%d reservations over %d deciders admitted %d units, over the budget of %d", len(weights), len(ls), got, budget)
@@ -271,40 +261,28 @@ func settle(t *testing.T, newDeciders NewDeciders) {
 		uses[i] = rng.Int64N(maxReply + 1)
 	}
 	var spent atomic.Int64
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	began := time.Now()
-	for i, use := range uses {
-		wg.Go(func() {
-			<-start
-			l := ls[i%len(ls)]
-			r, _, err := l.Reserve(context.Background(), "user:frank", "tokens", maxReply)
-			if errors.Is(err, ratelimit.ErrOverBudget) {
-				return
-			}
-			if err != nil {
-				t.Errorf("reserve: %v", err)
-				return
-			}
-			if r.Reserved() != maxReply {
-				t.Errorf("Reserved() = %d, want %d", r.Reserved(), maxReply)
-			}
-			if err := r.Settle(context.Background(), use); err != nil {
-				t.Errorf("settle %d: %v", use, err)
-				return
-			}
-			// A second settlement changes nothing.
-			if err := r.Settle(context.Background(), 0); err != nil {
-				t.Errorf("settle again: %v", err)
-			}
-			spent.Add(use)
-		})
-	}
-	close(start)
-	wg.Wait()
-	if took := time.Since(began); took >= 8*time.Second {
-		t.Fatalf("the spending took %v, longer than a refill: the verdicts below would not be exact", took)
-	}
+	withinRefill(t, len(uses), func(i int) {
+		r, _, err := ls[i%len(ls)].Reserve(context.Background(), "user:frank", "tokens", maxReply)
+		if errors.Is(err, ratelimit.ErrOverBudget) {
+			return
+		}
+		if err != nil {
+			t.Errorf("reserve: %v", err)
+			return
+		}
+		if r.Reserved() != maxReply {
+			t.Errorf("Reserved() = %d, want %d", r.Reserved(), maxReply)
+		}
+		if err := r.Settle(context.Background(), uses[i]); err != nil {
+			t.Errorf("settle %d: %v", uses[i], err)
+			return
+		}
+		// A second settlement changes nothing.
+		if err := r.Settle(context.Background(), 0); err != nil {
+			t.Errorf("settle again: %v", err)
+		}
+		spent.Add(uses[i])
+	})
 	used := spent.Load()
 	if used > budget {
 		t.Fatalf("50 concurrent spenders used %d, more than the budget of %d", used, budget)
@@ -348,5 +326,26 @@ func settle(t *testing.T, newDeciders NewDeciders) {
 	}
 	if _, _, err := ls[0].Reserve(context.Background(), "user:gina", "nope", 1); err == nil || errors.Is(err, ratelimit.ErrOverBudget) {
 		t.Fatalf("reserving an unknown policy: %v", err)
+	}
+}
+
+// withinRefill runs f(0..n-1) concurrently, all released at once, and fails
+// the test if they took longer than one unit's refill of a 10,000/1d budget
+// (8.64 s): the verdicts that follow count on nothing refilling.
+func withinRefill(t *testing.T, n int, f func(i int)) {
+	t.Helper()
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	began := time.Now()
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			f(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	if took := time.Since(began); took >= 8*time.Second {
+		t.Fatalf("%d concurrent calls took %v, longer than a refill: the verdicts would not be exact", n, took)
 	}
 }
