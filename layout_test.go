@@ -42,7 +42,7 @@ func TestLayout(t *testing.T) {
 		module + "/postgres",
 		module + "/firestore",
 	}
-	for _, pkg := range []string{"", "/http", "/tutor", "/cache", "/ratelimit", "/auth", "/metrics", "/breaker"} {
+	for _, pkg := range []string{"", "/http", "/tutor", "/cache", "/ratelimit", "/auth", "/metrics", "/breaker", "/llm"} {
 		t.Run("deps of "+module+pkg, func(t *testing.T) {
 			for _, dep := range goList(t, "-deps", "-f", "{{.ImportPath}}", module+pkg) {
 				for _, bad := range adapterDeps {

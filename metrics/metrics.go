@@ -25,6 +25,20 @@ type Metrics struct {
 	// RateLimitDecisions counts rate-limit outcomes by policy and result
 	// (allowed, limited, fallback_allowed, fallback_limited).
 	RateLimitDecisions *prometheus.CounterVec
+	// LLMCalls counts requests sent to the LLM endpoint by op (reply,
+	// grade, generate).
+	LLMCalls *prometheus.CounterVec
+	// LLMTokens counts the tokens the LLM endpoint reported, by op and kind
+	// (prompt, completion).
+	LLMTokens *prometheus.CounterVec
+	// LLMFailures counts LLM calls that gave no usable result, by op and
+	// reason (refused, rate_limited, server, timeout, malformed, cut,
+	// framing, invalid).
+	LLMFailures *prometheus.CounterVec
+	// LLMFallbacks counts the times the rules answered instead of the LLM,
+	// by op and reason (a failure's reason, over_budget, budget_unknown or
+	// unsafe_input).
+	LLMFallbacks *prometheus.CounterVec
 }
 
 // New creates the collectors and registers them on reg. With a nil reg it
@@ -59,8 +73,25 @@ func New(reg prometheus.Registerer) *Metrics {
 			Namespace: "recall", Subsystem: "ratelimit", Name: "decisions_total",
 			Help: "Rate-limit decisions by policy and result.",
 		}, []string{"policy", "result"}),
+		LLMCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "recall", Subsystem: "llm", Name: "calls_total",
+			Help: "Requests sent to the LLM endpoint, by op.",
+		}, []string{"op"}),
+		LLMTokens: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "recall", Subsystem: "llm", Name: "tokens_total",
+			Help: "Tokens reported by the LLM endpoint, by op and kind (prompt|completion).",
+		}, []string{"op", "kind"}),
+		LLMFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "recall", Subsystem: "llm", Name: "failures_total",
+			Help: "LLM calls without a usable result, by op and reason.",
+		}, []string{"op", "reason"}),
+		LLMFallbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "recall", Subsystem: "llm", Name: "fallbacks_total",
+			Help: "Times the rules answered instead of the LLM, by op and reason.",
+		}, []string{"op", "reason"}),
 	}
-	reg.MustRegister(m.HTTPRequests, m.HTTPDuration, m.DBQueries, m.CacheRequests, m.RedisCalls, m.RateLimitDecisions)
+	reg.MustRegister(m.HTTPRequests, m.HTTPDuration, m.DBQueries, m.CacheRequests, m.RedisCalls, m.RateLimitDecisions,
+		m.LLMCalls, m.LLMTokens, m.LLMFailures, m.LLMFallbacks)
 	return m
 }
 

@@ -11,7 +11,10 @@ import (
 type Rule struct {
 	// Policy names the policy; with the principal it names the state.
 	Policy string
-	// Interval is T: every admitted request advances the TAT by it.
+	// Interval is T times the weight of the decision: an admitted decision
+	// advances the TAT by it (a request is one unit; a reservation of n
+	// units passes n*T). Negative, it refunds: the TAT moves back, never
+	// before now.
 	Interval time.Duration
 	// Tolerance is tau: a request is admitted when the advanced TAT is no
 	// more than tau ahead of now.

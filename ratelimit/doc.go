@@ -34,6 +34,22 @@
 // Without a Backend, the same arithmetic runs in nanoseconds in process
 // (local.go: one lock per principal's decision, bounded in memory).
 //
+// # Weighted decisions
+//
+// A budget such as the policy "llm" (LLM tokens per user per day, 50,000/1d
+// by default) costs units, not requests. Reserve takes n units in one
+// decision with the same arithmetic: the TAT advances by n*T and the
+// decision is admitted when max(TAT, now) + n*T - now <= tau (the Backend
+// receives the Rule with Interval n*T; the script is unchanged but for a
+// refund reaching rest deleting the key). A reservation is made for the
+// most a call may spend, before the call; Settle brings it to what was
+// used: a refund moves the TAT back by (reserved - used)*T (never before
+// now), an excess moves it forward unconditionally. So any number of
+// concurrent spenders admit no more than the budget, each having paid its
+// maximum up front. Reserve never uses the fallback: when the Backend does
+// not answer it returns ErrBudgetUnknown, and over budget ErrOverBudget,
+// so the caller does without (the rule-based tutor answers).
+//
 // # Headers
 //
 // RateLimit-Policy lists every policy of the request as

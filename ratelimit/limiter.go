@@ -311,21 +311,32 @@ func (l *Limiter) Limit(ctx context.Context, principal string, policies []string
 	if len(ps) == 0 {
 		return true, 0
 	}
+	ok, retryAfter, _ = l.decide(ctx, principal, ps, 1, false, h)
+	return ok, retryAfter
+}
+
+// decide takes n units of every policy of ps for principal, all or nothing,
+// in one step (n = 1 for a request). With strict set, a Backend that cannot
+// decide is reported as err instead of handing the decision to the failure
+// mode.
+func (l *Limiter) decide(ctx context.Context, principal string, ps []*policyState, n int64, strict bool, h http.Header) (ok bool, retryAfter time.Duration, err error) {
 	var dbuf [4]int64
 	d := dbuf[:]
 	if len(ps) > len(dbuf) {
 		d = make([]int64, len(ps))
 	}
 	d = d[:len(ps)]
-	var gbuf [4]gcra
-	g := gbuf[:0]
+	var gbuf, wbuf [4]gcra
+	g, w := gbuf[:0], wbuf[:0]
 
 	if l.backend == nil {
 		for _, p := range ps {
 			g = append(g, p.local)
+			w = append(w, p.local.times(n))
 		}
-		ok = l.decideLocal(l.local, principal, ps, g, d)
-		return l.finish(ok, false, ps, g, d, h)
+		ok = l.decideLocal(l.local, principal, ps, w, d)
+		ok, retryAfter = l.finish(ok, false, ps, g, n, d, h)
+		return ok, retryAfter, nil
 	}
 
 	var rbuf [4]Rule
@@ -335,9 +346,11 @@ func (l *Limiter) Limit(ctx context.Context, principal string, policies []string
 		sd = make([]time.Duration, len(ps))
 	}
 	for _, p := range ps {
-		rules = append(rules, p.rule)
+		r := p.rule
+		r.Interval *= time.Duration(n)
+		rules = append(rules, r)
 	}
-	ok, err := l.backend.Decide(ctx, principal, rules, sd)
+	ok, err = l.backend.Decide(ctx, principal, rules, sd)
 	if err == nil {
 		if l.down.CompareAndSwap(true, false) {
 			l.log.Info("rate limiter: Redis answers again; decisions are shared again")
@@ -346,7 +359,8 @@ func (l *Limiter) Limit(ctx context.Context, principal string, policies []string
 			g = append(g, p.shared)
 			d[i] = int64(sd[i])
 		}
-		return l.finish(ok, false, ps, g, d, h)
+		ok, retryAfter = l.finish(ok, false, ps, g, n, d, h)
+		return ok, retryAfter, nil
 	}
 	// A failure is logged once the Backend knows its store is down (its
 	// breaker opened), not for every timeout; the caller giving up is not
@@ -357,6 +371,13 @@ func (l *Limiter) Limit(ctx context.Context, principal string, policies []string
 				"instances", l.instances())
 		}
 	}
+	if strict {
+		for _, p := range ps {
+			inc(p.fbLimited)
+		}
+		setPolicyHeader(h, ps)
+		return false, 0, err
+	}
 
 	switch l.failure {
 	case FailureOpen:
@@ -364,25 +385,27 @@ func (l *Limiter) Limit(ctx context.Context, principal string, policies []string
 			inc(p.fbAllowed)
 		}
 		setPolicyHeader(h, ps)
-		return true, 0
+		return true, 0, nil
 	case FailureClosed:
 		for _, p := range ps {
 			inc(p.fbLimited)
 		}
 		setPolicyHeader(h, ps)
 		_, retryIn := l.backend.Unavailable()
-		return false, max(retryIn, time.Second)
+		return false, max(retryIn, time.Second), nil
 	}
-	n := l.instances()
+	cnt := l.instances()
 	for _, p := range ps {
-		if n == 1 {
+		if cnt == 1 {
 			g = append(g, p.local)
 		} else {
-			g = append(g, gcraFor(p.Quota/float64(n), p.Window, time.Nanosecond))
+			g = append(g, gcraFor(p.Quota/float64(cnt), p.Window, time.Nanosecond))
 		}
+		w = append(w, g[len(g)-1].times(n))
 	}
-	ok = l.decideLocal(l.fallback, principal, ps, g, d)
-	return l.finish(ok, true, ps, g, d, h)
+	ok = l.decideLocal(l.fallback, principal, ps, w, d)
+	ok, retryAfter = l.finish(ok, true, ps, g, n, d, h)
+	return ok, retryAfter, nil
 }
 
 func (l *Limiter) decideLocal(lg *localGCRA, principal string, ps []*policyState, g []gcra, d []int64) bool {
@@ -396,12 +419,13 @@ func (l *Limiter) decideLocal(lg *localGCRA, principal string, ps []*policyState
 }
 
 // finish counts the decision, writes the headers and computes Retry-After.
-// d[i] is TAT_i - now after the decision, g[i] the parameters it used.
-func (l *Limiter) finish(ok, fallback bool, ps []*policyState, g []gcra, d []int64, h http.Header) (bool, time.Duration) {
+// d[i] is TAT_i - now after the decision, g[i] the parameters of one unit
+// and n the units the decision took.
+func (l *Limiter) finish(ok, fallback bool, ps []*policyState, g []gcra, n int64, d []int64, h http.Header) (bool, time.Duration) {
 	var retry int64
 	for i, p := range ps {
 		// How late the request is for policy i: positive means refused.
-		late := d[i] + g[i].t - g[i].tau
+		late := d[i] + n*g[i].t - g[i].tau
 		switch {
 		case ok && fallback:
 			inc(p.fbAllowed)

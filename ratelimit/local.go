@@ -162,3 +162,9 @@ func (l *localGCRA) size() int {
 	}
 	return n
 }
+
+// times returns the parameters of a decision that takes n units at once:
+// the TAT advances by n emission intervals, against the same tolerance.
+func (g gcra) times(n int64) gcra {
+	return gcra{t: n * g.t, tau: g.tau}
+}

@@ -203,8 +203,8 @@ func TestNewConfigErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if got := len(l.Policies()); got != 4 {
-		t.Fatalf("zero Config has %d policies, want the 4 built-ins", got)
+	if got := len(l.Policies()); got != 5 {
+		t.Fatalf("zero Config has %d policies, want the 5 built-ins", got)
 	}
 	if l.Degraded() {
 		t.Fatal("local limiter reports degraded")

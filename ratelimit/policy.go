@@ -60,6 +60,9 @@ const (
 	PolicyTurns = "turns"
 	// PolicyWrites applies to topic and question writes, per user.
 	PolicyWrites = "writes"
+	// PolicyLLM is the budget of LLM tokens, per user: a call reserves its
+	// maximum with Reserve and settles to what it used.
+	PolicyLLM = "llm"
 )
 
 // String formats p the way ParsePolicy reads it, e.g. "turns=60/1m".
@@ -296,13 +299,14 @@ func ParsePolicyFile(path string) ([]Policy, error) {
 type Policies map[string]Policy
 
 // DefaultPolicies returns the built-in policies: default 600/1m, auth 10/1m,
-// turns 60/1m and writes 120/1m.
+// turns 60/1m, writes 120/1m and llm 50000/1d (tokens, not requests).
 func DefaultPolicies() Policies {
 	return Policies{
 		PolicyDefault: {Name: PolicyDefault, Quota: 600, Window: time.Minute},
 		PolicyAuth:    {Name: PolicyAuth, Quota: 10, Window: time.Minute},
 		PolicyTurns:   {Name: PolicyTurns, Quota: 60, Window: time.Minute},
 		PolicyWrites:  {Name: PolicyWrites, Quota: 120, Window: time.Minute},
+		PolicyLLM:     {Name: PolicyLLM, Quota: 50000, Window: 24 * time.Hour},
 	}
 }
 

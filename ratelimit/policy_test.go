@@ -166,23 +166,23 @@ func TestLoadPolicies(t *testing.T) {
 	for _, n := range ps.Names() {
 		got = append(got, ps[n].String())
 	}
-	if want := "auth=3/1m default=600/1m export=2/1h turns=30/1m writes=120/1m"; strings.Join(got, " ") != want {
+	if want := "auth=3/1m default=600/1m export=2/1h llm=50000/1d turns=30/1m writes=120/1m"; strings.Join(got, " ") != want {
 		t.Fatalf("LoadPolicies = %v, want %s (flags win over the file, the file over the built-ins)", got, want)
 	}
 	if _, err := LoadPolicies("", []string{"turns=30/1q"}); err == nil || !strings.Contains(err.Error(), `rate limit "turns=30/1q": window "1q"`) {
 		t.Fatalf("bad flag: err = %v", err)
 	}
-	if ps, err := LoadPolicies("", nil); err != nil || len(ps) != 4 {
+	if ps, err := LoadPolicies("", nil); err != nil || len(ps) != 5 {
 		t.Fatalf("no file, no flags: %v, %v", ps, err)
 	}
 }
 
 func TestPoliciesOverride(t *testing.T) {
 	ps := DefaultPolicies()
-	if got := strings.Join(ps.Names(), ","); got != "auth,default,turns,writes" {
+	if got := strings.Join(ps.Names(), ","); got != "auth,default,llm,turns,writes" {
 		t.Fatalf("built-in names = %s", got)
 	}
-	want := map[string]string{"default": "default=600/1m", "auth": "auth=10/1m", "turns": "turns=60/1m", "writes": "writes=120/1m"}
+	want := map[string]string{"default": "default=600/1m", "auth": "auth=10/1m", "turns": "turns=60/1m", "writes": "writes=120/1m", "llm": "llm=50000/1d"}
 	for n, s := range want {
 		if ps[n].String() != s {
 			t.Errorf("built-in %s = %s, want %s", n, ps[n], s)
@@ -192,7 +192,7 @@ func TestPoliciesOverride(t *testing.T) {
 	if err := ps.Override(p, pol("extra", 5, time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if ps["turns"].Quota != 30 || ps["extra"].Quota != 5 || len(ps) != 5 {
+	if ps["turns"].Quota != 30 || ps["extra"].Quota != 5 || len(ps) != 6 {
 		t.Fatalf("after Override: %v", ps)
 	}
 	if err := ps.Override(pol("ok", 1, time.Minute), pol("Bad", 1, time.Minute)); err == nil {

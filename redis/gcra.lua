@@ -2,11 +2,13 @@
 -- decided with Redis's own clock, all or nothing.
 --
 -- KEYS[i]  the TAT key of policy i (all keys share the principal's hash tag)
--- ARGV[2i-1]  emission interval T of policy i, in microseconds
+-- ARGV[2i-1]  emission interval T of policy i, in microseconds, times the
+--             request's weight (n units cost n*T); negative to refund
 -- ARGV[2i]    tolerance tau of policy i, in microseconds
 --
 -- A request is admitted when, for every policy, max(TAT, now) + T - now <= tau.
--- Then every TAT advances by T and each key expires when its TAT passes.
+-- Then every TAT advances by T and each key expires when its TAT passes
+-- (a refund that reaches now or earlier deletes it: that is rest).
 -- When any policy refuses, nothing is written.
 --
 -- Returns {admitted (1 or 0), d_1, ..., d_n} where d_i = TAT_i - now in
@@ -36,7 +38,12 @@ if not ok then
 end
 for i = 1, n do
   local d = new[i] - now
-  redis.call('SET', KEYS[i], string.format('%.0f', new[i]), 'PX', string.format('%.0f', math.ceil(d / 1000)))
+  if d > 0 then
+    redis.call('SET', KEYS[i], string.format('%.0f', new[i]), 'PX', string.format('%.0f', math.ceil(d / 1000)))
+  else
+    redis.call('DEL', KEYS[i])
+    d = 0
+  end
   res[i + 1] = d
 end
 return res

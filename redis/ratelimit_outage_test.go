@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -225,4 +226,48 @@ func resumed(t *testing.T, ls []*ratelimit.Limiter, ms []*metrics.Metrics, princ
 		}
 		return back == len(ls)
 	})
+}
+
+// TestReserveOutage: with Redis killed, a reservation is refused with
+// ErrBudgetUnknown in every failure mode, even "open" (a budget is spent
+// exactly or not at all), while plain decisions still follow the mode;
+// a settlement that cannot reach Redis says so; with Redis back the
+// budget is kept there again.
+func TestReserveOutage(t *testing.T) {
+	srv := redistest.StartServer(t)
+	policies := ratelimit.Policies{"tokens": {Name: "tokens", Quota: 1000, Window: 24 * time.Hour}}
+	c := connectURL(t, srv.URL, redis.Options{
+		Prefix: "reserve:", DisableNearCache: true, Timeout: 2 * time.Second,
+		BreakerThreshold: 1, BreakerCooldown: 100 * time.Millisecond,
+	})
+	l, err := ratelimit.New(ratelimit.Config{Policies: policies, Backend: redis.NewRateLimiter(c), Failure: ratelimit.FailureOpen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.Close)
+	ctx := context.Background()
+	r, _, err := l.Reserve(ctx, "user:ivy", "tokens", 600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Kill(t)
+	if _, _, err := l.Reserve(ctx, "user:ivy", "tokens", 1); !errors.Is(err, ratelimit.ErrBudgetUnknown) {
+		t.Fatalf("reserve with Redis dead: %v, want ErrBudgetUnknown", err)
+	}
+	if ok, _ := l.Limit(ctx, "user:ivy", []string{"tokens"}, nil); !ok {
+		t.Fatal("a plain decision with Redis dead in mode open was refused")
+	}
+	if err := r.Settle(ctx, 100); !errors.Is(err, ratelimit.ErrBudgetUnknown) {
+		t.Fatalf("settle with Redis dead: %v, want ErrBudgetUnknown", err)
+	}
+	// The restarted Redis is empty (as after a flush): the budget starts
+	// again, shared.
+	srv.Start(t)
+	waitFor(t, 30*time.Second, "Redis to answer again", func() bool {
+		_, _, err := l.Reserve(ctx, "user:ivy", "tokens", 1000)
+		return err == nil
+	})
+	if _, _, err := l.Reserve(ctx, "user:ivy", "tokens", 1); !errors.Is(err, ratelimit.ErrOverBudget) {
+		t.Fatalf("after the whole budget: %v, want ErrOverBudget", err)
+	}
 }

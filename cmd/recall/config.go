@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/recallhq/recall/auth"
+	"github.com/recallhq/recall/llm"
 	"github.com/recallhq/recall/ratelimit"
 )
 
@@ -37,6 +38,16 @@ type Config struct {
 	// PasswordHash is the argon2id cost of new password hashes,
 	// "m=KiB,t=PASSES,p=THREADS"; empty for auth.DefaultHashParams.
 	PasswordHash string
+	// LLMURL is the API root of an OpenAI-compatible chat-completions
+	// endpoint; empty: no LLM, the rule-based tutor alone.
+	LLMURL       string
+	LLMModel     string
+	LLMKeyFile   string
+	LLMMaxTokens int64
+	LLMTimeout   time.Duration
+	// LLMKey is not a flag: readLLMKey fills it from --llm-key-file or
+	// RECALL_LLM_KEY.
+	LLMKey string
 }
 
 // DefaultDBPath is where the embedded default keeps its data.
@@ -85,6 +96,11 @@ func (c *Config) serveFlags(out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long a shutdown waits for requests in flight")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 5*time.Second, "the longest one request may work; past it a database that does not answer gives 503")
+	fs.StringVar(&c.LLMURL, "llm-url", "", "API root of an OpenAI-compatible chat-completions endpoint, e.g. https://api.openai.com/v1; empty: the rule-based tutor alone")
+	fs.StringVar(&c.LLMModel, "llm-model", "", "the LLM's model name (required with --llm-url)")
+	fs.StringVar(&c.LLMKeyFile, "llm-key-file", "", "file holding the LLM's API key; without it the key is read from "+llm.KeyEnv)
+	fs.Int64Var(&c.LLMMaxTokens, "llm-max-tokens", llm.DefaultMaxTokens, "token budget of one LLM reply")
+	fs.DurationVar(&c.LLMTimeout, "llm-timeout", llm.DefaultTimeout, "the longest one LLM call may take, streaming included; past it the rule-based tutor answers")
 	fs.StringVar(&c.PasswordHash, "password-hash", "", "argon2id cost of new password hashes, m=KiB,t=PASSES,p=THREADS; empty: m=19456,t=2,p=1 (the OWASP baseline). Lower it only for tests: stored hashes keep the cost they were made with")
 	return fs
 }
@@ -182,7 +198,37 @@ func (c *Config) validate() error {
 	if c.Redis != "" && c.RedisPrefix == "" {
 		errs = append(errs, errors.New("--redis-prefix must not be empty"))
 	}
+	if c.LLMURL == "" {
+		if c.LLMModel != "" || c.LLMKeyFile != "" {
+			errs = append(errs, errors.New("--llm-model and --llm-key-file need --llm-url"))
+		}
+	} else {
+		lc := c.llmConfig()
+		if err := lc.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("--llm-*: %w", err))
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// readLLMKey fills LLMKey from --llm-key-file or RECALL_LLM_KEY when an
+// LLM is configured.
+func (c *Config) readLLMKey(getenv func(string) string) error {
+	if c.LLMURL == "" {
+		return nil
+	}
+	key, err := llm.ReadKey(getenv, c.LLMKeyFile)
+	if err != nil {
+		return fmt.Errorf("--llm-key-file: %w", err)
+	}
+	c.LLMKey = key
+	return nil
+}
+
+// llmConfig is the LLM client's configuration (without its budget and
+// metrics, which the server adds).
+func (c *Config) llmConfig() llm.Config {
+	return llm.Config{BaseURL: c.LLMURL, Model: c.LLMModel, Key: c.LLMKey, MaxTokens: c.LLMMaxTokens, Timeout: c.LLMTimeout}
 }
 
 // dbKind splits a --db value into its engine and the engine's address.

@@ -123,6 +123,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err := parseFlags(fs, args, getenv); err != nil {
 		return err
 	}
+	if err := cfg.readLLMKey(getenv); err != nil {
+		return err
+	}
 	if err := cfg.validate(); err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/recallhq/recall/firestore"
 	recallhttp "github.com/recallhq/recall/http"
 	"github.com/recallhq/recall/inmem"
+	"github.com/recallhq/recall/llm"
 	"github.com/recallhq/recall/metrics"
 	"github.com/recallhq/recall/postgres"
 	"github.com/recallhq/recall/ratelimit"
@@ -41,6 +42,7 @@ type Main struct {
 	HashParams auth.HashParams
 
 	store    recall.Store
+	llm      *llm.Client
 	dbDesc   string
 	redis    string
 	registry *prometheus.Registry
@@ -203,6 +205,17 @@ func (m *Main) openWith(ctx context.Context, w wiring) error {
 	}
 	m.closers = append(m.closers, func() error { limiter.Close(); return nil })
 
+	if m.Config.LLMURL != "" {
+		lc := m.Config.llmConfig()
+		lc.Budget, lc.Metrics = limiter, m.metrics
+		if m.llm, err = llm.New(lc); err != nil {
+			return fmt.Errorf("--llm-*: %w", err)
+		}
+		m.Logger.Info("LLM configured; the rule-based tutor answers whenever it fails or a user's llm budget is spent",
+			"url", m.llm.BaseURL(), "model", m.llm.Model(), "max_tokens", m.llm.MaxTokens(), "timeout", m.llm.Timeout(),
+			"key", m.Config.LLMKey != "", "budget", policies[ratelimit.PolicyLLM].String())
+	}
+
 	engine := tutor.New(tutor.Config{
 		Sessions:  sessionStore,
 		Topics:    topics,
@@ -263,6 +276,10 @@ func (m *Main) Addr() string { return m.listener.Addr().String() }
 
 // URL is the server's base URL.
 func (m *Main) URL() string { return "http://" + m.Addr() }
+
+// LLM returns the LLM client, or nil when --llm-url is not set (the
+// rule-based tutor alone).
+func (m *Main) LLM() *llm.Client { return m.llm }
 
 // DBDescription says where the data lives.
 func (m *Main) DBDescription() string { return m.dbDesc }

@@ -3,6 +3,10 @@
 // ratelimit.Backend (Redis, Redis Cluster). The ratelimit and redis packages
 // run it from their tests.
 //
+// Weighted decisions (Reserve, Settle) are held to the same exactness:
+// units reserved by several deciders at once never exceed the budget, and
+// settlements leave exactly the budget less what was used.
+//
 // Every verdict holds whatever the scheduler does: policies whose refill is
 // far longer than a test (one per 72 s, one per 36 s) make "exactly the
 // quota" independent of how long a burst takes, and Retry-After is checked
@@ -11,7 +15,9 @@ package ratelimittest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -41,6 +47,8 @@ func Run(t *testing.T, newDeciders NewDeciders) {
 	t.Run("AllOrNothing", func(t *testing.T) { allOrNothing(t, newDeciders) })
 	t.Run("RetryAfter", func(t *testing.T) { retryAfter(t, newDeciders) })
 	t.Run("Headers", func(t *testing.T) { headers(t, newDeciders) })
+	t.Run("Weighted", func(t *testing.T) { weighted(t, newDeciders) })
+	t.Run("Settle", func(t *testing.T) { settle(t, newDeciders) })
 }
 
 // exact: 300 concurrent requests over 3 deciders admit exactly the quota of
@@ -193,5 +201,151 @@ func headers(t *testing.T, newDeciders NewDeciders) {
 	if rt < 12 || rt > 12+refT || st > 36 || st < 36-int(took/time.Second)-1 ||
 		rd < 582 || rd > 582+refD || sd > 2 {
 		t.Fatalf("RateLimit = %q after 18 turns in %v, want turns r=12 t=36, default r=582 t=2 (less the refill)", h.Get("RateLimit"), took)
+	}
+}
+
+// weighted: three deciders reserving random weights of a 10,000-unit budget
+// concurrently admit no more than the budget, and no less than the budget
+// less the largest weight (a refusal means less than its weight was left).
+func weighted(t *testing.T, newDeciders NewDeciders) {
+	// One unit per 8.64 s: nothing refills within the test (checked).
+	const budget, maxWeight = 10000, 400
+	ls := newDeciders(t, policies(ratelimit.Policy{Name: "tokens", Quota: budget, Window: 24 * time.Hour}), 3)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 14))
+	weights := make([]int64, 120)
+	for i := range weights {
+		weights[i] = 1 + rng.Int64N(maxWeight)
+	}
+	var admitted, refused atomic.Int64
+	withinRefill(t, len(weights), func(i int) {
+		w := weights[i]
+		_, _, err := ls[i%len(ls)].Reserve(context.Background(), "user:erin", "tokens", w)
+		switch {
+		case err == nil:
+			admitted.Add(w)
+		case errors.Is(err, ratelimit.ErrOverBudget):
+			refused.Add(1)
+		default:
+			t.Errorf("reserve %d: %v", w, err)
+		}
+	})
+	got := admitted.Load()
+	if got > budget {
+		t.Fatalf("%d reservations over %d deciders admitted %d units, over the budget of %d", len(weights), len(ls), got, budget)
+	}
+	if refused.Load() == 0 || got <= budget-maxWeight {
+		t.Fatalf("admitted %d units with %d refusals, want between %d and %d with some refused", got, refused.Load(), budget-maxWeight+1, budget)
+	}
+	// What is left is exactly the budget less what was admitted.
+	if left := budget - got; left > 0 {
+		if _, _, err := ls[1].Reserve(context.Background(), "user:erin", "tokens", left); err != nil {
+			t.Fatalf("reserving the %d units left: %v", left, err)
+		}
+	}
+	_, retry, err := ls[2].Reserve(context.Background(), "user:erin", "tokens", 1)
+	if !errors.Is(err, ratelimit.ErrOverBudget) || retry <= 0 || retry > 8640*time.Millisecond {
+		t.Fatalf("reserving 1 unit of a spent budget: retry %v, %v; want ErrOverBudget within one unit's refill", retry, err)
+	}
+}
+
+// settle: 50 concurrent spenders over three deciders reserve a reply's
+// maximum, use part of it and settle; they never spend more than the budget
+// together, and the budget ends exactly where their use puts it. A spender
+// that used more than it reserved is charged the excess.
+func settle(t *testing.T, newDeciders NewDeciders) {
+	const budget, maxReply = 10000, 500
+	ls := newDeciders(t, policies(ratelimit.Policy{Name: "tokens", Quota: budget, Window: 24 * time.Hour}), 3)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 15))
+	uses := make([]int64, 50)
+	for i := range uses {
+		uses[i] = rng.Int64N(maxReply + 1)
+	}
+	var spent atomic.Int64
+	withinRefill(t, len(uses), func(i int) {
+		r, _, err := ls[i%len(ls)].Reserve(context.Background(), "user:frank", "tokens", maxReply)
+		if errors.Is(err, ratelimit.ErrOverBudget) {
+			return
+		}
+		if err != nil {
+			t.Errorf("reserve: %v", err)
+			return
+		}
+		if r.Reserved() != maxReply {
+			t.Errorf("Reserved() = %d, want %d", r.Reserved(), maxReply)
+		}
+		if err := r.Settle(context.Background(), uses[i]); err != nil {
+			t.Errorf("settle %d: %v", uses[i], err)
+			return
+		}
+		// A second settlement changes nothing.
+		if err := r.Settle(context.Background(), 0); err != nil {
+			t.Errorf("settle again: %v", err)
+		}
+		spent.Add(uses[i])
+	})
+	used := spent.Load()
+	if used > budget {
+		t.Fatalf("50 concurrent spenders used %d, more than the budget of %d", used, budget)
+	}
+	// Exactly budget - used is left: it can be reserved, one more cannot.
+	left := budget - used
+	if left > 0 {
+		r, _, err := ls[0].Reserve(context.Background(), "user:frank", "tokens", left)
+		if err != nil {
+			t.Fatalf("used %d of %d; reserving the %d left: %v", used, budget, left, err)
+		}
+		// Settling the last reservation at its whole amount keeps it.
+		if err := r.Settle(context.Background(), left); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := ls[2].Reserve(context.Background(), "user:frank", "tokens", 1); !errors.Is(err, ratelimit.ErrOverBudget) {
+		t.Fatalf("used %d of %d and reserved the rest; one more unit: %v, want ErrOverBudget", used, budget, err)
+	}
+	// A reply that ran over its reservation is charged the excess.
+	r, _, err := ls[1].Reserve(context.Background(), "user:hal", "tokens", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Settle(context.Background(), 150); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ls[2].Reserve(context.Background(), "user:hal", "tokens", budget-149); !errors.Is(err, ratelimit.ErrOverBudget) {
+		t.Fatalf("after using 150: reserving %d: %v, want ErrOverBudget", budget-149, err)
+	}
+	if _, _, err := ls[0].Reserve(context.Background(), "user:hal", "tokens", budget-150); err != nil {
+		t.Fatalf("after using 150: reserving the %d left: %v", budget-150, err)
+	}
+	// Reservations beyond the whole budget, or of nothing, or of an unknown
+	// policy, are refused with an error.
+	if _, _, err := ls[0].Reserve(context.Background(), "user:gina", "tokens", budget+1); !errors.Is(err, ratelimit.ErrOverBudget) {
+		t.Fatalf("reserving more than the whole budget: %v, want ErrOverBudget", err)
+	}
+	if _, _, err := ls[0].Reserve(context.Background(), "user:gina", "tokens", 0); err == nil {
+		t.Fatal("reserving 0 units: no error")
+	}
+	if _, _, err := ls[0].Reserve(context.Background(), "user:gina", "nope", 1); err == nil || errors.Is(err, ratelimit.ErrOverBudget) {
+		t.Fatalf("reserving an unknown policy: %v", err)
+	}
+}
+
+// withinRefill runs f(0..n-1) concurrently, all released at once, and fails
+// the test if they took longer than one unit's refill of a 10,000/1d budget
+// (8.64 s): the verdicts that follow count on nothing refilling.
+func withinRefill(t *testing.T, n int, f func(i int)) {
+	t.Helper()
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	began := time.Now()
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			f(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	if took := time.Since(began); took >= 8*time.Second {
+		t.Fatalf("%d concurrent calls took %v, longer than a refill: the verdicts would not be exact", n, took)
 	}
 }

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/recallhq/recall/llm/llmtest"
+)
+
+// TestLLMFlags: the --llm-* flags, their variables and the key's two
+// sources, validated before the server starts.
+func TestLLMFlags(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key")
+	if err := os.WriteFile(keyFile, []byte("sk-from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		key     string
+		wantErr string
+	}{
+		{"Off", nil, nil, "", ""},
+		{"KeyFromEnv", []string{"--llm-url", "https://api.example.com/v1", "--llm-model", "m"}, map[string]string{"RECALL_LLM_KEY": "sk-env"}, "sk-env", ""},
+		{"KeyFromFile", []string{"--llm-url", "https://api.example.com/v1", "--llm-model", "m", "--llm-key-file", keyFile}, nil, "sk-from-file", ""},
+		{"AllFromEnv", nil, map[string]string{"RECALL_LLM_URL": "http://127.0.0.1:11434/v1", "RECALL_LLM_MODEL": "llama", "RECALL_LLM_MAX_TOKENS": "64", "RECALL_LLM_TIMEOUT": "3s"}, "", ""},
+		{"BothKeys", []string{"--llm-url", "https://x/v1", "--llm-model", "m", "--llm-key-file", keyFile}, map[string]string{"RECALL_LLM_KEY": "sk-env"}, "", "keep one"},
+		{"MissingKeyFile", []string{"--llm-url", "https://x/v1", "--llm-model", "m", "--llm-key-file", filepath.Join(dir, "nope")}, nil, "", "no such file"},
+		{"NoModel", []string{"--llm-url", "https://x/v1"}, nil, "", "model is empty"},
+		{"BadURL", []string{"--llm-url", "api.example.com", "--llm-model", "m"}, nil, "", "want http(s)://"},
+		{"ModelWithoutURL", []string{"--llm-model", "m"}, nil, "", "need --llm-url"},
+		{"TokensTooMany", []string{"--llm-url", "https://x/v1", "--llm-model", "m", "--llm-max-tokens", "100000"}, nil, "", "max tokens 100000"},
+		{"TimeoutZero", []string{"--llm-url", "https://x/v1", "--llm-model", "m", "--llm-timeout", "1ms"}, nil, "", "timeout 1ms"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := parseServe(tc.args, tc.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = cfg.readLLMKey(envMap(tc.env))
+			if err == nil {
+				err = cfg.validate()
+			}
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("error %v", err)
+				}
+				if cfg.LLMKey != tc.key {
+					t.Fatalf("key %q, want %q", cfg.LLMKey, tc.key)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error %v, want one saying %q", err, tc.wantErr)
+			}
+			if strings.Contains(err.Error(), "sk-") {
+				t.Fatalf("the error shows the key: %v", err)
+			}
+		})
+	}
+}
+
+// TestLLMConstructed: with --llm-url the server builds the client over its
+// limiter and says so at start, without the key; without it there is none.
+func TestLLMConstructed(t *testing.T) {
+	srv := llmtest.New(t)
+	s := startDefault(t, func(c *Config) {
+		c.LLMURL, c.LLMModel, c.LLMKey = srv.URL, "test-model", "sk-secret"
+	})
+	c := s.m.LLM()
+	if c == nil || c.Model() != "test-model" || c.BaseURL() != srv.URL || c.MaxTokens() != 512 {
+		t.Fatalf("client %+v", c)
+	}
+	logs := s.logs.String()
+	if !strings.Contains(logs, "LLM configured") || !strings.Contains(logs, `budget="llm=50000/1d"`) || strings.Contains(logs, "sk-secret") {
+		t.Fatalf("logs:\n%s", logs)
+	}
+	if startDefault(t).m.LLM() != nil {
+		t.Fatal("a client without --llm-url")
+	}
+}
