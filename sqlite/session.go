@@ -53,24 +53,21 @@ func (s *Store) CreateSession(ctx context.Context, ss *recall.Session) error {
 	if err != nil {
 		return s.fail(ctx, op, err)
 	}
-	res, err := s.writer(op).exec(ctx,
-		`INSERT INTO sessions (id, user_id, topic_id, state, question_ids, current, answered, correct, skipped, turns, version, created_at, updated_at)
-		 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-		 WHERE EXISTS (SELECT 1 FROM topics WHERE id = ? AND user_id = ?)`,
-		ss.ID, ss.UserID, ss.TopicID, string(ss.State), string(qids), ss.Current, ss.Answered, ss.Correct, ss.Skipped,
-		ss.Turns, ss.Version, toDB(ss.CreatedAt), toDB(ss.UpdatedAt), ss.TopicID, ss.UserID)
-	switch {
-	case isUnique(err, ""):
-		return storeerr.SessionExists()
-	case err != nil:
-		return s.fail(ctx, op, err)
-	}
-	if n, err := affected(res); err != nil {
-		return s.fail(ctx, op, err)
-	} else if n == 0 {
-		return storeerr.TopicNotFound()
-	}
-	return nil
+	return s.inTx(ctx, op, func(ctx context.Context, c conn) error {
+		res, err := c.exec(ctx,
+			`INSERT INTO sessions (id, user_id, topic_id, state, question_ids, current, answered, correct, skipped, turns, version, created_at, updated_at)
+			 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+			 WHERE EXISTS (SELECT 1 FROM topics WHERE id = ? AND user_id = ?)`,
+			ss.ID, ss.UserID, ss.TopicID, string(ss.State), string(qids), ss.Current, ss.Answered, ss.Correct, ss.Skipped,
+			ss.Turns, ss.Version, toDB(ss.CreatedAt), toDB(ss.UpdatedAt), ss.TopicID, ss.UserID)
+		switch {
+		case isUnique(err, ""):
+			return storeerr.SessionExists()
+		case err != nil:
+			return err
+		}
+		return wantRows(res, storeerr.TopicNotFound())
+	})
 }
 
 // Session returns the session with its idempotency keys (rebuilt from its
@@ -116,46 +113,68 @@ func (s *Store) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn
 	if err := storeerr.CheckTurn(ss, t); err != nil {
 		return err
 	}
-	qids, err := storecodec.EncodeList(ss.QuestionIDs)
+	write, err := saveTurn(ss, t)
 	if err != nil {
 		return s.fail(ctx, op, err)
+	}
+	return s.inTx(ctx, op, write)
+}
+
+// saveTurn returns the write of SaveTurn: one job of the group commit
+// (commit.go), whose statements share a transaction with the writes queued
+// beside it, inside a savepoint of their own. A write that belongs to the
+// turn goes in it, after these.
+func saveTurn(ss *recall.Session, t *recall.Turn) (func(ctx context.Context, c conn) error, error) {
+	qids, err := storecodec.EncodeList(ss.QuestionIDs)
+	if err != nil {
+		return nil, err
 	}
 	after, err := storecodec.EncodeAfter(t.After)
 	if err != nil {
-		return s.fail(ctx, op, err)
+		return nil, err
 	}
-	return s.inTx(ctx, op, func(c conn) error {
-		_, err := c.exec(ctx,
-			`INSERT INTO turns (session_id, idx, kind, message, reply, question_id, correct, created_at, idempotency_key, after)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			ss.ID, t.Index, string(t.Kind), t.Message, t.Reply, t.QuestionID, nullBool(t.Correct), toDB(t.CreatedAt),
-			sql.NullString{String: t.IdempotencyKey, Valid: t.IdempotencyKey != ""}, nullText(after))
-		switch {
-		case isUnique(err, "turns.idempotency_key"):
-			return storeerr.KeyUsed()
-		case isUnique(err, ""):
-			return storeerr.SessionChanged()
-		case isForeignKey(err):
-			return storeerr.SessionNotFound()
-		case err != nil:
+	return func(ctx context.Context, c conn) error {
+		if err := insertTurn(ctx, c, ss.ID, t, after); err != nil {
 			return err
 		}
-		res, err := c.exec(ctx,
-			`UPDATE sessions SET state = ?, question_ids = ?, current = ?, answered = ?, correct = ?, skipped = ?,
-			        turns = ?, version = ?, updated_at = ?
-			 WHERE id = ? AND version = ?`,
-			string(ss.State), string(qids), ss.Current, ss.Answered, ss.Correct, ss.Skipped,
-			ss.Turns, ss.Version, toDB(ss.UpdatedAt), ss.ID, ss.Version-1)
-		if err != nil {
-			return err
-		}
-		if n, err := affected(res); err != nil {
-			return err
-		} else if n == 0 {
-			return storeerr.SessionChanged()
-		}
-		return nil
-	})
+		return updateSession(ctx, c, ss, qids)
+	}, nil
+}
+
+// insertTurn stores t under sessionID, with after (storecodec JSON) as its
+// After. Returns ECONFLICT if its idempotency key is used in the session or
+// its index is taken, ENOTFOUND if the session does not exist.
+func insertTurn(ctx context.Context, c conn, sessionID string, t *recall.Turn, after []byte) error {
+	_, err := c.exec(ctx,
+		`INSERT INTO turns (session_id, idx, kind, message, reply, question_id, correct, created_at, idempotency_key, after)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		sessionID, t.Index, string(t.Kind), t.Message, t.Reply, t.QuestionID, nullBool(t.Correct), toDB(t.CreatedAt),
+		sql.NullString{String: t.IdempotencyKey, Valid: t.IdempotencyKey != ""}, nullText(after))
+	switch {
+	case isUnique(err, "turns.idempotency_key"):
+		return storeerr.KeyUsed()
+	case isUnique(err, ""):
+		return storeerr.SessionChanged()
+	case isForeignKey(err):
+		return storeerr.SessionNotFound()
+	}
+	return err
+}
+
+// updateSession replaces the stored session with ss if its version is
+// ss.Version-1 (qids are ss.QuestionIDs encoded); ECONFLICT otherwise. The
+// sessions_topic_stats triggers move the topic's stats with it.
+func updateSession(ctx context.Context, c conn, ss *recall.Session, qids []byte) error {
+	res, err := c.exec(ctx,
+		`UPDATE sessions SET state = ?, question_ids = ?, current = ?, answered = ?, correct = ?, skipped = ?,
+		        turns = ?, version = ?, updated_at = ?
+		 WHERE id = ? AND version = ?`,
+		string(ss.State), string(qids), ss.Current, ss.Answered, ss.Correct, ss.Skipped,
+		ss.Turns, ss.Version, toDB(ss.UpdatedAt), ss.ID, ss.Version-1)
+	if err != nil {
+		return err
+	}
+	return wantRows(res, storeerr.SessionChanged())
 }
 
 // turnCols are the columns of a turn row, in scanTurn's order.
