@@ -138,3 +138,67 @@ func (e *firstError) check(b *testing.B) {
 		b.Fatal(*p)
 	}
 }
+
+// BenchTopicsHistory measures Topics for two users alike but for their
+// history: 6 topics (5 of 20 questions, one empty), and either no completed session
+// or sessions completed sessions spread over the topics. A store that keeps
+// the stats on the topic answers both in the same time; one that
+// aggregates the sessions on every call grows with them. Compare the
+// ns/op of "History=0" and "History=<sessions>".
+func BenchTopicsHistory(b *testing.B, open func(b *testing.B) recall.Store, sessions int) {
+	s := open(b)
+	ctx := b.Context()
+	for _, n := range []int{0, sessions} {
+		u, _, _ := Seed(b, s, fmt.Sprintf("user%d", n), 0)
+		topics := make([]*recall.Topic, 5)
+		for i := range topics {
+			now := time.Now()
+			topics[i] = &recall.Topic{ID: recall.NewID(), UserID: u.ID, Title: fmt.Sprintf("Topic %d", i), CreatedAt: now, UpdatedAt: now}
+			if err := s.CreateTopic(ctx, topics[i]); err != nil {
+				b.Fatal(err)
+			}
+			if err := s.AddQuestions(ctx, u.ID, topics[i].ID, NewQuestions(topics[i].ID, 20)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		// Completed sessions, created by 16 writers at once (a store that
+		// groups its writes commits them together).
+		var failed firstError
+		var next atomic.Int64
+		done := make(chan struct{})
+		for range 16 {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+					now := time.Now()
+					ss := &recall.Session{ID: recall.NewID(), UserID: u.ID, TopicID: topics[i%5].ID, State: recall.SessionCompleted,
+						QuestionIDs: []string{}, Answered: 3, Correct: 2, Skipped: 1, Version: 1, CreatedAt: now, UpdatedAt: now}
+					if err := s.CreateSession(ctx, ss); err != nil {
+						failed.set(fmt.Errorf("CreateSession: %w", err))
+						return
+					}
+				}
+			}()
+		}
+		for range 16 {
+			<-done
+		}
+		failed.check(b)
+
+		b.Run(fmt.Sprintf("History=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				list, err := s.Topics(b.Context(), u.ID)
+				if err != nil {
+					b.Fatal(err)
+				}
+				total := 0
+				for _, t := range list {
+					total += t.Stats.SessionsCompleted
+				}
+				if len(list) != 6 || total != n {
+					b.Fatalf("%d topics, %d completed sessions; want 6 and %d", len(list), total, n)
+				}
+			}
+		})
+	}
+}
