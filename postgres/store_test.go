@@ -737,7 +737,7 @@ func TestBadText(t *testing.T) {
 			if got, err := s.Turns(ctx, key); err != nil || len(got) != 0 {
 				t.Errorf("Turns = %d, %v; want none", len(got), err)
 			}
-			if got, err := s.Sessions(ctx, key); err != nil || len(got) != 0 {
+			if got, err := s.Sessions(ctx, key, recall.SessionPage{Limit: 10}); err != nil || len(got) != 0 {
 				t.Errorf("Sessions = %d, %v; want none", len(got), err)
 			}
 			if got, err := s.Topics(ctx, key); err != nil || len(got) != 0 {

@@ -83,12 +83,18 @@ func (s *Store) Session(ctx context.Context, id string) (*recall.Session, error)
 	return ss, nil
 }
 
-// Sessions returns the user's sessions, newest first (by CreatedAt, then
-// ID), each with its idempotency keys, in one statement.
-func (s *Store) Sessions(ctx context.Context, userID string) ([]*recall.Session, error) {
+// Sessions returns one page of the user's sessions, newest first (by
+// CreatedAt, then ID), each with its idempotency keys, in one statement
+// that the index on (user_id, created_at, id), or (user_id, state,
+// created_at, id) for a state, serves from the cursor on. Returns EINVALID
+// for a limit under 1.
+func (s *Store) Sessions(ctx context.Context, userID string, page recall.SessionPage) ([]*recall.Session, error) {
 	const op = "Sessions"
-	rows, err := s.reader(op).query(ctx,
-		`SELECT `+sessionCols+` FROM sessions s WHERE s.user_id = ? ORDER BY s.created_at DESC, s.id`, userID)
+	if err := storeerr.CheckPage(page); err != nil {
+		return nil, err
+	}
+	q, args := sessionPageQuery(userID, page)
+	rows, err := s.reader(op).query(ctx, q, args...)
 	if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
@@ -97,6 +103,32 @@ func (s *Store) Sessions(ctx context.Context, userID string) ([]*recall.Session,
 		return nil, s.fail(ctx, op, err)
 	}
 	return list, nil
+}
+
+// sessionPageQuery returns the statement of Sessions and its arguments.
+// The cursor is a range on created_at (the index seeks to it) and a
+// tie-break on id; the state at page.Now is a condition on the stored
+// state and times (see recall.Session.StateAt).
+func sessionPageQuery(userID string, page recall.SessionPage) (string, []any) {
+	q := `SELECT ` + sessionCols + ` FROM sessions s WHERE s.user_id = ?`
+	args := []any{userID}
+	if !page.After.IsZero() {
+		at := toDB(page.After.At)
+		q += ` AND s.created_at <= ? AND (s.created_at < ? OR s.id > ?)`
+		args = append(args, at, at, page.After.ID)
+	}
+	idle, life := toDB(page.Now.Add(-page.Idle)), toDB(page.Now.Add(-page.Lifetime))
+	switch page.State {
+	case recall.SessionCompleted:
+		q += ` AND s.state = 'completed'`
+	case recall.SessionActive:
+		q += ` AND s.state = 'active' AND s.created_at > ? AND s.updated_at > ?`
+		args = append(args, life, idle)
+	case recall.SessionExpired:
+		q += ` AND s.state = 'active' AND (s.created_at <= ? OR s.updated_at <= ?)`
+		args = append(args, life, idle)
+	}
+	return q + ` ORDER BY s.created_at DESC, s.id LIMIT ?`, append(args, page.Limit)
 }
 
 // SaveTurn records t and replaces the session with ss in one write

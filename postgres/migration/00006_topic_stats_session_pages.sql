@@ -5,7 +5,14 @@
 -- counts change (a turn that completes it). A session leaves only with its
 -- topic (ON DELETE CASCADE), so the trigger does not handle its deletion.
 
+--
+-- A page of a user's sessions in one state (GET /v1/sessions?state=) is
+-- served by an index on (user_id, state, created_at, id), so it costs the
+-- same wherever it starts; all states together use sessions_user_id_created_at.
+
 -- +goose Up
+CREATE INDEX sessions_user_id_state_created_at ON sessions (user_id, state, created_at DESC, id);
+
 ALTER TABLE topics
     ADD COLUMN sessions_completed bigint NOT NULL DEFAULT 0,
     ADD COLUMN answers            bigint NOT NULL DEFAULT 0,
@@ -48,6 +55,7 @@ CREATE TRIGGER sessions_topic_stats AFTER INSERT OR UPDATE OF state, answered, s
 FOR EACH ROW EXECUTE FUNCTION sessions_topic_stats();
 
 -- +goose Down
+DROP INDEX sessions_user_id_state_created_at;
 DROP TRIGGER sessions_topic_stats ON sessions;
 DROP FUNCTION sessions_topic_stats();
 ALTER TABLE topics

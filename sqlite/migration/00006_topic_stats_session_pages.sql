@@ -5,7 +5,14 @@
 -- or counts change (a turn that completes it). A session leaves only with
 -- its topic (ON DELETE CASCADE), so no trigger handles its deletion.
 
+--
+-- A page of a user's sessions in one state (GET /v1/sessions?state=) is
+-- served by an index on (user_id, state, created_at, id), so it costs the
+-- same wherever it starts; all states together use sessions_user_id_created_at.
+
 -- +goose Up
+CREATE INDEX sessions_user_id_state_created_at ON sessions (user_id, state, created_at DESC, id);
+
 ALTER TABLE topics ADD COLUMN sessions_completed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE topics ADD COLUMN answers            INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE topics ADD COLUMN correct            INTEGER NOT NULL DEFAULT 0;
@@ -48,6 +55,7 @@ END;
 -- +goose StatementEnd
 
 -- +goose Down
+DROP INDEX sessions_user_id_state_created_at;
 DROP TRIGGER sessions_topic_stats_update;
 DROP TRIGGER sessions_topic_stats_insert;
 ALTER TABLE topics DROP COLUMN last_studied_at;
