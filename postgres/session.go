@@ -150,7 +150,8 @@ func sessionPageQuery(userID string, page recall.SessionPage) (string, []any) {
 		q += ` AND s.state = 'active' AND (s.created_at <= ` + arg(toDB(page.Now.Add(-page.Lifetime))) +
 			` OR s.updated_at <= ` + arg(toDB(page.Now.Add(-page.Idle))) + `)`
 	}
-	return q + ` ORDER BY s.created_at DESC, s.id LIMIT ` + arg(page.Limit), args
+	q += ` ORDER BY s.created_at DESC, s.id LIMIT ` + arg(page.Limit)
+	return q, args
 }
 
 // insertTurn and updateSession are the two statements of SaveTurn.
