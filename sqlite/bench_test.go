@@ -20,3 +20,9 @@ func BenchmarkTopics(b *testing.B) { storetest.BenchTopics(b, storetest.Opener(o
 func BenchmarkTopicsHistory(b *testing.B) {
 	storetest.BenchTopicsHistory(b, storetest.Opener(opener).Bench, 10000)
 }
+
+// BenchmarkSessionPages compares the first page of a history of 10,000
+// sessions with a page deep in it: the index serves both from the cursor.
+func BenchmarkSessionPages(b *testing.B) {
+	storetest.BenchSessionPages(b, storetest.Opener(opener).Bench, 10000)
+}

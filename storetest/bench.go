@@ -202,3 +202,58 @@ func BenchTopicsHistory(b *testing.B, open func(b *testing.B) recall.Store, sess
 		})
 	}
 }
+
+// BenchSessionPages measures a page of 50 of a user's sessions at the start
+// of a history of sessions and deep in it (the page after the first
+// sessions-100): served by an index from the cursor, both cost the same.
+// Compare the ns/op of "Page=first" and "Page=deep".
+func BenchSessionPages(b *testing.B, open func(b *testing.B) recall.Store, sessions int) {
+	s := open(b)
+	ctx := b.Context()
+	u, topic, _ := Seed(b, s, "alice", 0)
+	var failed firstError
+	var next atomic.Int64
+	done := make(chan struct{})
+	start := time.Now()
+	for range 16 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := next.Add(1) - 1; i < int64(sessions); i = next.Add(1) - 1 {
+				at := start.Add(-time.Duration(i) * time.Millisecond)
+				ss := &recall.Session{ID: recall.NewID(), UserID: u.ID, TopicID: topic.ID, State: recall.SessionCompleted,
+					QuestionIDs: []string{}, Version: 1, CreatedAt: at, UpdatedAt: at}
+				if err := s.CreateSession(ctx, ss); err != nil {
+					failed.set(fmt.Errorf("CreateSession: %w", err))
+					return
+				}
+			}
+		}()
+	}
+	for range 16 {
+		<-done
+	}
+	failed.check(b)
+	// The cursor of the session at index sessions-101, newest first.
+	deep := recall.Cursor{At: start.Add(-time.Duration(sessions-101) * time.Millisecond), ID: ""}
+	list, err := s.Sessions(ctx, u.ID, recall.SessionPage{Limit: 1, After: recall.Cursor{At: deep.At.Add(time.Microsecond), ID: "~"}})
+	if err != nil || len(list) != 1 {
+		b.Fatalf("Sessions at depth: %v, %d sessions", err, len(list))
+	}
+	deep = recall.CursorOf(list[0])
+	for _, tc := range []struct {
+		name  string
+		after recall.Cursor
+	}{{"first", recall.Cursor{}}, {"deep", deep}} {
+		b.Run("Page="+tc.name, func(b *testing.B) {
+			for b.Loop() {
+				list, err := s.Sessions(b.Context(), u.ID, recall.SessionPage{After: tc.after, Limit: 50})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(list) != 50 {
+					b.Fatalf("%d sessions, want 50", len(list))
+				}
+			}
+		})
+	}
+}
