@@ -125,6 +125,30 @@ func BenchTopics(b *testing.B, open func(b *testing.B) recall.Store) {
 	})
 }
 
+// seedSessions creates the sessions newSession(0) to newSession(n-1), by 16 writers
+// at once (a store that groups its writes commits them together).
+func seedSessions(b *testing.B, s recall.Store, n int, newSession func(i int) *recall.Session) {
+	b.Helper()
+	var failed firstError
+	var next atomic.Int64
+	done := make(chan struct{})
+	for range 16 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+				if err := s.CreateSession(b.Context(), newSession(int(i))); err != nil {
+					failed.set(fmt.Errorf("CreateSession: %w", err))
+					return
+				}
+			}
+		}()
+	}
+	for range 16 {
+		<-done
+	}
+	failed.check(b)
+}
+
 // firstError keeps the first error of the goroutines of b.RunParallel,
 // which may not fail the benchmark themselves.
 type firstError struct{ p atomic.Pointer[error] }
@@ -161,29 +185,11 @@ func BenchTopicsHistory(b *testing.B, open func(b *testing.B) recall.Store, sess
 				b.Fatal(err)
 			}
 		}
-		// Completed sessions, created by 16 writers at once (a store that
-		// groups its writes commits them together).
-		var failed firstError
-		var next atomic.Int64
-		done := make(chan struct{})
-		for range 16 {
-			go func() {
-				defer func() { done <- struct{}{} }()
-				for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
-					now := time.Now()
-					ss := &recall.Session{ID: recall.NewID(), UserID: u.ID, TopicID: topics[i%5].ID, State: recall.SessionCompleted,
-						QuestionIDs: []string{}, Answered: 3, Correct: 2, Skipped: 1, Version: 1, CreatedAt: now, UpdatedAt: now}
-					if err := s.CreateSession(ctx, ss); err != nil {
-						failed.set(fmt.Errorf("CreateSession: %w", err))
-						return
-					}
-				}
-			}()
-		}
-		for range 16 {
-			<-done
-		}
-		failed.check(b)
+		seedSessions(b, s, n, func(i int) *recall.Session {
+			now := time.Now()
+			return &recall.Session{ID: recall.NewID(), UserID: u.ID, TopicID: topics[i%5].ID, State: recall.SessionCompleted,
+				QuestionIDs: []string{}, Answered: 3, Correct: 2, Skipped: 1, Version: 1, CreatedAt: now, UpdatedAt: now}
+		})
 
 		b.Run(fmt.Sprintf("History=%d", n), func(b *testing.B) {
 			for b.Loop() {
@@ -211,28 +217,12 @@ func BenchSessionPages(b *testing.B, open func(b *testing.B) recall.Store, sessi
 	s := open(b)
 	ctx := b.Context()
 	u, topic, _ := Seed(b, s, "alice", 0)
-	var failed firstError
-	var next atomic.Int64
-	done := make(chan struct{})
 	start := time.Now()
-	for range 16 {
-		go func() {
-			defer func() { done <- struct{}{} }()
-			for i := next.Add(1) - 1; i < int64(sessions); i = next.Add(1) - 1 {
-				at := start.Add(-time.Duration(i) * time.Millisecond)
-				ss := &recall.Session{ID: recall.NewID(), UserID: u.ID, TopicID: topic.ID, State: recall.SessionCompleted,
-					QuestionIDs: []string{}, Version: 1, CreatedAt: at, UpdatedAt: at}
-				if err := s.CreateSession(ctx, ss); err != nil {
-					failed.set(fmt.Errorf("CreateSession: %w", err))
-					return
-				}
-			}
-		}()
-	}
-	for range 16 {
-		<-done
-	}
-	failed.check(b)
+	seedSessions(b, s, sessions, func(i int) *recall.Session {
+		at := start.Add(-time.Duration(i) * time.Millisecond)
+		return &recall.Session{ID: recall.NewID(), UserID: u.ID, TopicID: topic.ID, State: recall.SessionCompleted,
+			QuestionIDs: []string{}, Version: 1, CreatedAt: at, UpdatedAt: at}
+	})
 	// The cursor of the session at index sessions-101, newest first.
 	deep := recall.Cursor{At: start.Add(-time.Duration(sessions-101) * time.Millisecond), ID: ""}
 	list, err := s.Sessions(ctx, u.ID, recall.SessionPage{Limit: 1, After: recall.Cursor{At: deep.At.Add(time.Microsecond), ID: "~"}})
