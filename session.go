@@ -121,8 +121,10 @@ type SessionStore interface {
 	// Callers check s.UserID.
 	Session(ctx context.Context, id string) (*Session, error)
 
-	// Sessions returns the user's sessions, newest first.
-	Sessions(ctx context.Context, userID string) ([]*Session, error)
+	// Sessions returns one page of the user's sessions, newest first (by
+	// CreatedAt, then ID): at most page.Limit of those page.Includes,
+	// served by an index so that a page costs the same wherever it starts.
+	Sessions(ctx context.Context, userID string, page SessionPage) ([]*Session, error)
 
 	// SaveTurn records t and replaces the session with s in one write
 	// transaction that reads nothing. It succeeds only if the stored

@@ -37,9 +37,9 @@ func (s *SessionStore) Session(ctx context.Context, id string) (*recall.Session,
 	return s.inner.Session(ctx, id)
 }
 
-// Sessions returns the user's sessions from the inner store.
-func (s *SessionStore) Sessions(ctx context.Context, userID string) ([]*recall.Session, error) {
-	return s.inner.Sessions(ctx, userID)
+// Sessions returns a page of the user's sessions from the inner store.
+func (s *SessionStore) Sessions(ctx context.Context, userID string, page recall.SessionPage) ([]*recall.Session, error) {
+	return s.inner.Sessions(ctx, userID, page)
 }
 
 // SaveTurn records t and ss in the inner store, then drops the keys of its

@@ -26,3 +26,10 @@ func BenchmarkSaveTurn(b *testing.B) {
 // BenchmarkTopics measures the topic list of a user with 20 topics of 20
 // questions and 5 completed sessions each: one query per call.
 func BenchmarkTopics(b *testing.B) { storetest.BenchTopics(b, storetest.Opener(opener).Bench) }
+
+// BenchmarkTopicsHistory compares the topic list of a user with no history
+// and one with 1,000 completed sessions (fewer than the SQL stores': the
+// emulator is slow to seed): the topic documents keep their stats.
+func BenchmarkTopicsHistory(b *testing.B) {
+	storetest.BenchTopicsHistory(b, storetest.Opener(opener).Bench, 1000)
+}

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	fs "cloud.google.com/go/firestore"
@@ -228,27 +227,55 @@ func (s *Store) Session(ctx context.Context, id string) (*recall.Session, error)
 	return d.session(id), nil
 }
 
-// Sessions returns the user's sessions, newest first (by CreatedAt, then
-// ID), each with its idempotency keys, in one query.
-func (s *Store) Sessions(ctx context.Context, userID string) ([]*recall.Session, error) {
+// Sessions returns one page of the user's sessions, newest first (by
+// CreatedAt, then ID), each with its idempotency keys. One query, served by
+// the composite index on (user_id, created_at desc, __name__), or (user_id,
+// state, created_at desc, __name__) for a state (firestore.indexes.json),
+// starts after the cursor. The state at page.Now is asked of the stored
+// state (and, for active, of created_at); what the query cannot say (an
+// active session idle too long, or not) is filtered here, and another query
+// continues while the page is short and the last one was full. Returns
+// EINVALID for a limit under 1.
+func (s *Store) Sessions(ctx context.Context, userID string, page recall.SessionPage) ([]*recall.Session, error) {
 	const op = "Sessions"
-	if !validID(userID) {
-		return []*recall.Session{}, nil
-	}
-	q := s.client.Collection(colSessions).Where(fUserID, "==", userID)
-	list, err := queryAll(ctx, s, op, "session", q, func(id string, d *sessionDoc) (*recall.Session, bool) {
-		return d.session(id), true
-	})
-	if err != nil {
+	if err := storeerr.CheckPage(page); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(list, func(a, b *recall.Session) int {
-		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
-			return c
+	list := []*recall.Session{}
+	if !validID(userID) {
+		return list, nil
+	}
+	q := s.client.Collection(colSessions).Where(fUserID, "==", userID)
+	switch page.State {
+	case recall.SessionCompleted:
+		q = q.Where(fState, "==", string(recall.SessionCompleted))
+	case recall.SessionActive:
+		q = q.Where(fState, "==", string(recall.SessionActive)).Where(fCreatedAt, ">", toDB(page.Now.Add(-page.Lifetime)))
+	case recall.SessionExpired:
+		q = q.Where(fState, "==", string(recall.SessionActive))
+	}
+	q = q.OrderBy(fCreatedAt, fs.Desc).OrderBy(fs.DocumentID, fs.Asc).Limit(page.Limit)
+	for after := page.After; ; {
+		pq := q
+		if !after.IsZero() {
+			pq = q.StartAfter(toDB(after.At), after.ID)
 		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	return list, nil
+		got, err := queryAll(ctx, s, op, "session", pq, func(id string, d *sessionDoc) (*recall.Session, bool) {
+			return d.session(id), true
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, ss := range got {
+			if len(list) < page.Limit && page.Includes(ss) {
+				list = append(list, ss)
+			}
+		}
+		if len(list) == page.Limit || len(got) < page.Limit {
+			return list, nil
+		}
+		after = recall.CursorOf(got[len(got)-1])
+	}
 }
 
 // turnWrite holds the documents and updates a turn writes.

@@ -50,6 +50,7 @@ const (
 	fLastStudiedUS     = "last_studied_us"
 	fDeleting          = "deleting"
 	fUpdatedAt         = "updated_at"
+	fCreatedAt         = "created_at"
 	fUserID            = "user_id"
 	fTopicID           = "topic_id"
 )

@@ -22,15 +22,31 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// listSessions handles GET /v1/sessions?state=.
+// listSessions handles GET /v1/sessions?state=&limit=&cursor=: one page,
+// and next_cursor, the cursor of the next page (null after the last).
 func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
 	// The engine checks the state (EINVALID) before it reads anything.
-	state := recall.SessionState(r.URL.Query().Get("state"))
-	vs, err := s.cfg.Tutor.List(r.Context(), userID(r), state)
+	limit, err := recall.ParseLimit(q.Get("limit"))
 	if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, map[string]any{"sessions": sessionViews(vs)})
+	after, err := recall.ParseCursor(q.Get("cursor"))
+	if err != nil {
+		return err
+	}
+	vs, next, err := s.cfg.Tutor.List(r.Context(), userID(r), tutor.ListQuery{
+		State: recall.SessionState(q.Get("state")), After: after, Limit: limit,
+	})
+	if err != nil {
+		return err
+	}
+	var nextCursor *string
+	if !next.IsZero() {
+		c := next.String()
+		nextCursor = &c
+	}
+	s.writeJSON(w, r, http.StatusOK, map[string]any{"sessions": sessionViews(vs), "next_cursor": nextCursor})
 	return nil
 }
 

@@ -17,6 +17,9 @@ type Metrics struct {
 	// DBQueries counts every statement sent to the primary database, by
 	// kind ("read" or "write") and op (the store method).
 	DBQueries *prometheus.CounterVec
+	// DBBatchWrites observes, per commit of a store that groups its
+	// writes (SQLite), how many write transactions the commit carried.
+	DBBatchWrites prometheus.Histogram
 	// CacheRequests counts cache lookups by cache (topics, questions,
 	// sessions, tokens) and result (hit, miss, error).
 	CacheRequests *prometheus.CounterVec
@@ -61,6 +64,11 @@ func New(reg prometheus.Registerer) *Metrics {
 			Namespace: "recall", Subsystem: "db", Name: "queries_total",
 			Help: "Statements sent to the primary database, by kind (read|write) and store method.",
 		}, []string{"kind", "op"}),
+		DBBatchWrites: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Namespace: "recall", Subsystem: "db", Name: "batch_writes",
+			Help:    "Write transactions per commit of a store that groups its writes (group commit).",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128},
+		}),
 		CacheRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "recall", Subsystem: "cache", Name: "requests_total",
 			Help: "Cache lookups by cache and result (hit|miss|error).",
@@ -90,7 +98,7 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help: "Times the rules answered instead of the LLM, by op and reason.",
 		}, []string{"op", "reason"}),
 	}
-	reg.MustRegister(m.HTTPRequests, m.HTTPDuration, m.DBQueries, m.CacheRequests, m.RedisCalls, m.RateLimitDecisions,
+	reg.MustRegister(m.HTTPRequests, m.HTTPDuration, m.DBQueries, m.DBBatchWrites, m.CacheRequests, m.RedisCalls, m.RateLimitDecisions,
 		m.LLMCalls, m.LLMTokens, m.LLMFailures, m.LLMFallbacks)
 	return m
 }
@@ -107,6 +115,14 @@ func NewRegistry() (*prometheus.Registry, *Metrics) {
 func (m *Metrics) DBQuery(kind, op string) {
 	if m != nil {
 		m.DBQueries.WithLabelValues(kind, op).Inc()
+	}
+}
+
+// DBBatch observes one group commit of n write transactions. It is safe on
+// a nil *Metrics.
+func (m *Metrics) DBBatch(n int) {
+	if m != nil {
+		m.DBBatchWrites.Observe(float64(n))
 	}
 }
 

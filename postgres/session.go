@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -95,17 +96,23 @@ func (s *Store) Session(ctx context.Context, id string) (*recall.Session, error)
 	return ss, nil
 }
 
-// Sessions returns the user's sessions, newest first (by CreatedAt, then
-// ID), each with its idempotency keys, in one statement.
-func (s *Store) Sessions(ctx context.Context, userID string) ([]*recall.Session, error) {
+// Sessions returns one page of the user's sessions, newest first (by
+// CreatedAt, then ID), each with its idempotency keys, in one statement
+// that the index on (user_id, created_at, id), or (user_id, state,
+// created_at, id) for a state, serves from the cursor on. Returns EINVALID
+// for a limit under 1.
+func (s *Store) Sessions(ctx context.Context, userID string, page recall.SessionPage) ([]*recall.Session, error) {
 	const op = "Sessions"
+	if err := storeerr.CheckPage(page); err != nil {
+		return nil, err
+	}
 	list := []*recall.Session{}
-	if badKey(userID) {
+	if badKey(userID) || badKey(page.After.ID) {
 		return list, nil
 	}
+	q, args := sessionPageQuery(userID, page)
 	err := s.do(ctx, kindRead, op, func(c db) error {
-		rows, err := c.query(ctx,
-			`SELECT `+sessionCols+` FROM sessions s WHERE s.user_id = $1 ORDER BY s.created_at DESC, s.id`, userID)
+		rows, err := c.query(ctx, q, args...)
 		if err != nil {
 			return err
 		}
@@ -116,6 +123,35 @@ func (s *Store) Sessions(ctx context.Context, userID string) ([]*recall.Session,
 		return nil, err
 	}
 	return list, nil
+}
+
+// sessionPageQuery returns the statement of Sessions and its arguments.
+// The cursor is a range on created_at (the index seeks to it) and a
+// tie-break on id; the state at page.Now is a condition on the stored
+// state and times (see recall.Session.StateAt).
+func sessionPageQuery(userID string, page recall.SessionPage) (string, []any) {
+	args := []any{userID}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	q := `SELECT ` + sessionCols + ` FROM sessions s WHERE s.user_id = $1`
+	if !page.After.IsZero() {
+		at, id := arg(toDB(page.After.At)), arg(page.After.ID)
+		q += ` AND s.created_at <= ` + at + ` AND (s.created_at < ` + at + ` OR s.id > ` + id + `)`
+	}
+	switch page.State {
+	case recall.SessionCompleted:
+		q += ` AND s.state = 'completed'`
+	case recall.SessionActive:
+		q += ` AND s.state = 'active' AND s.created_at > ` + arg(toDB(page.Now.Add(-page.Lifetime))) +
+			` AND s.updated_at > ` + arg(toDB(page.Now.Add(-page.Idle)))
+	case recall.SessionExpired:
+		q += ` AND s.state = 'active' AND (s.created_at <= ` + arg(toDB(page.Now.Add(-page.Lifetime))) +
+			` OR s.updated_at <= ` + arg(toDB(page.Now.Add(-page.Idle))) + `)`
+	}
+	q += ` ORDER BY s.created_at DESC, s.id LIMIT ` + arg(page.Limit)
+	return q, args
 }
 
 // insertTurn and updateSession are the two statements of SaveTurn.

@@ -13,34 +13,23 @@ import (
 )
 
 // topicCols are the columns of a topic row, in scanTopic's order: the
-// topic t with its question IDs in bank order and the stats st of its
-// completed sessions. A FROM clause naming t and followed by topicStats
-// completes them.
+// topic t with its question IDs in bank order and the stats of its
+// completed sessions, which the topic row keeps (the trigger of migration
+// 00006), so reading a topic costs the same whatever its history.
 const topicCols = `t.id, t.user_id, t.title, t.description, t.created_at, t.updated_at,
        ARRAY(SELECT q.id FROM questions q WHERE q.topic_id = t.id ORDER BY q.position),
-       st.n, coalesce(st.answers, 0), coalesce(st.correct, 0), st.last`
-
-// topicStats joins each topic t to the stats of its completed sessions: an
-// aggregate without GROUP BY always gives one row, of zeros and NULLs for a
-// topic that has none.
-const topicStats = `
-CROSS JOIN LATERAL (
-    SELECT count(*) AS n, sum(s.answered + s.skipped) AS answers, sum(s.correct) AS correct,
-           max(s.updated_at) AS last
-    FROM sessions s
-    WHERE s.topic_id = t.id AND s.state = 'completed'
-) st`
+       t.sessions_completed, t.answers, t.correct, t.last_studied_at`
 
 // topicsQuery reads all of a user's topics ($1), most recently updated
 // first, in one statement.
 const topicsQuery = `SELECT ` + topicCols + `
-FROM topics t` + topicStats + `
+FROM topics t
 WHERE t.user_id = $1
 ORDER BY t.updated_at DESC, t.id`
 
 // topicQuery reads one topic ($2) of a user ($1).
 const topicQuery = `SELECT ` + topicCols + `
-FROM topics t` + topicStats + `
+FROM topics t
 WHERE t.user_id = $1 AND t.id = $2`
 
 // updateTopicQuery updates one topic ($2) of a user ($1), setting the
@@ -49,10 +38,11 @@ WHERE t.user_id = $1 AND t.id = $2`
 const updateTopicQuery = `WITH t AS (
     UPDATE topics SET title = coalesce($3, title), description = coalesce($4, description), updated_at = $5
     WHERE id = $2 AND user_id = $1
-    RETURNING id, user_id, title, description, created_at, updated_at
+    RETURNING id, user_id, title, description, created_at, updated_at,
+              sessions_completed, answers, correct, last_studied_at
 )
 SELECT ` + topicCols + `
-FROM t` + topicStats
+FROM t`
 
 // scanTopic reads one row of topicCols.
 func scanTopic(row pgx.Row) (*recall.Topic, error) {

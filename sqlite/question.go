@@ -61,7 +61,7 @@ func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*
 		}
 		return s.fail(ctx, op, err)
 	}
-	return s.inTx(ctx, op, func(c conn) error {
+	return s.inTx(ctx, op, func(ctx context.Context, c conn) error {
 		// One statement checks ownership, touches the topic and finds the
 		// end of the bank.
 		var last int64
@@ -128,7 +128,7 @@ func (s *Store) Questions(ctx context.Context, topicID string) ([]*recall.Questi
 func (s *Store) UpdateQuestion(ctx context.Context, userID, topicID, id string, in recall.QuestionInput, now time.Time) (*recall.Question, error) {
 	const op = "UpdateQuestion"
 	var q *recall.Question
-	err := s.inTx(ctx, op, func(c conn) error {
+	err := s.inTx(ctx, op, func(ctx context.Context, c conn) error {
 		var err error
 		q, err = scanQuestion(c.queryRow(ctx,
 			`SELECT `+questionCols+` FROM questions q JOIN topics t ON t.id = q.topic_id
@@ -165,17 +165,15 @@ func (s *Store) UpdateQuestion(ctx context.Context, userID, topicID, id string, 
 // now, in one transaction. Returns ENOTFOUND as UpdateQuestion does.
 func (s *Store) DeleteQuestion(ctx context.Context, userID, topicID, id string, now time.Time) error {
 	const op = "DeleteQuestion"
-	return s.inTx(ctx, op, func(c conn) error {
+	return s.inTx(ctx, op, func(ctx context.Context, c conn) error {
 		res, err := c.exec(ctx,
 			`DELETE FROM questions WHERE id = ? AND topic_id = (SELECT id FROM topics WHERE id = ? AND user_id = ?)`,
 			id, topicID, userID)
 		if err != nil {
 			return err
 		}
-		if n, err := affected(res); err != nil {
+		if err := wantRows(res, storeerr.QuestionNotFound()); err != nil {
 			return err
-		} else if n == 0 {
-			return storeerr.QuestionNotFound()
 		}
 		_, err = c.exec(ctx, `UPDATE topics SET updated_at = ? WHERE id = ?`, toDB(now), topicID)
 		return err

@@ -53,24 +53,21 @@ func (s *Store) CreateSession(ctx context.Context, ss *recall.Session) error {
 	if err != nil {
 		return s.fail(ctx, op, err)
 	}
-	res, err := s.writer(op).exec(ctx,
-		`INSERT INTO sessions (id, user_id, topic_id, state, question_ids, current, answered, correct, skipped, turns, version, created_at, updated_at)
-		 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-		 WHERE EXISTS (SELECT 1 FROM topics WHERE id = ? AND user_id = ?)`,
-		ss.ID, ss.UserID, ss.TopicID, string(ss.State), string(qids), ss.Current, ss.Answered, ss.Correct, ss.Skipped,
-		ss.Turns, ss.Version, toDB(ss.CreatedAt), toDB(ss.UpdatedAt), ss.TopicID, ss.UserID)
-	switch {
-	case isUnique(err, ""):
-		return storeerr.SessionExists()
-	case err != nil:
-		return s.fail(ctx, op, err)
-	}
-	if n, err := affected(res); err != nil {
-		return s.fail(ctx, op, err)
-	} else if n == 0 {
-		return storeerr.TopicNotFound()
-	}
-	return nil
+	return s.inTx(ctx, op, func(ctx context.Context, c conn) error {
+		res, err := c.exec(ctx,
+			`INSERT INTO sessions (id, user_id, topic_id, state, question_ids, current, answered, correct, skipped, turns, version, created_at, updated_at)
+			 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+			 WHERE EXISTS (SELECT 1 FROM topics WHERE id = ? AND user_id = ?)`,
+			ss.ID, ss.UserID, ss.TopicID, string(ss.State), string(qids), ss.Current, ss.Answered, ss.Correct, ss.Skipped,
+			ss.Turns, ss.Version, toDB(ss.CreatedAt), toDB(ss.UpdatedAt), ss.TopicID, ss.UserID)
+		switch {
+		case isUnique(err, ""):
+			return storeerr.SessionExists()
+		case err != nil:
+			return err
+		}
+		return wantRows(res, storeerr.TopicNotFound())
+	})
 }
 
 // Session returns the session with its idempotency keys (rebuilt from its
@@ -86,12 +83,18 @@ func (s *Store) Session(ctx context.Context, id string) (*recall.Session, error)
 	return ss, nil
 }
 
-// Sessions returns the user's sessions, newest first (by CreatedAt, then
-// ID), each with its idempotency keys, in one statement.
-func (s *Store) Sessions(ctx context.Context, userID string) ([]*recall.Session, error) {
+// Sessions returns one page of the user's sessions, newest first (by
+// CreatedAt, then ID), each with its idempotency keys, in one statement
+// that the index on (user_id, created_at, id), or (user_id, state,
+// created_at, id) for a state, serves from the cursor on. Returns EINVALID
+// for a limit under 1.
+func (s *Store) Sessions(ctx context.Context, userID string, page recall.SessionPage) ([]*recall.Session, error) {
 	const op = "Sessions"
-	rows, err := s.reader(op).query(ctx,
-		`SELECT `+sessionCols+` FROM sessions s WHERE s.user_id = ? ORDER BY s.created_at DESC, s.id`, userID)
+	if err := storeerr.CheckPage(page); err != nil {
+		return nil, err
+	}
+	q, args := sessionPageQuery(userID, page)
+	rows, err := s.reader(op).query(ctx, q, args...)
 	if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
@@ -100,6 +103,32 @@ func (s *Store) Sessions(ctx context.Context, userID string) ([]*recall.Session,
 		return nil, s.fail(ctx, op, err)
 	}
 	return list, nil
+}
+
+// sessionPageQuery returns the statement of Sessions and its arguments.
+// The cursor is a range on created_at (the index seeks to it) and a
+// tie-break on id; the state at page.Now is a condition on the stored
+// state and times (see recall.Session.StateAt).
+func sessionPageQuery(userID string, page recall.SessionPage) (string, []any) {
+	q := `SELECT ` + sessionCols + ` FROM sessions s WHERE s.user_id = ?`
+	args := []any{userID}
+	if !page.After.IsZero() {
+		at := toDB(page.After.At)
+		q += ` AND s.created_at <= ? AND (s.created_at < ? OR s.id > ?)`
+		args = append(args, at, at, page.After.ID)
+	}
+	idle, life := toDB(page.Now.Add(-page.Idle)), toDB(page.Now.Add(-page.Lifetime))
+	switch page.State {
+	case recall.SessionCompleted:
+		q += ` AND s.state = 'completed'`
+	case recall.SessionActive:
+		q += ` AND s.state = 'active' AND s.created_at > ? AND s.updated_at > ?`
+		args = append(args, life, idle)
+	case recall.SessionExpired:
+		q += ` AND s.state = 'active' AND (s.created_at <= ? OR s.updated_at <= ?)`
+		args = append(args, life, idle)
+	}
+	return q + ` ORDER BY s.created_at DESC, s.id LIMIT ?`, append(args, page.Limit)
 }
 
 // SaveTurn records t and replaces the session with ss in one write
@@ -116,46 +145,68 @@ func (s *Store) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn
 	if err := storeerr.CheckTurn(ss, t); err != nil {
 		return err
 	}
-	qids, err := storecodec.EncodeList(ss.QuestionIDs)
+	write, err := saveTurn(ss, t)
 	if err != nil {
 		return s.fail(ctx, op, err)
+	}
+	return s.inTx(ctx, op, write)
+}
+
+// saveTurn returns the write of SaveTurn: one job of the group commit
+// (commit.go), whose statements share a transaction with the writes queued
+// beside it, inside a savepoint of their own. A write that belongs to the
+// turn goes in it, after these.
+func saveTurn(ss *recall.Session, t *recall.Turn) (func(ctx context.Context, c conn) error, error) {
+	qids, err := storecodec.EncodeList(ss.QuestionIDs)
+	if err != nil {
+		return nil, err
 	}
 	after, err := storecodec.EncodeAfter(t.After)
 	if err != nil {
-		return s.fail(ctx, op, err)
+		return nil, err
 	}
-	return s.inTx(ctx, op, func(c conn) error {
-		_, err := c.exec(ctx,
-			`INSERT INTO turns (session_id, idx, kind, message, reply, question_id, correct, created_at, idempotency_key, after)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			ss.ID, t.Index, string(t.Kind), t.Message, t.Reply, t.QuestionID, nullBool(t.Correct), toDB(t.CreatedAt),
-			sql.NullString{String: t.IdempotencyKey, Valid: t.IdempotencyKey != ""}, nullText(after))
-		switch {
-		case isUnique(err, "turns.idempotency_key"):
-			return storeerr.KeyUsed()
-		case isUnique(err, ""):
-			return storeerr.SessionChanged()
-		case isForeignKey(err):
-			return storeerr.SessionNotFound()
-		case err != nil:
+	return func(ctx context.Context, c conn) error {
+		if err := insertTurn(ctx, c, ss.ID, t, after); err != nil {
 			return err
 		}
-		res, err := c.exec(ctx,
-			`UPDATE sessions SET state = ?, question_ids = ?, current = ?, answered = ?, correct = ?, skipped = ?,
-			        turns = ?, version = ?, updated_at = ?
-			 WHERE id = ? AND version = ?`,
-			string(ss.State), string(qids), ss.Current, ss.Answered, ss.Correct, ss.Skipped,
-			ss.Turns, ss.Version, toDB(ss.UpdatedAt), ss.ID, ss.Version-1)
-		if err != nil {
-			return err
-		}
-		if n, err := affected(res); err != nil {
-			return err
-		} else if n == 0 {
-			return storeerr.SessionChanged()
-		}
-		return nil
-	})
+		return updateSession(ctx, c, ss, qids)
+	}, nil
+}
+
+// insertTurn stores t under sessionID, with after (storecodec JSON) as its
+// After. Returns ECONFLICT if its idempotency key is used in the session or
+// its index is taken, ENOTFOUND if the session does not exist.
+func insertTurn(ctx context.Context, c conn, sessionID string, t *recall.Turn, after []byte) error {
+	_, err := c.exec(ctx,
+		`INSERT INTO turns (session_id, idx, kind, message, reply, question_id, correct, created_at, idempotency_key, after)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		sessionID, t.Index, string(t.Kind), t.Message, t.Reply, t.QuestionID, nullBool(t.Correct), toDB(t.CreatedAt),
+		sql.NullString{String: t.IdempotencyKey, Valid: t.IdempotencyKey != ""}, nullText(after))
+	switch {
+	case isUnique(err, "turns.idempotency_key"):
+		return storeerr.KeyUsed()
+	case isUnique(err, ""):
+		return storeerr.SessionChanged()
+	case isForeignKey(err):
+		return storeerr.SessionNotFound()
+	}
+	return err
+}
+
+// updateSession replaces the stored session with ss if its version is
+// ss.Version-1 (qids are ss.QuestionIDs encoded); ECONFLICT otherwise. The
+// sessions_topic_stats triggers move the topic's stats with it.
+func updateSession(ctx context.Context, c conn, ss *recall.Session, qids []byte) error {
+	res, err := c.exec(ctx,
+		`UPDATE sessions SET state = ?, question_ids = ?, current = ?, answered = ?, correct = ?, skipped = ?,
+		        turns = ?, version = ?, updated_at = ?
+		 WHERE id = ? AND version = ?`,
+		string(ss.State), string(qids), ss.Current, ss.Answered, ss.Correct, ss.Skipped,
+		ss.Turns, ss.Version, toDB(ss.UpdatedAt), ss.ID, ss.Version-1)
+	if err != nil {
+		return err
+	}
+	return wantRows(res, storeerr.SessionChanged())
 }
 
 // turnCols are the columns of a turn row, in scanTurn's order.

@@ -4,9 +4,10 @@
 // # Connections
 //
 // A Store keeps two pools on one file. The write pool has exactly one
-// connection, so the process's writes queue in Go instead of fighting for
-// SQLite's write lock; its transactions start with BEGIN IMMEDIATE, so a
-// second process on the same file (say `recall migrate` while a server runs)
+// connection, owned by one goroutine that commits the process's writes in
+// groups (see commit.go), so writes queue in Go instead of fighting for
+// SQLite's write lock, and share fsyncs. Its transactions start with BEGIN
+// IMMEDIATE, so a second process on the same file (say `recall migrate` while a server runs)
 // waits for the lock up front (busy_timeout) rather than failing half-way.
 // The read pool has several query-only connections that, in WAL mode, read
 // alongside the writer. Every connection gets its pragmas from the DSN
@@ -17,7 +18,8 @@
 // synchronous=FULL rather than NORMAL: in WAL mode NORMAL is safe against a
 // crash of the process but may lose the last commits on a power cut or an
 // OS crash. Recall acknowledges a write only once it is durable, so every
-// commit syncs the WAL. The cost is one fsync per write transaction.
+// commit syncs the WAL. The cost is one fsync per commit, which the writes
+// committed together share.
 //
 // # Times
 //
@@ -88,10 +90,14 @@ type Options struct {
 // Store is the SQLite implementation of recall.Store. It is safe for
 // concurrent use.
 type Store struct {
-	w       *sql.DB // the one writer connection
+	w       *sql.DB // the one writer connection, used by the committer
 	r       *sql.DB // query-only readers
 	metrics *metrics.Metrics
 	logger  *slog.Logger
+
+	jobs    chan *job     // writes for the committer (commit.go); unbuffered
+	quit    chan struct{} // closed by Close: the committer stops
+	stopped chan struct{} // closed when the committer has stopped
 
 	closeOnce sync.Once
 	closeErr  error
@@ -146,10 +152,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	r.SetConnMaxIdleTime(0)
 	s.r = r
 
+	s.jobs, s.quit, s.stopped = make(chan *job), make(chan struct{}), make(chan struct{})
 	if err := s.Migrate(ctx); err != nil {
+		close(s.stopped)
 		_ = s.Close()
 		return nil, err
 	}
+	go s.commitLoop()
 	return s, nil
 }
 
@@ -184,10 +193,16 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close closes both pools; it checkpoints the WAL when the last connection
-// to the file closes. Calling it again returns the first result.
+// Close stops the committer once the batch it runs is committed (writes
+// still waiting get EUNAVAILABLE) and closes both pools; it checkpoints the
+// WAL when the last connection to the file closes. Calling it again returns
+// the first result.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		if s.quit != nil {
+			close(s.quit)
+			<-s.stopped
+		}
 		var errs []error
 		if s.r != nil {
 			errs = append(errs, s.r.Close())
@@ -218,7 +233,6 @@ type conn struct {
 }
 
 func (s *Store) reader(op string) conn { return conn{s: s, q: s.r, kind: kindRead, op: op} }
-func (s *Store) writer(op string) conn { return conn{s: s, q: s.w, kind: kindWrite, op: op} }
 
 // before counts the statement about to be sent; a statement the context
 // cancelled first is neither sent nor counted.
@@ -285,29 +299,14 @@ func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) 
 	return list, nil
 }
 
-// affected returns how many rows a write changed.
-func affected(res sql.Result) (int64, error) {
+// wantRows returns none if a write changed no row.
+func wantRows(res sql.Result, none error) error {
 	n, err := res.RowsAffected()
 	if err != nil {
-		return 0, fmt.Errorf("rows affected: %w", err)
+		return fmt.Errorf("rows affected: %w", err)
 	}
-	return n, nil
-}
-
-// inTx runs fn in one write transaction (BEGIN IMMEDIATE on the single
-// writer connection) and commits it if fn returns nil. Its statements count
-// as writes of op. Errors are translated.
-func (s *Store) inTx(ctx context.Context, op string, fn func(c conn) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return s.fail(ctx, op, err)
-	}
-	if err := fn(conn{s: s, q: tx, kind: kindWrite, op: op}); err != nil {
-		_ = tx.Rollback()
-		return s.fail(ctx, op, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return s.fail(ctx, op, err)
+	if n == 0 {
+		return none
 	}
 	return nil
 }

@@ -11,31 +11,24 @@ import (
 	"github.com/recallhq/recall/storeerr"
 )
 
-// topicHead starts the statement that reads topics with their question IDs
-// in bank order and the stats of their completed sessions, all in one
-// statement. ?1 is the user ID. topicsQuery and topicQuery complete it.
-const topicHead = `
+// topicSelect reads topics with their question IDs in bank order and the
+// stats of their completed sessions, which the topic row keeps (the
+// triggers of migration 00006), so its cost does not grow with the
+// sessions. topicsQuery and topicQuery complete it.
+const topicSelect = `
 SELECT t.id, t.user_id, t.title, t.description, t.created_at, t.updated_at,
        (SELECT json_group_array(q.id ORDER BY q.position) FROM questions q WHERE q.topic_id = t.id),
-       coalesce(st.n, 0), coalesce(st.answers, 0), coalesce(st.correct, 0), st.last
-FROM topics t
-LEFT JOIN (
-    SELECT s.topic_id, count(*) AS n, sum(s.answered + s.skipped) AS answers,
-           sum(s.correct) AS correct, max(s.updated_at) AS last
-    FROM sessions s JOIN topics o ON o.id = s.topic_id
-    WHERE o.user_id = ?1 AND s.state = 'completed'`
+       t.sessions_completed, t.answers, t.correct, t.last_studied_at
+FROM topics t`
 
-// topicsQuery reads all of a user's topics, most recently updated first.
-const topicsQuery = topicHead + `
-    GROUP BY s.topic_id
-) st ON st.topic_id = t.id
+// topicsQuery reads all of a user's topics (?1), most recently updated
+// first.
+const topicsQuery = topicSelect + `
 WHERE t.user_id = ?1
 ORDER BY t.updated_at DESC, t.id`
 
-// topicQuery reads one topic (?2) of a user.
-const topicQuery = topicHead + ` AND s.topic_id = ?2
-    GROUP BY s.topic_id
-) st ON st.topic_id = t.id
+// topicQuery reads one topic (?2) of a user (?1).
+const topicQuery = topicSelect + `
 WHERE t.user_id = ?1 AND t.id = ?2`
 
 // scanTopic reads one row of topicsQuery or topicQuery.
@@ -72,16 +65,18 @@ func (s *Store) CreateTopic(ctx context.Context, t *recall.Topic) error {
 	if t == nil {
 		return recall.Errorf(recall.EINVALID, "No topic was given.")
 	}
-	_, err := s.writer(op).exec(ctx,
-		`INSERT INTO topics (id, user_id, title, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		t.ID, t.UserID, t.Title, t.Description, toDB(t.CreatedAt), toDB(t.UpdatedAt))
-	switch {
-	case isUnique(err, ""):
-		return storeerr.TopicExists()
-	case isForeignKey(err):
-		return storeerr.UserNotFound()
-	}
-	return s.fail(ctx, op, err)
+	return s.inTx(ctx, op, func(ctx context.Context, c conn) error {
+		_, err := c.exec(ctx,
+			`INSERT INTO topics (id, user_id, title, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			t.ID, t.UserID, t.Title, t.Description, toDB(t.CreatedAt), toDB(t.UpdatedAt))
+		switch {
+		case isUnique(err, ""):
+			return storeerr.TopicExists()
+		case isForeignKey(err):
+			return storeerr.UserNotFound()
+		}
+		return err
+	})
 }
 
 // Topics returns the user's topics, most recently updated first (then by
@@ -121,7 +116,7 @@ func (s *Store) topic(ctx context.Context, c conn, userID, id string) (*recall.T
 func (s *Store) UpdateTopic(ctx context.Context, userID, id string, in recall.TopicInput, now time.Time) (*recall.Topic, error) {
 	const op = "UpdateTopic"
 	var t *recall.Topic
-	err := s.inTx(ctx, op, func(c conn) error {
+	err := s.inTx(ctx, op, func(ctx context.Context, c conn) error {
 		res, err := c.exec(ctx,
 			`UPDATE topics SET title = coalesce(?, title), description = coalesce(?, description), updated_at = ?
 			 WHERE id = ? AND user_id = ?`,
@@ -129,10 +124,8 @@ func (s *Store) UpdateTopic(ctx context.Context, userID, id string, in recall.To
 		if err != nil {
 			return err
 		}
-		if n, err := affected(res); err != nil {
+		if err := wantRows(res, storeerr.TopicNotFound()); err != nil {
 			return err
-		} else if n == 0 {
-			return storeerr.TopicNotFound()
 		}
 		t, err = s.topic(ctx, c, userID, id)
 		return err
@@ -147,16 +140,13 @@ func (s *Store) UpdateTopic(ctx context.Context, userID, id string, in recall.To
 // with it (ON DELETE CASCADE). Returns ENOTFOUND as Topic does.
 func (s *Store) DeleteTopic(ctx context.Context, userID, id string) error {
 	const op = "DeleteTopic"
-	res, err := s.writer(op).exec(ctx, `DELETE FROM topics WHERE id = ? AND user_id = ?`, id, userID)
-	if err != nil {
-		return s.fail(ctx, op, err)
-	}
-	if n, err := affected(res); err != nil {
-		return s.fail(ctx, op, err)
-	} else if n == 0 {
-		return storeerr.TopicNotFound()
-	}
-	return nil
+	return s.inTx(ctx, op, func(ctx context.Context, c conn) error {
+		res, err := c.exec(ctx, `DELETE FROM topics WHERE id = ? AND user_id = ?`, id, userID)
+		if err != nil {
+			return err
+		}
+		return wantRows(res, storeerr.TopicNotFound())
+	})
 }
 
 // nullString turns a nil *string into SQL NULL.

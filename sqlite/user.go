@@ -16,16 +16,18 @@ func (s *Store) CreateUser(ctx context.Context, u *recall.User, passwordHash str
 	if u == nil {
 		return recall.Errorf(recall.EINVALID, "No user was given.")
 	}
-	_, err := s.writer(op).exec(ctx,
-		`INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?)`,
-		u.ID, u.Username, passwordHash, toDB(u.CreatedAt))
-	switch {
-	case isUnique(err, "users.username"):
-		return storeerr.UsernameTaken()
-	case isUnique(err, ""):
-		return storeerr.UserExists()
-	}
-	return s.fail(ctx, op, err)
+	return s.inTx(ctx, op, func(ctx context.Context, c conn) error {
+		_, err := c.exec(ctx,
+			`INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?)`,
+			u.ID, u.Username, passwordHash, toDB(u.CreatedAt))
+		switch {
+		case isUnique(err, "users.username"):
+			return storeerr.UsernameTaken()
+		case isUnique(err, ""):
+			return storeerr.UserExists()
+		}
+		return err
+	})
 }
 
 // UserByUsername returns the user with that username (matched exactly:
@@ -76,16 +78,18 @@ func (s *Store) CreateToken(ctx context.Context, t *recall.Token) error {
 	if t == nil || len(t.Hash) == 0 {
 		return recall.Errorf(recall.EINVALID, "No token was given.")
 	}
-	_, err := s.writer(op).exec(ctx,
-		`INSERT INTO tokens (hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-		t.Hash, t.UserID, toDB(t.CreatedAt), toDB(t.ExpiresAt))
-	switch {
-	case isUnique(err, ""):
-		return storeerr.TokenExists()
-	case isForeignKey(err):
-		return storeerr.UserNotFound()
-	}
-	return s.fail(ctx, op, err)
+	return s.inTx(ctx, op, func(ctx context.Context, c conn) error {
+		_, err := c.exec(ctx,
+			`INSERT INTO tokens (hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+			t.Hash, t.UserID, toDB(t.CreatedAt), toDB(t.ExpiresAt))
+		switch {
+		case isUnique(err, ""):
+			return storeerr.TokenExists()
+		case isForeignKey(err):
+			return storeerr.UserNotFound()
+		}
+		return err
+	})
 }
 
 // TokenByHash returns the token with that hash, expired or not. Returns
@@ -111,6 +115,8 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*recall.Token, er
 // DeleteToken deletes the token with that hash, if there is one.
 func (s *Store) DeleteToken(ctx context.Context, hash []byte) error {
 	const op = "DeleteToken"
-	_, err := s.writer(op).exec(ctx, `DELETE FROM tokens WHERE hash = ?`, hash)
-	return s.fail(ctx, op, err)
+	return s.inTx(ctx, op, func(ctx context.Context, c conn) error {
+		_, err := c.exec(ctx, `DELETE FROM tokens WHERE hash = ?`, hash)
+		return err
+	})
 }

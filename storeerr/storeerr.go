@@ -80,6 +80,19 @@ func CheckTurn(ss *recall.Session, t *recall.Turn) error {
 	return nil
 }
 
+// CheckPage returns the EINVALID error Sessions gives for a page limit
+// under 1 or a state it does not know, and nil otherwise.
+func CheckPage(p recall.SessionPage) error {
+	if p.Limit < 1 {
+		return recall.Errorf(recall.EINVALID, "The page limit must be at least 1.")
+	}
+	switch p.State {
+	case "", recall.SessionActive, recall.SessionCompleted, recall.SessionExpired:
+		return nil
+	}
+	return recall.Errorf(recall.EINVALID, "The session state is not known.")
+}
+
 // CheckQuestions returns the EINVALID error AddQuestions gives when one of
 // qs is nil, and otherwise the latest CreatedAt of qs (the zero time for
 // none) and nil.

@@ -125,6 +125,30 @@ func BenchTopics(b *testing.B, open func(b *testing.B) recall.Store) {
 	})
 }
 
+// seedSessions creates the sessions newSession(0) to newSession(n-1), by 16 writers
+// at once (a store that groups its writes commits them together).
+func seedSessions(b *testing.B, s recall.Store, n int, newSession func(i int) *recall.Session) {
+	b.Helper()
+	var failed firstError
+	var next atomic.Int64
+	done := make(chan struct{})
+	for range 16 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+				if err := s.CreateSession(b.Context(), newSession(int(i))); err != nil {
+					failed.set(fmt.Errorf("CreateSession: %w", err))
+					return
+				}
+			}
+		}()
+	}
+	for range 16 {
+		<-done
+	}
+	failed.check(b)
+}
+
 // firstError keeps the first error of the goroutines of b.RunParallel,
 // which may not fail the benchmark themselves.
 type firstError struct{ p atomic.Pointer[error] }
@@ -136,5 +160,90 @@ func (e *firstError) check(b *testing.B) {
 	b.Helper()
 	if p := e.p.Load(); p != nil {
 		b.Fatal(*p)
+	}
+}
+
+// BenchTopicsHistory measures Topics for two users alike but for their
+// history: 6 topics (5 of 20 questions, one empty), and either no completed session
+// or sessions completed sessions spread over the topics. A store that keeps
+// the stats on the topic answers both in the same time; one that
+// aggregates the sessions on every call grows with them. Compare the
+// ns/op of "History=0" and "History=<sessions>".
+func BenchTopicsHistory(b *testing.B, open func(b *testing.B) recall.Store, sessions int) {
+	s := open(b)
+	ctx := b.Context()
+	for _, n := range []int{0, sessions} {
+		u, _, _ := Seed(b, s, fmt.Sprintf("user%d", n), 0)
+		topics := make([]*recall.Topic, 5)
+		for i := range topics {
+			now := time.Now()
+			topics[i] = &recall.Topic{ID: recall.NewID(), UserID: u.ID, Title: fmt.Sprintf("Topic %d", i), CreatedAt: now, UpdatedAt: now}
+			if err := s.CreateTopic(ctx, topics[i]); err != nil {
+				b.Fatal(err)
+			}
+			if err := s.AddQuestions(ctx, u.ID, topics[i].ID, NewQuestions(topics[i].ID, 20)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		seedSessions(b, s, n, func(i int) *recall.Session {
+			now := time.Now()
+			return &recall.Session{ID: recall.NewID(), UserID: u.ID, TopicID: topics[i%5].ID, State: recall.SessionCompleted,
+				QuestionIDs: []string{}, Answered: 3, Correct: 2, Skipped: 1, Version: 1, CreatedAt: now, UpdatedAt: now}
+		})
+
+		b.Run(fmt.Sprintf("History=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				list, err := s.Topics(b.Context(), u.ID)
+				if err != nil {
+					b.Fatal(err)
+				}
+				total := 0
+				for _, t := range list {
+					total += t.Stats.SessionsCompleted
+				}
+				if len(list) != 6 || total != n {
+					b.Fatalf("%d topics, %d completed sessions; want 6 and %d", len(list), total, n)
+				}
+			}
+		})
+	}
+}
+
+// BenchSessionPages measures a page of 50 of a user's sessions at the start
+// of a history of sessions and deep in it (the page after the first
+// sessions-100): served by an index from the cursor, both cost the same.
+// Compare the ns/op of "Page=first" and "Page=deep".
+func BenchSessionPages(b *testing.B, open func(b *testing.B) recall.Store, sessions int) {
+	s := open(b)
+	ctx := b.Context()
+	u, topic, _ := Seed(b, s, "alice", 0)
+	start := time.Now()
+	seedSessions(b, s, sessions, func(i int) *recall.Session {
+		at := start.Add(-time.Duration(i) * time.Millisecond)
+		return &recall.Session{ID: recall.NewID(), UserID: u.ID, TopicID: topic.ID, State: recall.SessionCompleted,
+			QuestionIDs: []string{}, Version: 1, CreatedAt: at, UpdatedAt: at}
+	})
+	// The cursor of the session at index sessions-101, newest first.
+	deep := recall.Cursor{At: start.Add(-time.Duration(sessions-101) * time.Millisecond), ID: ""}
+	list, err := s.Sessions(ctx, u.ID, recall.SessionPage{Limit: 1, After: recall.Cursor{At: deep.At.Add(time.Microsecond), ID: "~"}})
+	if err != nil || len(list) != 1 {
+		b.Fatalf("Sessions at depth: %v, %d sessions", err, len(list))
+	}
+	deep = recall.CursorOf(list[0])
+	for _, tc := range []struct {
+		name  string
+		after recall.Cursor
+	}{{"first", recall.Cursor{}}, {"deep", deep}} {
+		b.Run("Page="+tc.name, func(b *testing.B) {
+			for b.Loop() {
+				list, err := s.Sessions(b.Context(), u.ID, recall.SessionPage{After: tc.after, Limit: 50})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(list) != 50 {
+					b.Fatalf("%d sessions, want 50", len(list))
+				}
+			}
+		})
 	}
 }

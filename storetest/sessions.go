@@ -155,7 +155,7 @@ func runSessions(t *testing.T, open opener) {
 			s3 := f.session(alice, at, aq)
 			// Changing the oldest does not move it up: newest means created.
 			s1, _ = f.save(s1, recall.TurnAnswer, true, "k")
-			got, err := f.s.Sessions(f.ctx, alice.ID)
+			got, err := f.allSessions(alice.ID, 2)
 			ok(f.tb, "Sessions", err)
 			want := []*recall.Session{s3, s2, s1}
 			eqLen(f.tb, "Sessions", got, len(want))
@@ -165,7 +165,7 @@ func runSessions(t *testing.T, open opener) {
 		})
 		test(t, open, "OKEmpty", func(f *fixture) {
 			u := f.user("alice")
-			got, err := f.s.Sessions(f.ctx, u.ID)
+			got, err := f.allSessions(u.ID, 1)
 			ok(f.tb, "Sessions", err)
 			eqLen(f.tb, "Sessions", got, 0)
 		})

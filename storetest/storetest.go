@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) recall.Store) {
 	runQuestions(t, open)
 	runStats(t, open)
 	runSessions(t, open)
+	runSessionPages(t, open)
 	runTurns(t, open)
 	runTimes(t, open)
 	runConcurrency(t, open)

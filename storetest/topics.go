@@ -166,7 +166,7 @@ func runTopics(t *testing.T, open opener) {
 			eqLen(f.tb, "Turns", turns, 0)
 			_, err = f.s.Turn(f.ctx, s.ID, 0)
 			wantCode(f.tb, "Turn", err, recall.ENOTFOUND)
-			list, err := f.s.Sessions(f.ctx, u.ID)
+			list, err := f.allSessions(u.ID, recall.DefaultPageLimit)
 			ok(f.tb, "Sessions", err)
 			eqLen(f.tb, "Sessions", list, 1)
 			eq(f.tb, "Sessions[0].ID", list[0].ID, ks.ID)

@@ -230,27 +230,52 @@ func (e *Engine) Get(ctx context.Context, userID, id string) (*View, error) {
 	return v, nil
 }
 
-// List returns the user's sessions, newest first, in the given state ("" for
-// all). Its views have no Current question. Returns EINVALID for an unknown
-// state.
-func (e *Engine) List(ctx context.Context, userID string, state recall.SessionState) ([]*View, error) {
-	switch state {
+// ListQuery asks List for one page of a user's sessions.
+type ListQuery struct {
+	// State keeps the sessions in this state now; "" keeps all.
+	State recall.SessionState
+	// After is where the page starts (the NextCursor of the page before);
+	// the zero Cursor starts at the newest session.
+	After recall.Cursor
+	// Limit is the most sessions on the page: 1 to recall.MaxPageLimit,
+	// 0 for recall.DefaultPageLimit.
+	Limit int
+}
+
+// List returns one page of the user's sessions, newest first, and the
+// cursor of the next page (the zero Cursor after the last page). Its views
+// have no Current question. The store reads one more session than the
+// page holds, to know whether another page follows. Returns EINVALID for an
+// unknown state or a limit out of range.
+func (e *Engine) List(ctx context.Context, userID string, q ListQuery) ([]*View, recall.Cursor, error) {
+	switch q.State {
 	case "", recall.SessionActive, recall.SessionCompleted, recall.SessionExpired:
 	default:
-		return nil, recall.Invalid("state", "must be active, completed or expired")
+		return nil, recall.Cursor{}, recall.Invalid("state", "must be active, completed or expired")
 	}
-	ss, err := e.sessions.Sessions(ctx, userID)
-	if err != nil {
-		return nil, err
+	switch {
+	case q.Limit == 0:
+		q.Limit = recall.DefaultPageLimit
+	case q.Limit < 0 || q.Limit > recall.MaxPageLimit:
+		return nil, recall.Cursor{}, recall.Invalid("limit", fmt.Sprintf("must be a whole number from 1 to %d", recall.MaxPageLimit))
 	}
 	now := e.clock()
+	ss, err := e.sessions.Sessions(ctx, userID, recall.SessionPage{
+		After: q.After, Limit: q.Limit + 1, State: q.State, Now: now, Idle: e.idle, Lifetime: e.lifetime,
+	})
+	if err != nil {
+		return nil, recall.Cursor{}, err
+	}
+	var next recall.Cursor
+	if len(ss) > q.Limit {
+		ss = ss[:q.Limit]
+		next = recall.CursorOf(ss[len(ss)-1])
+	}
 	views := make([]*View, 0, len(ss))
 	for _, s := range ss {
-		if v := e.view(s, now, nil); state == "" || v.State == state {
-			views = append(views, v)
-		}
+		views = append(views, e.view(s, now, nil))
 	}
-	return views, nil
+	return views, next, nil
 }
 
 // Turn applies one message of the user to a session and returns the turn

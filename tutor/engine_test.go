@@ -306,7 +306,7 @@ func TestOtherUsersSession(t *testing.T) {
 			wantCode(t, err, recall.ENOTFOUND)
 			_, err = e.eng.Transcript(ctx, "u2", id)
 			wantCode(t, err, recall.ENOTFOUND)
-			views, err := e.eng.List(ctx, "u2", "")
+			views, _, err := e.eng.List(ctx, "u2", ListQuery{})
 			must(t, err)
 			if len(views) != 0 {
 				t.Fatalf("u2 lists %d sessions of u1", len(views))
@@ -486,7 +486,7 @@ func TestExpiry(t *testing.T) {
 		wantCode(t, err, recall.ECONFLICT)
 		_, err = e.eng.End(ctx, "u1", id)
 		wantCode(t, err, recall.ECONFLICT)
-		views, err := e.eng.List(ctx, "u1", recall.SessionExpired)
+		views, _, err := e.eng.List(ctx, "u1", ListQuery{State: recall.SessionExpired})
 		must(t, err)
 		if len(views) != 1 || views[0].Session.ID != id {
 			t.Fatalf("expired sessions = %d", len(views))
@@ -833,7 +833,7 @@ func TestList(t *testing.T) {
 		{recall.SessionCompleted, []string{completed}},
 		{recall.SessionExpired, []string{expired}},
 	} {
-		views, err := e.eng.List(ctx, "u1", tt.state)
+		views, _, err := e.eng.List(ctx, "u1", ListQuery{State: tt.state})
 		must(t, err)
 		var got []string
 		for _, v := range views {
@@ -849,7 +849,7 @@ func TestList(t *testing.T) {
 			t.Errorf("List(%q) = %v, want %v", tt.state, got, tt.want)
 		}
 	}
-	_, err = e.eng.List(ctx, "u1", "paused")
+	_, _, err = e.eng.List(ctx, "u1", ListQuery{State: "paused"})
 	wantCode(t, err, recall.EINVALID)
 }
 

@@ -203,13 +203,13 @@ func (f *fakeStore) Session(ctx context.Context, id string) (*recall.Session, er
 	return s.Clone(), nil
 }
 
-func (f *fakeStore) Sessions(ctx context.Context, userID string) ([]*recall.Session, error) {
+func (f *fakeStore) Sessions(ctx context.Context, userID string, page recall.SessionPage) ([]*recall.Session, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.count("Sessions")
 	var ss []*recall.Session
 	for _, s := range f.sessions {
-		if s.UserID == userID {
+		if s.UserID == userID && page.Includes(s) {
 			ss = append(ss, s.Clone())
 		}
 	}
@@ -220,7 +220,7 @@ func (f *fakeStore) Sessions(ctx context.Context, userID string) ([]*recall.Sess
 			ss[j], ss[j-1] = ss[j-1], ss[j]
 		}
 	}
-	return ss, nil
+	return ss[:min(len(ss), page.Limit)], nil
 }
 
 func (f *fakeStore) SaveTurn(ctx context.Context, s *recall.Session, t *recall.Turn) error {

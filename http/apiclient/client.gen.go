@@ -486,7 +486,9 @@ type SessionEnvelope struct {
 
 // SessionList defines model for SessionList.
 type SessionList struct {
-	Sessions []Session `json:"sessions"`
+	// NextCursor The cursor of the next page (pass it as cursor), or null after the last page.
+	NextCursor *string   `json:"next_cursor,omitempty"`
+	Sessions   []Session `json:"sessions"`
 }
 
 // SessionProgress defines model for SessionProgress.
@@ -601,6 +603,12 @@ type UserEnvelope struct {
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
 
+// PageCursor defines model for PageCursor.
+type PageCursor = string
+
+// PageLimit defines model for PageLimit.
+type PageLimit = int
+
 // QuestionID defines model for QuestionID.
 type QuestionID = string
 
@@ -647,6 +655,12 @@ type UnsupportedMediaType = Error
 type ListSessionsParams struct {
 	// State Only sessions in this state; absent or empty means all.
 	State *ListSessionsParamsState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Limit The most items on the page: 1 to 200, 50 when absent. Anything else gets 400.
+	Limit *PageLimit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor The next_cursor of the previous page, as given (opaque); absent for the first page. A cursor the server did not give gets 400.
+	Cursor *PageCursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
 // ListSessionsParamsState defines parameters for ListSessions.
@@ -814,7 +828,7 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/openapi.json (the `Openapi` operationId).
 	Openapi(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListSessions The caller's sessions, newest first, optionally only those in one state.
+	// ListSessions The caller's sessions, newest first, optionally only those in one state, a page at a time.
 	//
 	// Corresponds with GET /v1/sessions (the `ListSessions` operationId).
 	ListSessions(ctx context.Context, params *ListSessionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1057,7 +1071,7 @@ func (c *Client) Openapi(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 	return c.Client.Do(req)
 }
 
-// ListSessions The caller's sessions, newest first, optionally only those in one state.
+// ListSessions The caller's sessions, newest first, optionally only those in one state, a page at a time.
 //
 // Corresponds with GET /v1/sessions (the `ListSessions` operationId).
 func (c *Client) ListSessions(ctx context.Context, params *ListSessionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1660,6 +1674,30 @@ func NewListSessionsRequest(server string, params *ListSessionsParams) (*http.Re
 		if params.State != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -2568,7 +2606,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/openapi.json (the `Openapi` operationId).
 	OpenapiWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*OpenapiResponse, error)
 
-	// ListSessionsWithResponse The caller's sessions, newest first, optionally only those in one state.
+	// ListSessionsWithResponse The caller's sessions, newest first, optionally only those in one state, a page at a time.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6148,7 +6186,7 @@ func (c *ClientWithResponses) OpenapiWithResponse(ctx context.Context, reqEditor
 	return ParseOpenapiResponse(rsp)
 }
 
-// ListSessionsWithResponse The caller's sessions, newest first, optionally only those in one state.
+// ListSessionsWithResponse The caller's sessions, newest first, optionally only those in one state, a page at a time.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -3,4 +3,4 @@
 package apiclient
 
 // specSHA256 is the SHA-256 of the openapi.json this client was generated from.
-const specSHA256 = "ae61eb4136a14b0fae82bccd8e4ae4d7f3e165dd4e23dc507c3e80395b590828"
+const specSHA256 = "51ab92a4515424f39dc37875433e58b599bbc13d5fbc5213c8ba85cfc4e06753"

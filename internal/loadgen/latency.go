@@ -190,11 +190,11 @@ func (s *latencyStore) Session(ctx context.Context, id string) (*recall.Session,
 }
 
 // Sessions waits, then calls the store.
-func (s *latencyStore) Sessions(ctx context.Context, userID string) ([]*recall.Session, error) {
+func (s *latencyStore) Sessions(ctx context.Context, userID string, page recall.SessionPage) ([]*recall.Session, error) {
 	if err := s.wait(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.Sessions(ctx, userID)
+	return s.Store.Sessions(ctx, userID, page)
 }
 
 // SaveTurn waits, then calls the store.
