@@ -154,7 +154,7 @@ func (s *Store) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn
 		} else if n == 0 {
 			return storeerr.SessionChanged()
 		}
-		return nil
+		return saveReview(ctx, c, t)
 	})
 }
 

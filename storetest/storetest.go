@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) recall.Store) {
 	runStats(t, open)
 	runSessions(t, open)
 	runTurns(t, open)
+	runMemories(t, open)
 	runTimes(t, open)
 	runConcurrency(t, open)
 	runLifecycle(t, open)
