@@ -63,3 +63,27 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	s.writeJSON(w, r, http.StatusOK, map[string]any{"user": userView(u)})
 	return nil
 }
+
+// updateMe handles PATCH /v1/me: the user's settings (time_zone, an IANA
+// name: 400 invalid for any other).
+func (s *Server) updateMe(w http.ResponseWriter, r *http.Request) error {
+	var in recall.UserSettings
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	u, err := s.cfg.Users.UserByID(r.Context(), userID(r))
+	if recall.IsCode(err, recall.ENOTFOUND) {
+		return recall.Errorf(recall.EUNAUTHORIZED, "The account of this token no longer exists.")
+	} else if err != nil {
+		return err
+	}
+	u.TimeZone = *in.TimeZone
+	if err := s.cfg.Users.UpdateUser(r.Context(), u); err != nil {
+		return err
+	}
+	s.writeJSON(w, r, http.StatusOK, map[string]any{"user": userView(u)})
+	return nil
+}

@@ -13,10 +13,15 @@ type userJSON struct {
 	ID        string    `json:"id"`
 	Username  string    `json:"username"`
 	CreatedAt time.Time `json:"created_at"`
+	TimeZone  string    `json:"time_zone"`
 }
 
 func userView(u *recall.User) userJSON {
-	return userJSON{ID: u.ID, Username: u.Username, CreatedAt: u.CreatedAt.UTC()}
+	tz := u.TimeZone
+	if tz == "" {
+		tz = recall.DefaultTimeZone
+	}
+	return userJSON{ID: u.ID, Username: u.Username, CreatedAt: u.CreatedAt.UTC(), TimeZone: tz}
 }
 
 // Topic views: each adds fields to the one before.
