@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/srs"
 )
 
 // createUser handles POST /v1/users.
@@ -60,7 +61,20 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	} else if err != nil {
 		return err
 	}
-	s.writeJSON(w, r, http.StatusOK, map[string]any{"user": userView(u)})
+	body := map[string]any{"user": userView(u)}
+	if s.cfg.Memories != nil {
+		days, err := s.cfg.Memories.StudyDays(r.Context(), u.ID)
+		if err != nil {
+			return err
+		}
+		studied := make([]srs.Day, len(days))
+		for i, d := range days {
+			studied[i] = srs.Day(d)
+		}
+		current, longest := srs.Streak(studied, srs.DayOf(s.now(), u.Location()))
+		body["streak"] = map[string]int{"current": current, "longest": longest}
+	}
+	s.writeJSON(w, r, http.StatusOK, body)
 	return nil
 }
 

@@ -68,6 +68,30 @@ func TestSessions_ModeDue(t *testing.T) {
 	if got.Message == "" || got.NextDueAt == nil || !got.NextDueAt.After(e.clock.Now()) {
 		t.Fatalf("nothing_due: message %q, next_due_at %v", got.Message, got.NextDueAt)
 	}
+	// The dashboard counts the questions by memory state, and the user has
+	// studied one day.
+	var list struct {
+		Topics []struct {
+			Stats struct {
+				New, Learning, Review, Mastered *int
+				DueNow                          *int    `json:"due_now"`
+				NextDueAt                       *string `json:"next_due_at"`
+			} `json:"stats"`
+		} `json:"topics"`
+	}
+	e.do(req{method: "GET", path: "/v1/topics?view=dashboard", token: tok}).want(t, 200, &list)
+	st := list.Topics[0].Stats
+	if st.New == nil || *st.New != 0 || *st.Learning != 2 || *st.Review != 0 || *st.DueNow != 0 || *st.Mastered != 0 || st.NextDueAt == nil {
+		t.Fatalf("dashboard stats new %v learning %v review %v due_now %v mastered %v next_due_at %v",
+			st.New, st.Learning, st.Review, st.DueNow, st.Mastered, st.NextDueAt)
+	}
+	var me struct {
+		Streak struct{ Current, Longest int } `json:"streak"`
+	}
+	e.do(req{method: "GET", path: "/v1/me", token: tok}).want(t, 200, &me)
+	if me.Streak.Current != 1 || me.Streak.Longest != 1 {
+		t.Fatalf("streak %+v after one day of study", me.Streak)
+	}
 	for name, body := range map[string]any{
 		"BadMode":          map[string]any{"topic_id": tid, "mode": "later"},
 		"NegativeNewLimit": map[string]any{"topic_id": tid, "mode": "due", "new_limit": -1},

@@ -583,9 +583,27 @@ type TopicStats struct {
 	Answers int `json:"answers"`
 	Correct int `json:"correct"`
 
+	// DueNow Graded questions due now.
+	DueNow *int `json:"due_now,omitempty"`
+
 	// LastStudiedAt null before any completed session.
-	LastStudiedAt     *time.Time `json:"last_studied_at"`
-	SessionsCompleted int        `json:"sessions_completed"`
+	LastStudiedAt *time.Time `json:"last_studied_at"`
+
+	// Learning Questions being learned or relearned.
+	Learning *int `json:"learning,omitempty"`
+
+	// Mastered Learned questions with a stability of 21 days or more.
+	Mastered *int `json:"mastered,omitempty"`
+
+	// New Questions never graded (the learning counts are present when the server keeps memory states).
+	New *int `json:"new,omitempty"`
+
+	// NextDueAt The earliest due time of a graded question; null if none.
+	NextDueAt *time.Time `json:"next_due_at,omitempty"`
+
+	// Review Learned questions.
+	Review            *int `json:"review,omitempty"`
+	SessionsCompleted int  `json:"sessions_completed"`
 }
 
 // Turn defines model for Turn.
@@ -631,6 +649,11 @@ type User struct {
 
 // UserEnvelope defines model for UserEnvelope.
 type UserEnvelope struct {
+	// Streak GET /v1/me: the user's daily study streak in the user's time zone: the run of days ending today (or yesterday, before today's study) and the longest run.
+	Streak *struct {
+		Current int `json:"current"`
+		Longest int `json:"longest"`
+	} `json:"streak,omitempty"`
 	User User `json:"user"`
 }
 

@@ -3,4 +3,4 @@
 package apiclient
 
 // specSHA256 is the SHA-256 of the openapi.json this client was generated from.
-const specSHA256 = "37ea29f4586ef97cbc17c876892030668d6b7178eaa56ad03f008f02fd8c46f9"
+const specSHA256 = "c97ad07d15b7c99d48a5b551902e14196226142d12c388708e9b6bbe70f3fef8"
