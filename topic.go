@@ -21,7 +21,7 @@ type Topic struct {
 	// Learning counts the questions by where they stand in the owner's
 	// memory. It is computed for a response from the memory states, never
 	// stored: stores and caches leave it nil.
-	Learning *LearningStats
+	Learning  *LearningStats
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
