@@ -25,6 +25,15 @@ type User struct {
 // DefaultTimeZone is the time zone of a user who has not chosen one.
 const DefaultTimeZone = "UTC"
 
+// StoredTimeZone returns the time zone a store keeps for tz: "" is
+// DefaultTimeZone.
+func StoredTimeZone(tz string) string {
+	if tz == "" {
+		return DefaultTimeZone
+	}
+	return tz
+}
+
 // Location returns the user's time zone (UTC if it is unset or unknown).
 func (u *User) Location() *time.Location {
 	if u == nil || u.TimeZone == "" {

@@ -152,20 +152,9 @@ func encodeMemories(ms []*recall.Memory) (entry, error) {
 			return entry{}, errMixedMemories
 		}
 		e.str(m.QuestionID)
-		if m.State < 0 {
-			return entry{}, errNegativeState
+		if err := e.memory(m); err != nil {
+			return entry{}, err
 		}
-		e.uint(uint64(m.State))
-		e.uint(math.Float64bits(m.Stability))
-		e.uint(math.Float64bits(m.Difficulty))
-		e.time(m.Due)
-		for _, n := range []int{m.ScheduledDays, m.Reps, m.Lapses} {
-			if err := e.count(n); err != nil {
-				return entry{}, err
-			}
-		}
-		e.time(m.FirstReview)
-		e.time(m.LastReview)
 	}
 	return entry{val: e.b}, nil
 }
@@ -180,17 +169,7 @@ func decodeMemories(en entry) ([]*recall.Memory, error) {
 		m := &structs[i]
 		m.UserID, m.TopicID = user, topic
 		m.QuestionID = d.str()
-		if st := d.uint(); st > math.MaxInt8 {
-			d.fail("card state out of range")
-		} else {
-			m.State = recall.CardState(st)
-		}
-		m.Stability = math.Float64frombits(d.uint())
-		m.Difficulty = math.Float64frombits(d.uint())
-		m.Due = d.time()
-		m.ScheduledDays, m.Reps, m.Lapses = d.count(), d.count(), d.count()
-		m.FirstReview = d.time()
-		m.LastReview = d.time()
+		d.memory(m)
 		ms[i] = m
 	}
 	if err := d.end(); err != nil {
@@ -280,4 +259,38 @@ func cloneUser(u *recall.User) *recall.User {
 	c := *u
 	c.Weights = slices.Clone(u.Weights)
 	return &c
+}
+
+// memory writes the state of m (all but its ids).
+func (e *encoder) memory(m *recall.Memory) error {
+	if m.State < 0 {
+		return errNegativeState
+	}
+	e.uint(uint64(m.State))
+	e.uint(math.Float64bits(m.Stability))
+	e.uint(math.Float64bits(m.Difficulty))
+	e.time(m.Due)
+	for _, n := range []int{m.ScheduledDays, m.Reps, m.Lapses} {
+		if err := e.count(n); err != nil {
+			return err
+		}
+	}
+	e.time(m.FirstReview)
+	e.time(m.LastReview)
+	return nil
+}
+
+// memory reads what encoder.memory wrote into m.
+func (d *decoder) memory(m *recall.Memory) {
+	if st := d.uint(); st > math.MaxInt8 {
+		d.fail("card state out of range")
+	} else {
+		m.State = recall.CardState(st)
+	}
+	m.Stability = math.Float64frombits(d.uint())
+	m.Difficulty = math.Float64frombits(d.uint())
+	m.Due = d.time()
+	m.ScheduledDays, m.Reps, m.Lapses = d.count(), d.count(), d.count()
+	m.FirstReview = d.time()
+	m.LastReview = d.time()
 }

@@ -128,21 +128,13 @@ func encodeSnapshot(e *encoder, s *recall.Session) error {
 	e.uint(uint64(len(ids)) + 1)
 	for _, id := range ids {
 		m := s.Memories[id]
-		if m.QuestionID != id || m.UserID != s.UserID || m.TopicID != s.TopicID || m.State < 0 {
+		if m.QuestionID != id || m.UserID != s.UserID || m.TopicID != s.TopicID {
 			return fmt.Errorf("cache: the memory of question %q is not the session's", id)
 		}
 		e.str(id)
-		e.uint(uint64(m.State))
-		e.uint(math.Float64bits(m.Stability))
-		e.uint(math.Float64bits(m.Difficulty))
-		e.time(m.Due)
-		for _, n := range []int{m.ScheduledDays, m.Reps, m.Lapses} {
-			if err := e.count(n); err != nil {
-				return err
-			}
+		if err := e.memory(&m); err != nil {
+			return err
 		}
-		e.time(m.FirstReview)
-		e.time(m.LastReview)
 	}
 	return nil
 }
@@ -161,17 +153,7 @@ func decodeSnapshot(d *decoder, s *recall.Session) {
 		if i > 0 && cmp.Compare(m.QuestionID, prev) <= 0 && d.err == nil {
 			d.fail("memories repeated or out of order")
 		}
-		if st := d.uint(); st > math.MaxInt8 {
-			d.fail("card state out of range")
-		} else {
-			m.State = recall.CardState(st)
-		}
-		m.Stability = math.Float64frombits(d.uint())
-		m.Difficulty = math.Float64frombits(d.uint())
-		m.Due = d.time()
-		m.ScheduledDays, m.Reps, m.Lapses = d.count(), d.count(), d.count()
-		m.FirstReview = d.time()
-		m.LastReview = d.time()
+		d.memory(&m)
 		s.Memories[m.QuestionID] = m
 		prev = m.QuestionID
 	}

@@ -114,7 +114,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *recall.User) error {
 		weights = u.Weights
 	}
 	_, err := s.client.Collection(colUsers).Doc(u.ID).Update(ctx, []fs.Update{
-		{Path: fTimeZone, Value: timeZone(u.TimeZone)},
+		{Path: fTimeZone, Value: recall.StoredTimeZone(u.TimeZone)},
 		{Path: fWeights, Value: weights},
 	})
 	if status.Code(err) == codes.NotFound {
@@ -128,11 +128,3 @@ const (
 	fTimeZone = "time_zone"
 	fWeights  = "fsrs_weights"
 )
-
-// timeZone is the stored time zone: "" is recall.DefaultTimeZone.
-func timeZone(tz string) string {
-	if tz == "" {
-		return recall.DefaultTimeZone
-	}
-	return tz
-}

@@ -24,7 +24,7 @@ type userDoc struct {
 
 // user returns the domain user of a userDoc.
 func (d *userDoc) user(id string) *recall.User {
-	u := &recall.User{ID: id, Username: d.Username, CreatedAt: fromDB(d.CreatedAt), TimeZone: timeZone(d.TimeZone)}
+	u := &recall.User{ID: id, Username: d.Username, CreatedAt: fromDB(d.CreatedAt), TimeZone: recall.StoredTimeZone(d.TimeZone)}
 	if len(d.Weights) > 0 {
 		u.Weights = d.Weights
 	}
@@ -73,7 +73,7 @@ func (s *Store) CreateUser(ctx context.Context, u *recall.User, passwordHash str
 	userRef := s.client.Collection(colUsers).Doc(u.ID)
 	nameRef := s.client.Collection(colUsernames).Doc(nameID)
 	err := s.runTx(ctx, op, func(ctx context.Context, tx *fs.Transaction) error {
-		if err := tx.Create(userRef, userDoc{Username: u.Username, PasswordHash: passwordHash, CreatedAt: toDB(u.CreatedAt), TimeZone: timeZone(u.TimeZone)}); err != nil {
+		if err := tx.Create(userRef, userDoc{Username: u.Username, PasswordHash: passwordHash, CreatedAt: toDB(u.CreatedAt), TimeZone: recall.StoredTimeZone(u.TimeZone)}); err != nil {
 			return err
 		}
 		return tx.Create(nameRef, usernameDoc{UserID: u.ID})

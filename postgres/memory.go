@@ -123,7 +123,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *recall.User) error {
 	}
 	return s.do(ctx, kindWrite, op, func(c db) error {
 		tag, err := c.exec(ctx, `UPDATE users SET time_zone = $1, fsrs_weights = $2 WHERE id = $3`,
-			timeZone(u.TimeZone), weightsOrNull(u.Weights), u.ID)
+			recall.StoredTimeZone(u.TimeZone), weightsOrNull(u.Weights), u.ID)
 		if err != nil {
 			return err
 		}
@@ -132,14 +132,6 @@ func (s *Store) UpdateUser(ctx context.Context, u *recall.User) error {
 		}
 		return nil
 	})
-}
-
-// timeZone is the stored time zone: "" is recall.DefaultTimeZone.
-func timeZone(tz string) string {
-	if tz == "" {
-		return recall.DefaultTimeZone
-	}
-	return tz
 }
 
 // weightsOrNull is NULL for no weights.

@@ -21,7 +21,7 @@ func (s *Store) CreateUser(ctx context.Context, u *recall.User, passwordHash str
 	return s.do(ctx, kindWrite, op, func(c db) error {
 		_, err := c.exec(ctx,
 			`INSERT INTO users (id, username, password_hash, created_at, time_zone) VALUES ($1, $2, $3, $4, $5)`,
-			u.ID, u.Username, passwordHash, toDB(u.CreatedAt), timeZone(u.TimeZone))
+			u.ID, u.Username, passwordHash, toDB(u.CreatedAt), recall.StoredTimeZone(u.TimeZone))
 		switch {
 		case isUnique(err, "users_username_key"):
 			return storeerr.UsernameTaken()

@@ -96,7 +96,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *recall.User) error {
 		return s.fail(ctx, op, err)
 	}
 	res, err := s.writer(op).exec(ctx, `UPDATE users SET time_zone = ?, fsrs_weights = ? WHERE id = ?`,
-		timeZone(u.TimeZone), nullText(weights), u.ID)
+		recall.StoredTimeZone(u.TimeZone), nullText(weights), u.ID)
 	if err != nil {
 		return s.fail(ctx, op, err)
 	}
@@ -106,14 +106,6 @@ func (s *Store) UpdateUser(ctx context.Context, u *recall.User) error {
 		return storeerr.UserNotFound()
 	}
 	return nil
-}
-
-// timeZone is the stored time zone: "" is recall.DefaultTimeZone.
-func timeZone(tz string) string {
-	if tz == "" {
-		return recall.DefaultTimeZone
-	}
-	return tz
 }
 
 // encodeWeights is the JSON of a user's weights, nil (NULL) for none.

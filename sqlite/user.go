@@ -18,7 +18,7 @@ func (s *Store) CreateUser(ctx context.Context, u *recall.User, passwordHash str
 	}
 	_, err := s.writer(op).exec(ctx,
 		`INSERT INTO users (id, username, password_hash, created_at, time_zone) VALUES (?, ?, ?, ?, ?)`,
-		u.ID, u.Username, passwordHash, toDB(u.CreatedAt), timeZone(u.TimeZone))
+		u.ID, u.Username, passwordHash, toDB(u.CreatedAt), recall.StoredTimeZone(u.TimeZone))
 	switch {
 	case isUnique(err, "users.username"):
 		return storeerr.UsernameTaken()
