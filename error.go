@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Error codes. The http package holds the only table that maps them to
@@ -23,6 +24,10 @@ const (
 	ERATELIMITED  = "rate_limited"
 	EINTERNAL     = "internal"
 	EUNAVAILABLE  = "unavailable"
+	// ENOTHINGDUE says that a due session has nothing to ask yet: no
+	// question is due and no new one is left for today. Error.NextDueAt
+	// says when the next one is due.
+	ENOTHINGDUE = "nothing_due"
 )
 
 // Error is the domain error: a code from the list above and a message meant
@@ -31,6 +36,9 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  map[string]string
+	// NextDueAt is set on ENOTHINGDUE: when the next question is due
+	// (zero if none ever will be).
+	NextDueAt time.Time
 }
 
 // Error implements the error interface.
@@ -85,6 +93,15 @@ func ErrorFields(err error) map[string]string {
 		return e.Fields
 	}
 	return nil
+}
+
+// ErrorNextDueAt returns the NextDueAt of err, if it has one.
+func ErrorNextDueAt(err error) time.Time {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.NextDueAt
+	}
+	return time.Time{}
 }
 
 // IsCode reports whether err carries the given code.

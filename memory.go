@@ -1,6 +1,9 @@
 package recall
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // CardState is where a question stands in a user's memory, as FSRS sees it.
 type CardState int8
@@ -54,4 +57,30 @@ type Memory struct {
 	// FirstReview and LastReview are the times of the first and the latest
 	// graded review.
 	FirstReview, LastReview time.Time
+}
+
+// Review is what one graded turn changes in a user's memory: the new memory
+// state of the turn's question, and the day of study it counts for.
+type Review struct {
+	// Memory is the question's memory state after the review, its
+	// UserID, TopicID and QuestionID set.
+	Memory Memory
+	// Day is the calendar day of the review in the user's time zone, in
+	// days since 1970-01-01: what the user's daily streak counts.
+	Day int
+}
+
+// MemoryStore keeps users' memory states, written by SessionStore.SaveTurn
+// (a turn's Review) in the turn's transaction.
+type MemoryStore interface {
+	// Memories returns the user's memory states of the questions of a
+	// topic, in no particular order: one per question the user was graded
+	// on. A question deleted from the bank may keep its state in some
+	// stores, so callers go by the bank. An unknown topic, or another
+	// user's, gives an empty list.
+	Memories(ctx context.Context, userID, topicID string) ([]*Memory, error)
+
+	// StudyDays returns the days (Review.Day) on which the user was
+	// graded, in increasing order, each once.
+	StudyDays(ctx context.Context, userID string) ([]int, error)
 }

@@ -48,6 +48,15 @@ type Session struct {
 	IdempotencyKeys map[string]int
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+
+	// Hinted says that the hint of the current question was given: a right
+	// answer then counts as Hard rather than Good. Memories are the user's
+	// memory states of the session's questions (those graded before) that
+	// its turns build on, so that a turn reads no memory. Neither is kept
+	// by a SessionStore: the session cache keeps them, and the tutor
+	// rebuilds them from the transcript and the MemoryStore on a miss.
+	Hinted   bool
+	Memories map[string]Memory
 }
 
 // Clone returns a deep copy of s.
@@ -58,6 +67,12 @@ func (s *Session) Clone() *Session {
 		c.IdempotencyKeys = make(map[string]int, len(s.IdempotencyKeys))
 		for k, v := range s.IdempotencyKeys {
 			c.IdempotencyKeys[k] = v
+		}
+	}
+	if s.Memories != nil {
+		c.Memories = make(map[string]Memory, len(s.Memories))
+		for k, v := range s.Memories {
+			c.Memories[k] = v
 		}
 	}
 	return &c
@@ -108,6 +123,11 @@ type Turn struct {
 	// After is the session as this turn left it, kept so that a retry with
 	// the same idempotency key gets the first response again.
 	After *Session
+	// Review, if not nil, is the graded review this turn makes of
+	// QuestionID: SaveTurn stores its memory state and study day in the
+	// turn's transaction. It is not kept with the turn: Turn and Turns
+	// leave it nil.
+	Review *Review
 }
 
 // SessionStore keeps learning sessions and their turns in the primary

@@ -11,6 +11,7 @@ type Store interface {
 	TopicStore
 	QuestionStore
 	SessionStore
+	MemoryStore
 
 	// Ping returns nil while the database answers, EUNAVAILABLE otherwise.
 	Ping(ctx context.Context) error

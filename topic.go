@@ -17,7 +17,11 @@ type Topic struct {
 	// QuestionIDs lists the topic's question bank in bank order.
 	QuestionIDs []string
 	// Stats summarises the completed sessions on this topic.
-	Stats     TopicStats
+	Stats TopicStats
+	// Learning counts the questions by where they stand in the owner's
+	// memory. It is computed for a response from the memory states, never
+	// stored: stores and caches leave it nil.
+	Learning  *LearningStats
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -29,6 +33,16 @@ type TopicStats struct {
 	Answers       int
 	Correct       int
 	LastStudiedAt *time.Time
+}
+
+// LearningStats counts a topic's questions by their memory state.
+type LearningStats struct {
+	// New counts the questions never graded; Learning those being learned
+	// or relearned; Review the learned ones; DueNow the graded ones due now;
+	// Mastered the learned ones with a stability of 21 days or more.
+	New, Learning, Review, DueNow, Mastered int
+	// NextDueAt is the earliest due time of a graded question, nil if none.
+	NextDueAt *time.Time
 }
 
 // Accuracy returns Correct/Answers, or nil before any answer.

@@ -14,6 +14,69 @@ type User struct {
 	ID        string    `json:"id"`
 	Username  string    `json:"username"`
 	CreatedAt time.Time `json:"created_at"`
+	// TimeZone is the IANA name of the user's time zone, in which days of
+	// study and daily caps are counted; "" means DefaultTimeZone.
+	TimeZone string `json:"time_zone"`
+	// Weights are the user's FSRS parameters; nil means the scheduler's
+	// defaults (until they are optimized).
+	Weights []float64 `json:"-"`
+}
+
+// DefaultTimeZone is the time zone of a user who has not chosen one.
+const DefaultTimeZone = "UTC"
+
+// StoredTimeZone returns the time zone a store keeps for tz: "" is
+// DefaultTimeZone.
+func StoredTimeZone(tz string) string {
+	if tz == "" {
+		return DefaultTimeZone
+	}
+	return tz
+}
+
+// Location returns the user's time zone (UTC if it is unset or unknown).
+func (u *User) Location() *time.Location {
+	if u == nil || u.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(u.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// UserSettings is the body of PATCH /v1/me: the fields given (non-nil)
+// change, the others stay.
+type UserSettings struct {
+	// TimeZone is an IANA time zone name such as "Europe/Paris".
+	TimeZone *string `json:"time_zone"`
+}
+
+// Validate checks the fields that are present.
+func (in *UserSettings) Validate() error {
+	fields := map[string]string{}
+	if in.TimeZone == nil {
+		fields["body"] = "must change at least one field"
+	} else if msg := checkTimeZone(*in.TimeZone); msg != "" {
+		fields["time_zone"] = msg
+	}
+	return fieldsError(fields)
+}
+
+// checkTimeZone returns "" if tz names an IANA time zone, or what is wrong.
+func checkTimeZone(tz string) string {
+	if msg := checkText(tz, 1, 64); msg != "" {
+		return msg
+	}
+	// LoadLocation also takes "Local" and paths; neither is a zone name.
+	if tz == "Local" || strings.ContainsAny(tz, `\.`) || strings.HasPrefix(tz, "/") {
+		return "must be an IANA time zone name such as Europe/Paris"
+	}
+	if _, err := time.LoadLocation(tz); err != nil {
+		return "must be an IANA time zone name such as Europe/Paris"
+	}
+	return ""
 }
 
 // Credentials is what a person types to sign up or sign in.
@@ -79,6 +142,10 @@ type UserStore interface {
 
 	// UserByID returns the user. Returns ENOTFOUND if there is no such user.
 	UserByID(ctx context.Context, id string) (*User, error)
+
+	// UpdateUser replaces the settings of user u.ID (TimeZone and Weights)
+	// with u's. Returns ENOTFOUND if there is no such user.
+	UpdateUser(ctx context.Context, u *User) error
 }
 
 // TokenStore keeps bearer tokens by the hash of their secret.

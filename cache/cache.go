@@ -18,6 +18,10 @@
 //	                         field <question_id> = the question,
 //	                         field "_order" = the ids in bank order
 //	token:{<hex sha-256>}    a bearer token (TokenStore)
+//	user:{<user_id>}         a user, with its time zone and FSRS weights (UserStore)
+//	memories:{<user_id>}:<topic_id>
+//	                         a user's memory states of a topic (MemoryStore)
+//	days:{<user_id>}         a user's days of study (MemoryStore)
 //
 // The writes that drop each key, and why, are the table of rules.go.
 // Values are in the binary format of codec.go, which starts with a version
@@ -161,11 +165,21 @@ const (
 	nameTopics    = "topics"
 	nameQuestions = "questions"
 	nameTokens    = "tokens"
+	nameMemories  = "memories"
+	nameDays      = "days"
+	nameUsers     = "users"
 )
 
 // errUncacheable says that a loaded value cannot be encoded: each caller
 // then loads it for itself, uncached.
 var errUncacheable = errors.New("cache: value cannot be cached")
+
+// Values that do not encode.
+var (
+	errMixedMemories = errors.New("cache: a memory list of several users or topics")
+	errNegativeState = errors.New("cache: a negative card state")
+	errDaysOrder     = errors.New("cache: days of study not in increasing order, or negative")
+)
 
 // entry is what a key holds: a value, or the fields of a hash.
 type entry struct {
@@ -518,6 +532,21 @@ func mayHaveWritten(err error) bool {
 func topicsKey(userID string) string     { return "topics:{" + userID + "}" }
 func questionsKey(topicID string) string { return "questions:{" + topicID + "}" }
 func tokenKey(hexHash string) string     { return "token:{" + hexHash + "}" }
+func daysKey(userID string) string       { return "days:{" + userID + "}" }
+func userKey(userID string) string       { return "user:{" + userID + "}" }
+
+// memoriesKey shares the user's hash tag, so that a user's keys live in
+// one Redis Cluster slot.
+func memoriesKey(userID, topicID string) string { return "memories:{" + userID + "}:" + topicID }
+
+// MemoriesKey returns the backend key of a user's memory states of a topic.
+func MemoriesKey(userID, topicID string) string { return memoriesKey(userID, topicID) }
+
+// DaysKey returns the backend key of a user's days of study.
+func DaysKey(userID string) string { return daysKey(userID) }
+
+// UserKey returns the backend key of a user.
+func UserKey(userID string) string { return userKey(userID) }
 
 // TopicsKey returns the backend key of a user's topic list.
 func TopicsKey(userID string) string { return topicsKey(userID) }

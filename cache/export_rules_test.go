@@ -24,12 +24,12 @@ func RuleWhy(method string) string { return invalidationRules()[method].why }
 func RuleHasCondition(method string) bool { return invalidationRules()[method].when != nil }
 
 // RuleKeys returns the keys the row of method drops for a write that names
-// userID, topicID, hash and the session s, and whether there is such a row
-// (tests).
-func RuleKeys(method, userID, topicID string, hash []byte, s *recall.Session) ([]string, bool) {
+// userID, topicID, hash and the session s (with a review if reviewed), and
+// whether there is such a row (tests).
+func RuleKeys(method, userID, topicID string, hash []byte, s *recall.Session, reviewed bool) ([]string, bool) {
 	r, ok := invalidationRules()[method]
 	if !ok {
 		return nil, false
 	}
-	return r.keys(write{userID: userID, topicID: topicID, tokenHash: hash, session: s}), true
+	return r.keys(write{userID: userID, topicID: topicID, tokenHash: hash, session: s, reviewed: reviewed}), true
 }

@@ -64,6 +64,8 @@ type instance struct {
 	topics    *cache.TopicStore
 	questions *cache.QuestionStore
 	tokens    *cache.TokenStore
+	memories  *cache.MemoryStore
+	users     *cache.UserStore
 	inner     *countingStore
 	b         cache.Backend
 	m         *metrics.Metrics
@@ -77,6 +79,8 @@ func newInstance(db recall.Store, b cache.Backend, opts cache.Options) *instance
 		topics:    cache.NewTopicStore(inner, b, opts),
 		questions: cache.NewQuestionStore(inner, b, opts),
 		tokens:    cache.NewTokenStore(inner, b, opts),
+		memories:  cache.NewMemoryStore(inner, b, opts),
+		users:     cache.NewUserStore(inner, b, opts),
 		inner:     inner,
 		b:         b,
 		m:         m,

@@ -27,6 +27,8 @@ type write struct {
 	tokenHash []byte
 	// session is the session a SessionStore write stores, or nil.
 	session *recall.Session
+	// reviewed says that a turn carries a review (recall.Turn.Review).
+	reviewed bool
 }
 
 // keyKind is one kind of cached key: it returns the key a write names, or ""
@@ -41,6 +43,45 @@ func questionBank(w write) string { return keyOf(w.topicID, questionsKey) }
 
 // tokenEntry is the bearer token of the write's hash: token:{<hex hash>}.
 func tokenEntry(w write) string { return keyOf(hex.EncodeToString(w.tokenHash), tokenKey) }
+
+// userEntry is the write's user: user:{<user_id>}.
+func userEntry(w write) string { return keyOf(w.userID, userKey) }
+
+// topicMemories is the owner's memory states of the write's topic,
+// memories:{<user_id>}:<topic_id>.
+func topicMemories(w write) string {
+	if w.userID == "" || w.topicID == "" {
+		return ""
+	}
+	return memoriesKey(w.userID, w.topicID)
+}
+
+// reviewedMemories is the write's user's memory states of its topic,
+// memories:{<user_id>}:<topic_id>, named by a turn with a review only.
+func reviewedMemories(w write) string {
+	if !w.reviewed {
+		return ""
+	}
+	return topicMemories(w)
+}
+
+// reviewedDays is the write's user's days of study, days:{<user_id>},
+// named by a turn with a review only.
+func reviewedDays(w write) string {
+	if !w.reviewed {
+		return ""
+	}
+	return keyOf(w.userID, daysKey)
+}
+
+// completedTopicList is the topic list of the write's user, named by a turn
+// that completes its session only.
+func completedTopicList(w write) string {
+	if !completesSession(w) {
+		return ""
+	}
+	return topicList(w)
+}
 
 // keyOf returns key(id), or "" for an empty id.
 func keyOf(id string, key func(string) string) string {
@@ -80,8 +121,9 @@ func invalidationRules() map[string]rule {
 			"the owner's list gains the topic"},
 		"TopicStore.UpdateTopic": {drops(topicList), always,
 			"the list holds the title, the description and UpdatedAt, which orders it"},
-		"TopicStore.DeleteTopic": {drops(topicList, questionBank), always,
-			"the topic leaves its owner's list and its bank is deleted with it; its sessions are " +
+		"TopicStore.DeleteTopic": {drops(topicList, questionBank, topicMemories), always,
+			"the topic leaves its owner's list and its bank is deleted with it, with the owner's memory " +
+				"states of its questions (a topic's questions are only its owner's to study); its sessions are " +
 				"not dropped here: a turn on a cached one finds the bank empty and the topic gone"},
 
 		// QuestionStore: a bank is cached whole; the owner's list holds the
@@ -90,8 +132,9 @@ func invalidationRules() map[string]rule {
 			"the bank grows; the list's question ids and the topic's UpdatedAt change"},
 		"QuestionStore.UpdateQuestion": {drops(questionBank, topicList), always,
 			"the question changes in the bank; the topic's UpdatedAt changes in the list"},
-		"QuestionStore.DeleteQuestion": {drops(questionBank, topicList), always,
-			"the question leaves the bank and the list's question ids; UpdatedAt changes"},
+		"QuestionStore.DeleteQuestion": {drops(questionBank, topicList, topicMemories), always,
+			"the question leaves the bank and the list's question ids, its memory state goes with it; " +
+				"UpdatedAt changes"},
 
 		// SessionStore: session state is kept by the SessionCache, which the
 		// tutor engine updates by version (Put refuses an older version),
@@ -99,13 +142,16 @@ func invalidationRules() map[string]rule {
 		"SessionStore.CreateSession": {none(), always,
 			"a topic's stats count completed sessions only, and the engine puts the new session " +
 				"into the session cache itself"},
-		"SessionStore.SaveTurn": {drops(topicList), completesSession,
-			"a turn that completes its session changes the topic's stats in the owner's list; " +
-				"any other turn changes no cached key (the session cache gets the new version by Put)"},
+		"SessionStore.SaveTurn": {drops(completedTopicList, reviewedMemories, reviewedDays), always,
+			"a turn that completes its session changes the topic's stats in the owner's list; a turn " +
+				"with a review changes the user's memory states of the topic and may add a day of study; " +
+				"no other cached key changes (the session cache gets the new version by Put)"},
 
-		// UserStore: nothing is cached per account.
+		// UserStore: a user is cached by id with its settings.
 		"UserStore.CreateUser": {none(), always,
-			"no key names a user that does not exist yet"},
+			"no key names a user that does not exist yet (unknown users are never cached)"},
+		"UserStore.UpdateUser": {drops(userEntry), always,
+			"the cached user holds the settings it changes"},
 
 		// TokenStore: tokens are cached by hash, unknown hashes never.
 		"TokenStore.CreateToken": {none(), always,

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/cache"
@@ -25,6 +26,7 @@ func TestEveryWriteHasARule(t *testing.T) {
 		reflect.TypeFor[recall.SessionStore](),
 		reflect.TypeFor[recall.UserStore](),
 		reflect.TypeFor[recall.TokenStore](),
+		reflect.TypeFor[recall.MemoryStore](),
 	}
 	// The methods that only read: every other method is a write and needs
 	// a row. The test checks that each exists and has no row.
@@ -34,6 +36,7 @@ func TestEveryWriteHasARule(t *testing.T) {
 		"SessionStore.Session", "SessionStore.Sessions", "SessionStore.Turns", "SessionStore.Turn",
 		"UserStore.UserByUsername", "UserStore.UserByID",
 		"TokenStore.TokenByHash",
+		"MemoryStore.Memories", "MemoryStore.StudyDays",
 	}
 	rules := cache.RuleMethods()
 	methods := map[string]bool{}
@@ -107,6 +110,17 @@ func newRuleEnv(t *testing.T) *ruleEnv {
 		t.Fatal(err)
 	}
 	e.hash, _ = e.f.token(e.u)
+	// A review of the first question, so that the memory states are not
+	// empty.
+	s := e.newSession(1)
+	if err := db.CreateSession(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	n, turn := e.answer(s)
+	turn.Review = e.review(turn, 100)
+	if err := db.SaveTurn(ctx, n, turn); err != nil {
+		t.Fatal(err)
+	}
 	e.check(t, "before the write")
 	for _, key := range e.keys() {
 		if !e.cached(t, key) {
@@ -118,7 +132,17 @@ func newRuleEnv(t *testing.T) *ruleEnv {
 
 // keys are the cached keys of the env.
 func (e *ruleEnv) keys() []string {
-	return []string{cache.TopicsKey(e.u.ID), cache.QuestionsKey(e.tp.ID), cache.TokenKey(e.hash)}
+	return []string{cache.TopicsKey(e.u.ID), cache.QuestionsKey(e.tp.ID), cache.TokenKey(e.hash),
+		cache.MemoriesKey(e.u.ID, e.tp.ID), cache.DaysKey(e.u.ID), cache.UserKey(e.u.ID)}
+}
+
+// review returns a review of the turn's question on day day.
+func (e *ruleEnv) review(t *recall.Turn, day int) *recall.Review {
+	at := t.CreatedAt.UTC().Truncate(time.Microsecond)
+	return &recall.Review{Day: day, Memory: recall.Memory{
+		UserID: e.u.ID, TopicID: e.tp.ID, QuestionID: t.QuestionID, State: recall.CardLearning,
+		Stability: 2.5, Difficulty: 6, Due: at.Add(10 * time.Minute), Reps: 1, FirstReview: at, LastReview: at,
+	}}
 }
 
 // cached reports whether the backend holds key.
@@ -159,6 +183,15 @@ func (e *ruleEnv) check(t *testing.T, when string) {
 	gotT, gerr := e.in.tokens.TokenByHash(ctx, e.hash)
 	wantT, werr := e.db.TokenByHash(ctx, e.hash)
 	same("TokenByHash", gotT, wantT, gerr, werr)
+	gotM, gerr := e.in.memories.Memories(ctx, e.u.ID, e.tp.ID)
+	wantM, werr := e.db.Memories(ctx, e.u.ID, e.tp.ID)
+	same("Memories", gotM, wantM, gerr, werr)
+	gotD, gerr := e.in.memories.StudyDays(ctx, e.u.ID)
+	wantD, werr := e.db.StudyDays(ctx, e.u.ID)
+	same("StudyDays", gotD, wantD, gerr, werr)
+	gotU, gerr := e.in.users.UserByID(ctx, e.u.ID)
+	wantU, werr := e.db.UserByID(ctx, e.u.ID)
+	same("UserByID", gotU, wantU, gerr, werr)
 }
 
 // newSession returns a new active session of u on tp that asks n of its
@@ -197,6 +230,7 @@ type named struct {
 	userID, topicID string
 	hash            []byte
 	session         *recall.Session
+	reviewed        bool
 }
 
 // TestRules_WriteDropsItsKeys performs every write of the table through the
@@ -260,7 +294,32 @@ func TestRules_WriteDropsItsKeys(t *testing.T) {
 			n, turn := e.answer(s)
 			return named{userID: e.u.ID, topicID: e.tp.ID, session: n}, e.sessions.SaveTurn(ctx, n, turn)
 		}, false},
-		{"CreateUser", "UserStore.CreateUser", nil, false},
+		{"SaveTurnReviews", "SessionStore.SaveTurn", func(t *testing.T, e *ruleEnv) (named, error) {
+			s := e.newSession(2)
+			if err := e.db.CreateSession(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+			n, turn := e.answer(s)
+			turn.Review = e.review(turn, 101)
+			return named{userID: e.u.ID, topicID: e.tp.ID, session: n, reviewed: true}, e.sessions.SaveTurn(ctx, n, turn)
+		}, false},
+		{"SaveTurnRefusedWithAReview", "SessionStore.SaveTurn", func(t *testing.T, e *ruleEnv) (named, error) {
+			s := e.newSession(2)
+			if err := e.db.CreateSession(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+			n, turn := e.answer(s)
+			n.Version++ // stale: the store refuses it
+			turn.Review = e.review(turn, 101)
+			return named{userID: e.u.ID, topicID: e.tp.ID, session: n, reviewed: true}, e.sessions.SaveTurn(ctx, n, turn)
+		}, true},
+		{"CreateUser", "UserStore.CreateUser", func(t *testing.T, e *ruleEnv) (named, error) {
+			u := &recall.User{ID: recall.NewID(), Username: "newcomer", CreatedAt: e.f.tick()}
+			return named{userID: u.ID}, e.in.users.CreateUser(ctx, u, "hash")
+		}, false},
+		{"UpdateUser", "UserStore.UpdateUser", func(t *testing.T, e *ruleEnv) (named, error) {
+			return named{userID: e.u.ID}, e.in.users.UpdateUser(ctx, &recall.User{ID: e.u.ID, TimeZone: "Asia/Tokyo"})
+		}, false},
 		{"CreateToken", "TokenStore.CreateToken", func(t *testing.T, e *ruleEnv) (named, error) {
 			sum := sha256.Sum256([]byte("another"))
 			tok := &recall.Token{Hash: sum[:], UserID: e.u.ID, CreatedAt: e.f.tick(), ExpiresAt: e.f.now.Add(recall.TokenLifetime)}
@@ -278,7 +337,7 @@ func TestRules_WriteDropsItsKeys(t *testing.T) {
 			if c.write == nil {
 				// No decorator wraps this interface, so nothing would
 				// apply a rule: it must drop nothing.
-				if keys, ok := cache.RuleKeys(c.method, "u", "t", []byte{1}, &recall.Session{State: recall.SessionCompleted}); !ok || len(keys) != 0 {
+				if keys, ok := cache.RuleKeys(c.method, "u", "t", []byte{1}, &recall.Session{State: recall.SessionCompleted}, true); !ok || len(keys) != 0 {
 					t.Fatalf("%s has no decorator, but its row drops %v (a row: %v)", c.method, keys, ok)
 				}
 				return
@@ -288,7 +347,7 @@ func TestRules_WriteDropsItsKeys(t *testing.T) {
 			if c.refused != (err != nil) {
 				t.Fatalf("%s = %v; want refused %v", c.method, err, c.refused)
 			}
-			drop, ok := cache.RuleKeys(c.method, w.userID, w.topicID, w.hash, w.session)
+			drop, ok := cache.RuleKeys(c.method, w.userID, w.topicID, w.hash, w.session, w.reviewed)
 			if !ok {
 				t.Fatalf("%s has no row", c.method)
 			}

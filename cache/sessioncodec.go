@@ -34,10 +34,20 @@ import (
 //	                               (an unsigned integer), keys in strictly
 //	                               increasing byte order
 //	CreatedAt, UpdatedAt           times (decoded in UTC)
+//	Hinted                         0 or 1 (since version 2)
+//	Memories                       0 for nil, else the count plus one, then
+//	                               each question id (a string, in strictly
+//	                               increasing byte order) and its memory
+//	                               state: State, then Stability and
+//	                               Difficulty (IEEE 754 bits), Due,
+//	                               ScheduledDays, Reps, Lapses (unsigned
+//	                               integers), FirstReview, LastReview
+//	                               (times); its UserID and TopicID are the
+//	                               session's, its QuestionID the id
 //
 // The encoding is canonical: a value that decodes encodes again to the
 // same bytes, so two encodings of one session compare equal.
-const sessionFormat byte = 1
+const sessionFormat byte = 2
 
 // sessionMinKeyBytes is the size of the smallest encoded idempotency key:
 // an empty string and a one-byte turn index.
@@ -89,7 +99,64 @@ func EncodeSession(s *recall.Session) ([]byte, error) {
 	}
 	e.time(s.CreatedAt)
 	e.time(s.UpdatedAt)
+	if s.Hinted {
+		e.uint(1)
+	} else {
+		e.uint(0)
+	}
+	if err := encodeSnapshot(e, s); err != nil {
+		return nil, err
+	}
 	return e.b, nil
+}
+
+// sessionMinMemoryBytes is the size of the smallest encoded memory of a
+// session: an empty id, seven one-byte numbers and three one-byte times.
+const sessionMinMemoryBytes = 1 + 7 + 3*2
+
+// encodeSnapshot writes s.Memories.
+func encodeSnapshot(e *encoder, s *recall.Session) error {
+	if s.Memories == nil {
+		e.uint(0)
+		return nil
+	}
+	ids := make([]string, 0, len(s.Memories))
+	for id := range s.Memories {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	e.uint(uint64(len(ids)) + 1)
+	for _, id := range ids {
+		m := s.Memories[id]
+		if m.QuestionID != id || m.UserID != s.UserID || m.TopicID != s.TopicID {
+			return fmt.Errorf("cache: the memory of question %q is not the session's", id)
+		}
+		e.str(id)
+		if err := e.memory(&m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeSnapshot reads what encodeSnapshot wrote into s.Memories.
+func decodeSnapshot(d *decoder, s *recall.Session) {
+	n := d.uint()
+	if n == 0 || d.err != nil {
+		return
+	}
+	count := d.items(n-1, sessionMinMemoryBytes)
+	s.Memories = make(map[string]recall.Memory, count)
+	prev := ""
+	for i := range count {
+		m := recall.Memory{UserID: s.UserID, TopicID: s.TopicID, QuestionID: d.str()}
+		if i > 0 && cmp.Compare(m.QuestionID, prev) <= 0 && d.err == nil {
+			d.fail("memories repeated or out of order")
+		}
+		d.memory(&m)
+		s.Memories[m.QuestionID] = m
+		prev = m.QuestionID
+	}
 }
 
 // DecodeSession decodes a session that EncodeSession returned. Any other
@@ -129,6 +196,14 @@ func DecodeSession(val []byte) (*recall.Session, error) {
 	}
 	s.CreatedAt = d.time()
 	s.UpdatedAt = d.time()
+	switch d.uint() {
+	case 0:
+	case 1:
+		s.Hinted = true
+	default:
+		d.fail("bad hinted flag")
+	}
+	decodeSnapshot(d, s)
 	if err := d.end(); err != nil {
 		return nil, err
 	}

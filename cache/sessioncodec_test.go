@@ -28,6 +28,12 @@ func sampleSession() *recall.Session {
 		IdempotencyKeys: map[string]int{"k0": 0, "k2": 2, "": 1},
 		CreatedAt:       at,
 		UpdatedAt:       at.Add(90 * time.Second),
+		Hinted:          true,
+		Memories: map[string]recall.Memory{
+			"q3": {UserID: "u1", TopicID: "t1", QuestionID: "q3", State: recall.CardReview, Stability: 23.5,
+				Difficulty: 4.25, Due: at.Add(72 * time.Hour), ScheduledDays: 3, Reps: 4, Lapses: 1,
+				FirstReview: at.Add(-240 * time.Hour), LastReview: at.Add(-time.Hour)},
+		},
 	}
 }
 
@@ -43,15 +49,17 @@ func mustEncodeSession(t testing.TB, s *recall.Session) []byte {
 func TestSessionCodec_RoundTrip(t *testing.T) {
 	zone := time.FixedZone("UTC+5:30", 5*3600+1800)
 	cases := map[string]func(s *recall.Session){
-		"AllFields":   func(s *recall.Session) {},
-		"NilSlices":   func(s *recall.Session) { s.QuestionIDs, s.IdempotencyKeys = nil, nil },
-		"EmptySlices": func(s *recall.Session) { s.QuestionIDs, s.IdempotencyKeys = []string{}, map[string]int{} },
+		"AllFields": func(s *recall.Session) {},
+		"NilSlices": func(s *recall.Session) { s.QuestionIDs, s.IdempotencyKeys, s.Memories = nil, nil, nil },
+		"EmptySlices": func(s *recall.Session) {
+			s.QuestionIDs, s.IdempotencyKeys, s.Memories = []string{}, map[string]int{}, map[string]recall.Memory{}
+		},
 		"ZeroSession": func(s *recall.Session) { *s = recall.Session{} },
 		"Completed": func(s *recall.Session) {
 			s.State, s.Current, s.Answered, s.Correct, s.Skipped = recall.SessionCompleted, 3, 2, 1, 1
 		},
 		"Unicode": func(s *recall.Session) {
-			s.ID, s.UserID, s.TopicID = "séance-📚", "ユーザー", "tópico\u2028"
+			s.ID, s.UserID, s.TopicID, s.Memories = "séance-📚", "ユーザー", "tópico\u2028", nil
 			s.QuestionIDs = []string{"", "\x00\xff", strings.Repeat("問", 200)}
 			s.IdempotencyKeys = map[string]int{"clé": 0, "🔑": 7, "\xff": 1 << 40}
 		},
@@ -120,6 +128,8 @@ func sessionWith(keys func(e *encoder)) []byte {
 	keys(e)
 	e.time(s.CreatedAt)
 	e.time(s.UpdatedAt)
+	e.uint(0) // Hinted
+	e.uint(0) // Memories
 	return e.b
 }
 
@@ -175,13 +185,18 @@ func TestSessionCodec_Rejects(t *testing.T) {
 		e.uint(0)
 		e.time(s.CreatedAt)
 		e.time(s.UpdatedAt)
+		e.uint(0)
+		e.uint(0)
 		bad["HugeVersion"] = e.b
 		// UpdatedAt at the epoch ends the value with its nanosecond, 0:
 		// put one that is out of range instead.
+		// (The value ends with Hinted and Memories, both 0 here.)
 		s.UpdatedAt = time.Unix(0, 0).UTC()
+		s.Hinted, s.Memories = false, nil
 		b := mustEncodeSession(t, s)
-		bad["BadNanosecond"] = binary.AppendUvarint(b[:len(b)-1:len(b)-1], uint64(time.Second))
-		if _, err := DecodeSession(binary.AppendUvarint(b[:len(b)-1:len(b)-1], uint64(time.Second-1))); err != nil {
+		head := b[: len(b)-3 : len(b)-3]
+		bad["BadNanosecond"] = append(binary.AppendUvarint(head, uint64(time.Second)), 0, 0)
+		if _, err := DecodeSession(append(binary.AppendUvarint(head, uint64(time.Second-1)), 0, 0)); err != nil {
 			t.Fatalf("the largest nanosecond is refused: %v", err)
 		}
 	}
@@ -195,6 +210,12 @@ func TestSessionCodec_Rejects(t *testing.T) {
 		"NegativeCount":     func(s *recall.Session) { s.Skipped = -1 },
 		"NegativeVersion":   func(s *recall.Session) { s.Version = -1 },
 		"NegativeTurnIndex": func(s *recall.Session) { s.IdempotencyKeys["k"] = -1 },
+		"ForeignMemory": func(s *recall.Session) {
+			s.Memories["q1"] = recall.Memory{UserID: "other", TopicID: "t1", QuestionID: "q1"}
+		},
+		"MisfiledMemory": func(s *recall.Session) {
+			s.Memories["q1"] = recall.Memory{UserID: "u1", TopicID: "t1", QuestionID: "q2"}
+		},
 	} {
 		s := sampleSession()
 		change(s)

@@ -43,10 +43,13 @@ func (s *SessionStore) Sessions(ctx context.Context, userID string, page recall.
 }
 
 // SaveTurn records t and ss in the inner store, then drops the keys of its
-// rule: the owner's topic list if the turn completed the session.
+// rule: the owner's topic list if the turn completed the session, the
+// user's memory states of the topic and days of study if it has a review.
 func (s *SessionStore) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn) error {
 	err := s.inner.SaveTurn(ctx, ss, t)
-	s.c.after(ctx, "SessionStore.SaveTurn", sessionWrite(ss), err)
+	w := sessionWrite(ss)
+	w.reviewed = t != nil && t.Review != nil
+	s.c.after(ctx, "SessionStore.SaveTurn", w, err)
 	return err
 }
 

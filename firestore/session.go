@@ -286,6 +286,8 @@ type turnWrite struct {
 	keyDoc                 *keyEntry
 	session                []fs.Update
 	topic                  *fs.DocumentRef
+	// review queues the writes of the turn's review (queueReview).
+	review func(tx *fs.Transaction) error
 }
 
 // newTurnWrite prepares the writes of t and ss, leaving from and the topic
@@ -293,10 +295,11 @@ type turnWrite struct {
 func (s *Store) newTurnWrite(ss *recall.Session, t *recall.Turn) *turnWrite {
 	ref := s.sessionRef(ss.ID)
 	w := &turnWrite{
-		ref:   ref,
-		turn:  ref.Collection(colTurns).Doc(turnID(t.Index)),
-		guard: ref.Collection(colGuards).Doc(guardID(ss.Version, ss.State)),
-		topic: s.topicRef(ss.TopicID),
+		ref:    ref,
+		turn:   ref.Collection(colTurns).Doc(turnID(t.Index)),
+		guard:  ref.Collection(colGuards).Doc(guardID(ss.Version, ss.State)),
+		topic:  s.topicRef(ss.TopicID),
+		review: func(tx *fs.Transaction) error { return s.queueReview(tx, t) },
 		turnDoc: &turnDoc{
 			Index: t.Index, Kind: string(t.Kind), Message: t.Message, Reply: t.Reply, QuestionID: t.QuestionID,
 			Correct: t.Correct, CreatedAt: toDB(t.CreatedAt), IdempotencyKey: t.IdempotencyKey,
@@ -346,6 +349,9 @@ func (w *turnWrite) queue(tx *fs.Transaction, topic []fs.Update) error {
 		}
 	}
 	if err := tx.Update(w.ref, w.session); err != nil {
+		return err
+	}
+	if err := w.review(tx); err != nil {
 		return err
 	}
 	if len(topic) > 0 {

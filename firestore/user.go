@@ -18,6 +18,17 @@ type userDoc struct {
 	Username     string    `firestore:"username"`
 	PasswordHash string    `firestore:"password_hash"`
 	CreatedAt    time.Time `firestore:"created_at"`
+	TimeZone     string    `firestore:"time_zone"`
+	Weights      []float64 `firestore:"fsrs_weights"`
+}
+
+// user returns the domain user of a userDoc.
+func (d *userDoc) user(id string) *recall.User {
+	u := &recall.User{ID: id, Username: d.Username, CreatedAt: fromDB(d.CreatedAt), TimeZone: recall.StoredTimeZone(d.TimeZone)}
+	if len(d.Weights) > 0 {
+		u.Weights = d.Weights
+	}
+	return u
 }
 
 // usernameDoc is usernames/{hex(username)}: it exists to make usernames
@@ -62,7 +73,7 @@ func (s *Store) CreateUser(ctx context.Context, u *recall.User, passwordHash str
 	userRef := s.client.Collection(colUsers).Doc(u.ID)
 	nameRef := s.client.Collection(colUsernames).Doc(nameID)
 	err := s.runTx(ctx, op, func(ctx context.Context, tx *fs.Transaction) error {
-		if err := tx.Create(userRef, userDoc{Username: u.Username, PasswordHash: passwordHash, CreatedAt: toDB(u.CreatedAt)}); err != nil {
+		if err := tx.Create(userRef, userDoc{Username: u.Username, PasswordHash: passwordHash, CreatedAt: toDB(u.CreatedAt), TimeZone: recall.StoredTimeZone(u.TimeZone)}); err != nil {
 			return err
 		}
 		return tx.Create(nameRef, usernameDoc{UserID: u.ID})
@@ -100,7 +111,7 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (*recall.Us
 	if err != nil {
 		return nil, "", s.fail(ctx, op, err)
 	}
-	return &recall.User{ID: docs[0].Ref.ID, Username: d.Username, CreatedAt: fromDB(d.CreatedAt)}, d.PasswordHash, nil
+	return d.user(docs[0].Ref.ID), d.PasswordHash, nil
 }
 
 // UserByID returns the user, in one read. Returns ENOTFOUND if there is
@@ -121,7 +132,7 @@ func (s *Store) UserByID(ctx context.Context, id string) (*recall.User, error) {
 	if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
-	return &recall.User{ID: id, Username: d.Username, CreatedAt: fromDB(d.CreatedAt)}, nil
+	return d.user(id), nil
 }
 
 // CreateToken stores t in one write. Returns ECONFLICT if the hash exists

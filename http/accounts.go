@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/srs"
 )
 
 // createUser handles POST /v1/users.
@@ -58,6 +59,43 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 		// A valid token of a user that is gone.
 		return recall.Errorf(recall.EUNAUTHORIZED, "The account of this token no longer exists.")
 	} else if err != nil {
+		return err
+	}
+	body := map[string]any{"user": userView(u)}
+	if s.cfg.Memories != nil {
+		days, err := s.cfg.Memories.StudyDays(r.Context(), u.ID)
+		if err != nil {
+			return err
+		}
+		studied := make([]srs.Day, len(days))
+		for i, d := range days {
+			studied[i] = srs.Day(d)
+		}
+		current, longest := srs.Streak(studied, srs.DayOf(s.now(), u.Location()))
+		body["streak"] = map[string]int{"current": current, "longest": longest}
+	}
+	s.writeJSON(w, r, http.StatusOK, body)
+	return nil
+}
+
+// updateMe handles PATCH /v1/me: the user's settings (time_zone, an IANA
+// name: 400 invalid for any other).
+func (s *Server) updateMe(w http.ResponseWriter, r *http.Request) error {
+	var in recall.UserSettings
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	u, err := s.cfg.Users.UserByID(r.Context(), userID(r))
+	if recall.IsCode(err, recall.ENOTFOUND) {
+		return recall.Errorf(recall.EUNAUTHORIZED, "The account of this token no longer exists.")
+	} else if err != nil {
+		return err
+	}
+	u.TimeZone = *in.TimeZone
+	if err := s.cfg.Users.UpdateUser(r.Context(), u); err != nil {
 		return err
 	}
 	s.writeJSON(w, r, http.StatusOK, map[string]any{"user": userView(u)})

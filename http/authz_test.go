@@ -95,6 +95,7 @@ var matrixBodies = map[string]matrixBody{
 	"GET /v1/sessions":                       {},
 	"GET /v1/topics":                         {},
 	"GET /v1/me":                             {},
+	"PATCH /v1/me":                           {body: func(string) any { return map[string]string{"time_zone": "Europe/Paris"} }},
 	"GET /healthz":                           {},
 	"GET /readyz":                            {},
 	"GET /metrics":                           {},

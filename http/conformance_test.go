@@ -148,15 +148,15 @@ func TestConformanceCatchesUndescribed(t *testing.T) {
 	for name, res := range map[string]*response{
 		"UndescribedStatus": {status: 418, header: h, body: []byte(`{"error":{"code":"internal","message":"m"}}`)},
 		"WrongBody":         {status: 200, header: h, body: []byte(`{"user":{"id":"x"}}`)},
-		"ExtraField":        {status: 200, header: h, body: []byte(`{"user":{"id":"x","username":"u","created_at":"2024-01-01T00:00:00Z","admin":true}}`)},
+		"ExtraField":        {status: 200, header: h, body: []byte(`{"user":{"id":"x","username":"u","created_at":"2024-01-01T00:00:00Z","time_zone":"UTC","admin":true}}`)},
 		"BadErrorCode":      {status: 401, header: h, body: []byte(`{"error":{"code":"nope","message":"m"}}`)},
-		"NoRequestID":       {status: 200, header: http.Header{"Content-Type": {"application/json"}}, body: []byte(`{"user":{"id":"x","username":"u","created_at":"2024-01-01T00:00:00Z"}}`)},
+		"NoRequestID":       {status: 200, header: http.Header{"Content-Type": {"application/json"}}, body: []byte(`{"user":{"id":"x","username":"u","created_at":"2024-01-01T00:00:00Z","time_zone":"UTC"}}`)},
 	} {
 		if c.check(hr, nil, res) == "" {
 			t.Errorf("%s passed", name)
 		}
 	}
-	ok := &response{status: 200, header: h, body: []byte(`{"user":{"id":"x","username":"u","created_at":"2024-01-01T00:00:00Z"}}`)}
+	ok := &response{status: 200, header: h, body: []byte(`{"user":{"id":"x","username":"u","created_at":"2024-01-01T00:00:00Z","time_zone":"UTC"}}`)}
 	if p := c.check(hr, nil, ok); p != "" {
 		t.Fatalf("a described response failed: %s", p)
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/recallhq/recall"
 )
@@ -33,7 +34,7 @@ func statusOf(code string) int {
 		return http.StatusNotFound
 	case errMethodNotAllowed:
 		return http.StatusMethodNotAllowed
-	case recall.ECONFLICT:
+	case recall.ECONFLICT, recall.ENOTHINGDUE:
 		return http.StatusConflict
 	case recall.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
@@ -59,6 +60,9 @@ type errorJSON struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
+	// NextDueAt is set on nothing_due: when the next question is due
+	// (null when no question ever will be).
+	NextDueAt *time.Time `json:"next_due_at,omitempty"`
 }
 
 // genericMessage is what a person sees of an internal error.
@@ -97,6 +101,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	body := errorBody{Error: errorJSON{Code: code, Message: msg}}
 	if code == recall.EINVALID {
 		body.Error.Fields = recall.ErrorFields(err)
+	}
+	if code == recall.ENOTHINGDUE {
+		if at := recall.ErrorNextDueAt(err); !at.IsZero() {
+			at = at.UTC()
+			body.Error.NextDueAt = &at
+		}
 	}
 	s.writeJSON(w, r, status, body)
 }

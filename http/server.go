@@ -87,6 +87,11 @@ type Config struct {
 	// cache decorators over the primary store).
 	Topics    recall.TopicStore
 	Questions recall.QuestionStore
+	// Users keeps the users' settings (PATCH /v1/me); usually the cache
+	// decorator over the primary store, which UpdateUser invalidates.
+	Users recall.UserStore
+	// Memories gives a user's memory states (usually the cache decorator).
+	Memories recall.MemoryStore
 	// Tutor runs learning sessions.
 	Tutor *tutor.Engine
 	// Limiter decides rate limits; nil means no rate limiting.
@@ -225,6 +230,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Pattern: "/v1/tokens", Policies: ip, handle: s.createToken},
 		{Method: "DELETE", Pattern: "/v1/tokens/current", Auth: true, Policies: user, handle: s.deleteToken},
 		{Method: "GET", Pattern: "/v1/me", Auth: true, Policies: user, handle: s.me},
+		{Method: "PATCH", Pattern: "/v1/me", Auth: true, Policies: writes, handle: s.updateMe},
 
 		{Method: "POST", Pattern: "/v1/topics", Auth: true, Policies: writes, handle: s.createTopic},
 		{Method: "GET", Pattern: "/v1/topics", Auth: true, Policies: user, handle: s.listTopics},

@@ -91,6 +91,8 @@ func newEnvWith(tb testing.TB, cached bool, edit ...func(*Config)) *env {
 		questions recall.QuestionStore = store
 		tokens    recall.TokenStore    = store
 		sessStore recall.SessionStore  = store
+		memories  recall.MemoryStore   = store
+		users     recall.UserStore     = store
 	)
 	if cached {
 		backend := inmem.NewCache(inmem.CacheOptions{})
@@ -100,6 +102,8 @@ func newEnvWith(tb testing.TB, cached bool, edit ...func(*Config)) *env {
 		sessStore = cache.NewSessionStore(store, backend, opts)
 		questions = cache.NewQuestionStore(store, backend, opts)
 		tokens = cache.NewTokenStore(store, backend, opts)
+		memories = cache.NewMemoryStore(store, backend, opts)
+		users = cache.NewUserStore(store, backend, opts)
 	}
 	sessions := inmem.NewSessionCache(inmem.SessionCacheOptions{Now: e.clock.Now})
 	cfg := Config{
@@ -110,9 +114,11 @@ func newEnvWith(tb testing.TB, cached bool, edit ...func(*Config)) *env {
 		}),
 		Topics:    topics,
 		Questions: questions,
+		Users:     users,
+		Memories:  memories,
 		Tutor: tutor.New(tutor.Config{
 			Sessions: sessStore, Topics: topics, Questions: questions, Cache: sessions,
-			Now: e.clock.Now, Logger: logger,
+			Memories: memories, Users: users, Now: e.clock.Now, Logger: logger,
 		}),
 		Metrics:  e.metrics,
 		Gatherer: e.reg,
@@ -429,7 +435,7 @@ func TestAccounts(t *testing.T) {
 	if u.User.ID == "" || u.User.Username != "ada" || u.User.CreatedAt.IsZero() {
 		t.Fatalf("user %s", r.body)
 	}
-	if got := keys(t, json.RawMessage(mustField(t, r.body, "user"))); !slices.Equal(got, []string{"created_at", "id", "username"}) {
+	if got := keys(t, json.RawMessage(mustField(t, r.body, "user"))); !slices.Equal(got, []string{"created_at", "id", "time_zone", "username"}) {
 		t.Fatalf("user keys %v", got)
 	}
 

@@ -44,6 +44,17 @@ type statsJSON struct {
 	Correct           int        `json:"correct"`
 	Accuracy          *float64   `json:"accuracy"`
 	LastStudiedAt     *time.Time `json:"last_studied_at"`
+	*learningJSON
+}
+
+// learningJSON is the part of the stats that the memory states give.
+type learningJSON struct {
+	New       int        `json:"new"`
+	Learning  int        `json:"learning"`
+	Review    int        `json:"review"`
+	DueNow    int        `json:"due_now"`
+	Mastered  int        `json:"mastered"`
+	NextDueAt *time.Time `json:"next_due_at"`
 }
 
 // topicView projects t onto one of the struct views, as the server did.
@@ -61,6 +72,9 @@ func topicView(t *recall.Topic, view string) any {
 	if t.Stats.LastStudiedAt != nil {
 		at := t.Stats.LastStudiedAt.UTC()
 		st.LastStudiedAt = &at
+	}
+	if l := t.Learning; l != nil {
+		st.learningJSON = &learningJSON{New: l.New, Learning: l.Learning, Review: l.Review, DueNow: l.DueNow, Mastered: l.Mastered, NextDueAt: l.NextDueAt}
 	}
 	dash := topicDashboard{topicSummary: sum, Description: t.Description, Stats: st}
 	if view == viewDashboard {
@@ -388,6 +402,10 @@ func TestTopicResponses(t *testing.T) {
 	ts, err := e.store.Topics(context.Background(), me.User.ID)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// No question has been studied: both of each topic are new.
+	for _, tp := range ts {
+		tp.Learning = &recall.LearningStats{New: 2}
 	}
 	check := func(r *response, want []byte, err error) {
 		t.Helper()

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/srs"
 )
 
 // topicViewParam reads ?view=, defaulting to def; "" counts as absent.
@@ -54,6 +55,9 @@ func (s *Server) listTopics(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := s.learning(r, ts, view); err != nil {
+		return err
+	}
 	s.writeTopicList(w, r, ts, view)
 	return nil
 }
@@ -66,6 +70,9 @@ func (s *Server) getTopic(w http.ResponseWriter, r *http.Request) error {
 	}
 	t, err := s.cfg.Topics.Topic(r.Context(), userID(r), r.PathValue("id"))
 	if err != nil {
+		return err
+	}
+	if err := s.learning(r, []*recall.Topic{t}, view); err != nil {
 		return err
 	}
 	s.writeTopic(w, r, http.StatusOK, t, view)
@@ -141,4 +148,32 @@ func (s *Server) writeTopic(w http.ResponseWriter, r *http.Request, status int, 
 	b = append(b, "}\n"...)
 	*buf = b
 	writeBody(w, status, b)
+}
+
+// learning sets the Learning counts of ts (the caller's copies) from the
+// user's memory states, read through the cache, for the views that show
+// stats. Without a memory store it sets nothing.
+func (s *Server) learning(r *http.Request, ts []*recall.Topic, view string) error {
+	if s.cfg.Memories == nil || view == viewSummary {
+		return nil
+	}
+	now := s.now().UTC()
+	for _, t := range ts {
+		ms, err := s.cfg.Memories.Memories(r.Context(), userID(r), t.ID)
+		if err != nil {
+			return err
+		}
+		byID := make(map[string]recall.Memory, len(ms))
+		for _, m := range ms {
+			byID[m.QuestionID] = *m
+		}
+		c := srs.Count(t.QuestionIDs, byID, now)
+		l := &recall.LearningStats{New: c.New, Learning: c.Learning, Review: c.Review, DueNow: c.DueNow, Mastered: c.Mastered}
+		if !c.NextDue.IsZero() {
+			at := c.NextDue.UTC()
+			l.NextDueAt = &at
+		}
+		t.Learning = l
+	}
+	return nil
 }

@@ -13,10 +13,15 @@ type userJSON struct {
 	ID        string    `json:"id"`
 	Username  string    `json:"username"`
 	CreatedAt time.Time `json:"created_at"`
+	TimeZone  string    `json:"time_zone"`
 }
 
 func userView(u *recall.User) userJSON {
-	return userJSON{ID: u.ID, Username: u.Username, CreatedAt: u.CreatedAt.UTC()}
+	tz := u.TimeZone
+	if tz == "" {
+		tz = recall.DefaultTimeZone
+	}
+	return userJSON{ID: u.ID, Username: u.Username, CreatedAt: u.CreatedAt.UTC(), TimeZone: tz}
 }
 
 // Topic views: each adds fields to the one before.
@@ -30,7 +35,9 @@ const (
 //
 //	summary:   id, title, question_count, updated_at
 //	dashboard: summary + description, stats {sessions_completed, answers,
-//	           correct, accuracy (null before any answer), last_studied_at (null before)}
+//	           correct, accuracy (null before any answer), last_studied_at (null before)
+//	           [, new, learning, review, due_now, mastered, next_due_at (null if none)]}
+//	           (the learning counts when t.Learning is set)
 //	full:      dashboard + created_at, question_ids ([] when there are none)
 //
 // Times are in UTC. The topic views are the hottest responses of the API,
@@ -76,6 +83,21 @@ func appendTopic(b []byte, t *recall.Topic, view string) ([]byte, error) {
 	} else if b, err = appendJSONTime(b, *st.LastStudiedAt); err != nil {
 		return b, err
 	}
+	if l := t.Learning; l != nil {
+		for _, f := range []struct {
+			name string
+			n    int
+		}{{`,"new":`, l.New}, {`,"learning":`, l.Learning}, {`,"review":`, l.Review}, {`,"due_now":`, l.DueNow}, {`,"mastered":`, l.Mastered}} {
+			b = append(b, f.name...)
+			b = strconv.AppendInt(b, int64(f.n), 10)
+		}
+		b = append(b, `,"next_due_at":`...)
+		if l.NextDueAt == nil {
+			b = append(b, "null"...)
+		} else if b, err = appendJSONTime(b, *l.NextDueAt); err != nil {
+			return b, err
+		}
+	}
 	b = append(b, '}')
 	if view == viewDashboard {
 		return append(b, '}'), nil
@@ -105,6 +127,9 @@ func topicSizeHint(t *recall.Topic, view string) int {
 		return n
 	}
 	n += 170 + len(t.Description)
+	if t.Learning != nil {
+		n += 130
+	}
 	if view == viewDashboard {
 		return n
 	}

@@ -186,12 +186,12 @@ func (s *Store) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn
 	if t.IdempotencyKey != "" {
 		key = &t.IdempotencyKey
 	}
-	return s.inTx(ctx, op, []stmt{
+	return s.inTx(ctx, op, append([]stmt{
 		{insertTurn, []any{ss.ID, t.Index, string(t.Kind), t.Message, t.Reply, t.QuestionID, t.Correct,
 			toDB(t.CreatedAt), key, after}},
 		{updateSession, []any{string(ss.State), storecodec.ListOrEmpty(ss.QuestionIDs), ss.Current, ss.Answered, ss.Correct, ss.Skipped,
 			ss.Turns, ss.Version, toDB(ss.UpdatedAt), ss.ID, ss.Version - 1}},
-	}, func(tx *txn) error {
+	}, reviewStmts(t)...), func(tx *txn) error {
 		_, err := tx.next()
 		switch {
 		case isUnique(err, "turns_idempotency_key"):
@@ -210,7 +210,7 @@ func (s *Store) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn
 		if tag.RowsAffected() == 0 {
 			return storeerr.SessionChanged()
 		}
-		return nil
+		return readReview(tx, t)
 	})
 }
 

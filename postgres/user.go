@@ -20,8 +20,8 @@ func (s *Store) CreateUser(ctx context.Context, u *recall.User, passwordHash str
 	}
 	return s.do(ctx, kindWrite, op, func(c db) error {
 		_, err := c.exec(ctx,
-			`INSERT INTO users (id, username, password_hash, created_at) VALUES ($1, $2, $3, $4)`,
-			u.ID, u.Username, passwordHash, toDB(u.CreatedAt))
+			`INSERT INTO users (id, username, password_hash, created_at, time_zone) VALUES ($1, $2, $3, $4, $5)`,
+			u.ID, u.Username, passwordHash, toDB(u.CreatedAt), recall.StoredTimeZone(u.TimeZone))
 		switch {
 		case isUnique(err, "users_username_key"):
 			return storeerr.UsernameTaken()
@@ -41,13 +41,12 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (*recall.Us
 		return nil, "", storeerr.UserNotFound()
 	}
 	var (
-		u    recall.User
+		u    *recall.User
 		hash string
 	)
 	err := s.do(ctx, kindRead, op, func(c db) error {
-		err := c.queryRow(ctx,
-			`SELECT id, username, password_hash, created_at FROM users WHERE username = $1`, username,
-		).Scan(&u.ID, &u.Username, &hash, &u.CreatedAt)
+		var err error
+		u, err = scanUser(c.queryRow(ctx, `SELECT `+userCols+`, password_hash FROM users WHERE username = $1`, username), &hash)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return storeerr.UserNotFound()
 		}
@@ -56,8 +55,7 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (*recall.Us
 	if err != nil {
 		return nil, "", err
 	}
-	u.CreatedAt = fromDB(u.CreatedAt)
-	return &u, hash, nil
+	return u, hash, nil
 }
 
 // UserByID returns the user. Returns ENOTFOUND if there is none.
@@ -66,11 +64,10 @@ func (s *Store) UserByID(ctx context.Context, id string) (*recall.User, error) {
 	if badKey(id) {
 		return nil, storeerr.UserNotFound()
 	}
-	var u recall.User
+	var u *recall.User
 	err := s.do(ctx, kindRead, op, func(c db) error {
-		err := c.queryRow(ctx,
-			`SELECT id, username, created_at FROM users WHERE id = $1`, id,
-		).Scan(&u.ID, &u.Username, &u.CreatedAt)
+		var err error
+		u, err = scanUser(c.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = $1`, id))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return storeerr.UserNotFound()
 		}
@@ -79,8 +76,7 @@ func (s *Store) UserByID(ctx context.Context, id string) (*recall.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	u.CreatedAt = fromDB(u.CreatedAt)
-	return &u, nil
+	return u, nil
 }
 
 // CreateToken stores t. Returns ECONFLICT if the hash exists already and

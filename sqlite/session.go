@@ -169,7 +169,10 @@ func saveTurn(ss *recall.Session, t *recall.Turn) (func(ctx context.Context, c c
 		if err := insertTurn(ctx, c, ss.ID, t, after); err != nil {
 			return err
 		}
-		return updateSession(ctx, c, ss, qids)
+		if err := updateSession(ctx, c, ss, qids); err != nil {
+			return err
+		}
+		return saveReview(ctx, c, t)
 	}, nil
 }
 

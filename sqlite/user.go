@@ -18,8 +18,8 @@ func (s *Store) CreateUser(ctx context.Context, u *recall.User, passwordHash str
 	}
 	return s.inTx(ctx, op, func(ctx context.Context, c conn) error {
 		_, err := c.exec(ctx,
-			`INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?)`,
-			u.ID, u.Username, passwordHash, toDB(u.CreatedAt))
+			`INSERT INTO users (id, username, password_hash, created_at, time_zone) VALUES (?, ?, ?, ?, ?)`,
+			u.ID, u.Username, passwordHash, toDB(u.CreatedAt), recall.StoredTimeZone(u.TimeZone))
 		switch {
 		case isUnique(err, "users.username"):
 			return storeerr.UsernameTaken()
@@ -35,39 +35,47 @@ func (s *Store) CreateUser(ctx context.Context, u *recall.User, passwordHash str
 // none.
 func (s *Store) UserByUsername(ctx context.Context, username string) (*recall.User, string, error) {
 	const op = "UserByUsername"
-	var (
-		u    recall.User
-		hash string
-		at   int64
-	)
-	err := s.reader(op).queryRow(ctx,
-		`SELECT id, username, password_hash, created_at FROM users WHERE username = ?`, username,
-	).Scan(&u.ID, &u.Username, &hash, &at)
+	var hash string
+	u, err := scanUser(s.reader(op).queryRow(ctx,
+		`SELECT `+userCols+`, password_hash FROM users WHERE username = ?`, username), &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", storeerr.UserNotFound()
 	} else if err != nil {
 		return nil, "", s.fail(ctx, op, err)
 	}
-	u.CreatedAt = fromDB(at)
-	return &u, hash, nil
+	return u, hash, nil
 }
 
 // UserByID returns the user. Returns ENOTFOUND if there is none.
 func (s *Store) UserByID(ctx context.Context, id string) (*recall.User, error) {
 	const op = "UserByID"
-	var (
-		u  recall.User
-		at int64
-	)
-	err := s.reader(op).queryRow(ctx,
-		`SELECT id, username, created_at FROM users WHERE id = ?`, id,
-	).Scan(&u.ID, &u.Username, &at)
+	u, err := scanUser(s.reader(op).queryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, storeerr.UserNotFound()
 	} else if err != nil {
 		return nil, s.fail(ctx, op, err)
 	}
+	return u, nil
+}
+
+// userCols are the columns of a user, in scanUser's order.
+const userCols = `id, username, created_at, time_zone, fsrs_weights`
+
+// scanUser reads the userCols of one row, then extra.
+func scanUser(sc scanner, extra ...any) (*recall.User, error) {
+	var (
+		u       recall.User
+		at      int64
+		weights sql.NullString
+	)
+	if err := sc.Scan(append([]any{&u.ID, &u.Username, &at, &u.TimeZone, &weights}, extra...)...); err != nil {
+		return nil, err
+	}
 	u.CreatedAt = fromDB(at)
+	var err error
+	if u.Weights, err = decodeWeights([]byte(weights.String)); err != nil {
+		return nil, err
+	}
 	return &u, nil
 }
 

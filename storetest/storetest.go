@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) recall.Store) {
 	runSessions(t, open)
 	runSessionPages(t, open)
 	runTurns(t, open)
+	runMemories(t, open)
 	runTimes(t, open)
 	runConcurrency(t, open)
 	runLifecycle(t, open)

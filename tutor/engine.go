@@ -58,6 +58,15 @@ type Config struct {
 	// Cache keeps session state close at hand (in process or in Redis).
 	// Its errors are logged and otherwise ignored.
 	Cache recall.SessionCache
+	// Memories gives a user's memory states of a topic, and Users a user's
+	// time zone and FSRS weights; both should be cache decorators, for a
+	// start and a turn to read no database row. With Memories nil, no
+	// turn is reviewed and ModeDue is refused.
+	Memories recall.MemoryStore
+	Users    recall.UserStore
+	// Retention is the desired retention of the reviews; zero means
+	// srs.DefaultRetention.
+	Retention float64
 	// Idle and Lifetime are the session expiry; zero means
 	// recall.DefaultSessionIdle and recall.DefaultSessionLifetime.
 	Idle, Lifetime time.Duration
@@ -80,6 +89,9 @@ type Engine struct {
 	topics    recall.TopicStore
 	questions recall.QuestionStore
 	cache     recall.SessionCache
+	memories  recall.MemoryStore
+	users     recall.UserStore
+	retention float64
 	idle      time.Duration
 	lifetime  time.Duration
 	now       func() time.Time
@@ -95,6 +107,9 @@ func New(cfg Config) *Engine {
 		topics:    cfg.Topics,
 		questions: cfg.Questions,
 		cache:     cfg.Cache,
+		memories:  cfg.Memories,
+		users:     cfg.Users,
+		retention: cfg.Retention,
 		idle:      cfg.Idle,
 		lifetime:  cfg.Lifetime,
 		now:       cfg.Now,
@@ -146,9 +161,23 @@ type StartInput struct {
 	// capped at the size of the bank.
 	QuestionCount *int `json:"question_count"`
 	// Shuffle says whether to ask the questions in random order (nil means
-	// true) or in bank order.
+	// true) or in bank order. A due session ignores it.
 	Shuffle *bool `json:"shuffle"`
+	// Mode is "" (the bank, shuffled or not) or ModeDue.
+	Mode string `json:"mode"`
+	// NewLimit and ReviewLimit are the daily caps of a due session, 0 to
+	// MaxDailyLimit; nil means srs.DefaultNewLimit and
+	// srs.DefaultReviewLimit.
+	NewLimit    *int `json:"new_limit"`
+	ReviewLimit *int `json:"review_limit"`
 }
+
+// ModeDue starts a session on the questions due now, the most forgotten
+// first, then new ones, within the daily caps.
+const ModeDue = "due"
+
+// MaxDailyLimit is the largest NewLimit and ReviewLimit.
+const MaxDailyLimit = 10000
 
 // Validate checks the input, trimming the white space around TopicID.
 func (in *StartInput) Validate() error {
@@ -159,6 +188,18 @@ func (in *StartInput) Validate() error {
 	}
 	if in.QuestionCount != nil && (*in.QuestionCount < 1 || *in.QuestionCount > MaxQuestionCount) {
 		fields["question_count"] = fmt.Sprintf("must be between 1 and %d", MaxQuestionCount)
+	}
+	if in.Mode != "" && in.Mode != ModeDue {
+		fields["mode"] = `must be "due" or absent`
+	}
+	for name, p := range map[string]*int{"new_limit": in.NewLimit, "review_limit": in.ReviewLimit} {
+		switch {
+		case p == nil:
+		case in.Mode != ModeDue:
+			fields[name] = `is only for "mode": "due"`
+		case *p < 0 || *p > MaxDailyLimit:
+			fields[name] = fmt.Sprintf("must be between 0 and %d", MaxDailyLimit)
+		}
 	}
 	return recall.InvalidFields(fields)
 }
@@ -186,14 +227,24 @@ func (e *Engine) Start(ctx context.Context, userID string, in StartInput) (*View
 	for i, q := range qs {
 		ids[i] = q.ID
 	}
-	if in.Shuffle == nil || *in.Shuffle {
+	now := e.clock()
+	mems, user, err := e.memoriesOf(ctx, userID, topic.ID, in.Mode == ModeDue)
+	if err != nil {
+		return nil, err
+	}
+	if in.Mode == ModeDue {
+		if ids, err = e.due(ids, mems, user, in, now); err != nil {
+			return nil, err
+		}
+	} else if in.Shuffle == nil || *in.Shuffle {
 		e.shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
 	}
 	n := min(len(ids), DefaultQuestionCount)
 	if in.QuestionCount != nil {
 		n = min(len(ids), *in.QuestionCount)
+	} else if in.Mode == ModeDue {
+		n = min(len(ids), MaxQuestionCount)
 	}
-	now := e.clock()
 	s := &recall.Session{
 		ID:          recall.NewID(),
 		UserID:      userID,
@@ -203,6 +254,7 @@ func (e *Engine) Start(ctx context.Context, userID string, in StartInput) (*View
 		Version:     1,
 		CreatedAt:   now,
 		UpdatedAt:   now,
+		Memories:    snapshot(ids[:n], mems),
 	}
 	if err := e.sessions.CreateSession(ctx, s); err != nil {
 		return nil, err
@@ -416,6 +468,11 @@ func (e *Engine) apply(ctx context.Context, userID, key string, s *recall.Sessio
 	ns.UpdatedAt = now
 	t = &recall.Turn{SessionID: s.ID, Index: s.Turns, CreatedAt: now, IdempotencyKey: key}
 	act(ns, qs, t)
+	// The hint counts for the question it was given for, until it moves on.
+	ns.Hinted = t.Kind == recall.TurnHint || (s.Hinted && ns.Current == s.Current)
+	if t.Review, err = e.review(ctx, s, qs, t, now); err != nil {
+		return nil, nil, nil, err
+	}
 	ns.Turns++
 	if key != "" {
 		if ns.IdempotencyKeys == nil {
@@ -461,6 +518,9 @@ func (e *Engine) afterConflict(ctx context.Context, userID, id, key string) (*re
 	if s.UserID != userID {
 		return nil, nil, nil, notFound()
 	}
+	if err := e.rebuild(ctx, s); err != nil {
+		return nil, nil, nil, err
+	}
 	e.cachePut(ctx, s)
 	if idx, ok := s.IdempotencyKeys[key]; ok && key != "" {
 		t, v, err := e.replay(ctx, s, idx)
@@ -501,6 +561,9 @@ func (e *Engine) load(ctx context.Context, userID, id string) (s *recall.Session
 		}
 		if s.UserID != userID {
 			return nil, false, notFound()
+		}
+		if err := e.rebuild(ctx, s); err != nil {
+			return nil, false, err
 		}
 		e.cachePut(ctx, s)
 		return s, false, nil

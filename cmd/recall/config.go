@@ -13,6 +13,7 @@ import (
 	"github.com/recallhq/recall/auth"
 	"github.com/recallhq/recall/llm"
 	"github.com/recallhq/recall/ratelimit"
+	"github.com/recallhq/recall/srs"
 )
 
 // Config is the server's configuration, from flags and RECALL_* variables.
@@ -31,6 +32,9 @@ type Config struct {
 	TrustedProxies   string
 	SessionIdle      time.Duration
 	SessionLifetime  time.Duration
+	// DesiredRetention is the probability of recall that reviews are
+	// scheduled for (FSRS).
+	DesiredRetention float64
 	LogLevel         string
 	LogFormat        string
 	ShutdownTimeout  time.Duration
@@ -92,6 +96,7 @@ func (c *Config) serveFlags(out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "comma-separated CIDRs whose X-Forwarded-For is trusted")
 	fs.DurationVar(&c.SessionIdle, "session-idle", 2*time.Hour, "a session idle this long expires")
 	fs.DurationVar(&c.SessionLifetime, "session-lifetime", 24*time.Hour, "a session older than this expires")
+	fs.Float64Var(&c.DesiredRetention, "desired-retention", srs.DefaultRetention, "the probability of recall that spaced-repetition reviews are scheduled for, 0.7 to 0.99")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long a shutdown waits for requests in flight")
@@ -155,6 +160,9 @@ func (c *Config) validate() error {
 	}
 	if c.SessionLifetime <= 0 {
 		errs = append(errs, errors.New("--session-lifetime must be positive"))
+	}
+	if !srs.ValidRetention(c.DesiredRetention) {
+		errs = append(errs, fmt.Errorf("--desired-retention must be between 0.7 and 0.99, not %g", c.DesiredRetention))
 	}
 	if c.RedisTimeout <= 0 {
 		errs = append(errs, errors.New("--redis-timeout must be positive"))

@@ -176,10 +176,12 @@ func (m *Main) openWith(ctx context.Context, w wiring) error {
 		questions    recall.QuestionStore = cache.NewQuestionStore(store, backend, copts)
 		tokens       recall.TokenStore    = cache.NewTokenStore(store, backend, copts)
 		sessionStore recall.SessionStore  = cache.NewSessionStore(store, backend, copts)
+		memories     recall.MemoryStore   = cache.NewMemoryStore(store, backend, copts)
+		users        recall.UserStore     = cache.NewUserStore(store, backend, copts)
 	)
 	if w.noCache {
 		// The database alone: the load generator's baseline.
-		topics, questions, tokens, sessionStore = store, store, store, store
+		topics, questions, tokens, sessionStore, memories, users = store, store, store, store, store, store
 		sessions = inmem.NopSessionCache{}
 	}
 
@@ -221,6 +223,9 @@ func (m *Main) openWith(ctx context.Context, w wiring) error {
 		Topics:    topics,
 		Questions: questions,
 		Cache:     sessions,
+		Memories:  memories,
+		Users:     users,
+		Retention: m.Config.DesiredRetention,
 		Idle:      m.Config.SessionIdle,
 		Lifetime:  m.Config.SessionLifetime,
 		Now:       now,
@@ -236,12 +241,14 @@ func (m *Main) openWith(ctx context.Context, w wiring) error {
 			return fmt.Errorf("--password-hash: %w", err)
 		}
 	}
-	authSvc := auth.New(auth.Config{Users: store, Tokens: tokens, Now: now, Logger: m.Logger, HashParams: hashParams})
+	authSvc := auth.New(auth.Config{Users: users, Tokens: tokens, Now: now, Logger: m.Logger, HashParams: hashParams})
 	srv := recallhttp.NewServer(recallhttp.Config{
 		Store:          store,
 		Auth:           authSvc,
 		Topics:         topics,
 		Questions:      questions,
+		Memories:       memories,
+		Users:          users,
 		Tutor:          engine,
 		Limiter:        limiter,
 		TrustedProxies: trusted,

@@ -25,6 +25,7 @@ const (
 	ErrorDetailCodeInvalid              ErrorDetailCode = "invalid"
 	ErrorDetailCodeMethodNotAllowed     ErrorDetailCode = "method_not_allowed"
 	ErrorDetailCodeNotFound             ErrorDetailCode = "not_found"
+	ErrorDetailCodeNothingDue           ErrorDetailCode = "nothing_due"
 	ErrorDetailCodeRateLimited          ErrorDetailCode = "rate_limited"
 	ErrorDetailCodeTooLarge             ErrorDetailCode = "too_large"
 	ErrorDetailCodeUnauthorized         ErrorDetailCode = "unauthorized"
@@ -46,6 +47,8 @@ func (e ErrorDetailCode) Valid() bool {
 	case ErrorDetailCodeMethodNotAllowed:
 		return true
 	case ErrorDetailCodeNotFound:
+		return true
+	case ErrorDetailCodeNothingDue:
 		return true
 	case ErrorDetailCodeRateLimited:
 		return true
@@ -71,6 +74,21 @@ const (
 func (e HealthStatus) Valid() bool {
 	switch e {
 	case HealthStatusOk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for NewSessionMode.
+const (
+	Due NewSessionMode = "due"
+)
+
+// Valid indicates whether the value is a known member of the NewSessionMode enum.
+func (e NewSessionMode) Valid() bool {
+	switch e {
+	case Due:
 		return true
 	default:
 		return false
@@ -339,6 +357,9 @@ type ErrorDetail struct {
 
 	// Message One sentence for a person.
 	Message string `json:"message"`
+
+	// NextDueAt For code nothing_due: when the next question of the topic is due (absent when none is scheduled).
+	NextDueAt *time.Time `json:"next_due_at,omitempty"`
 }
 
 // ErrorDetailCode defines model for ErrorDetail.Code.
@@ -371,11 +392,23 @@ type NewQuestionBatch struct {
 
 // NewSession defines model for NewSession.
 type NewSession struct {
+	// Mode due: the questions due now (spaced repetition, the most forgotten first), then new ones, within the daily caps; shuffle is ignored. Absent: the bank, shuffled or not.
+	Mode *NewSessionMode `json:"mode,omitempty"`
+
+	// NewLimit mode due only: new questions per day and topic.
+	NewLimit *int `json:"new_limit,omitempty"`
+
 	// QuestionCount Default: min(bank size, 20).
-	QuestionCount *int   `json:"question_count,omitempty"`
-	Shuffle       *bool  `json:"shuffle,omitempty"`
-	TopicId       string `json:"topic_id"`
+	QuestionCount *int `json:"question_count,omitempty"`
+
+	// ReviewLimit mode due only: reviews per day and topic; a backlog over it is spread over the following days.
+	ReviewLimit *int   `json:"review_limit,omitempty"`
+	Shuffle     *bool  `json:"shuffle,omitempty"`
+	TopicId     string `json:"topic_id"`
 }
+
+// NewSessionMode due: the questions due now (spaced repetition, the most forgotten first), then new ones, within the daily caps; shuffle is ignored. Absent: the bank, shuffled or not.
+type NewSessionMode string
 
 // NewTopic defines model for NewTopic.
 type NewTopic struct {
@@ -552,9 +585,27 @@ type TopicStats struct {
 	Answers int `json:"answers"`
 	Correct int `json:"correct"`
 
+	// DueNow Graded questions due now.
+	DueNow *int `json:"due_now,omitempty"`
+
 	// LastStudiedAt null before any completed session.
-	LastStudiedAt     *time.Time `json:"last_studied_at"`
-	SessionsCompleted int        `json:"sessions_completed"`
+	LastStudiedAt *time.Time `json:"last_studied_at"`
+
+	// Learning Questions being learned or relearned.
+	Learning *int `json:"learning,omitempty"`
+
+	// Mastered Learned questions with a stability of 21 days or more.
+	Mastered *int `json:"mastered,omitempty"`
+
+	// New Questions never graded (the learning counts are present when the server keeps memory states).
+	New *int `json:"new,omitempty"`
+
+	// NextDueAt The earliest due time of a graded question; null if none.
+	NextDueAt *time.Time `json:"next_due_at,omitempty"`
+
+	// Review Learned questions.
+	Review            *int `json:"review,omitempty"`
+	SessionsCompleted int  `json:"sessions_completed"`
 }
 
 // Turn defines model for Turn.
@@ -592,12 +643,26 @@ type TurnResult struct {
 type User struct {
 	CreatedAt time.Time `json:"created_at"`
 	Id        string    `json:"id"`
-	Username  string    `json:"username"`
+
+	// TimeZone IANA time zone in which days of study and daily caps are counted. Default UTC.
+	TimeZone string `json:"time_zone"`
+	Username string `json:"username"`
 }
 
 // UserEnvelope defines model for UserEnvelope.
 type UserEnvelope struct {
+	// Streak GET /v1/me: the user's daily study streak in the user's time zone: the run of days ending today (or yesterday, before today's study) and the longest run.
+	Streak *struct {
+		Current int `json:"current"`
+		Longest int `json:"longest"`
+	} `json:"streak,omitempty"`
 	User User `json:"user"`
+}
+
+// UserPatch defines model for UserPatch.
+type UserPatch struct {
+	// TimeZone An IANA time zone name, such as Europe/Paris.
+	TimeZone string `json:"time_zone"`
 }
 
 // IdempotencyKey defines model for IdempotencyKey.
@@ -635,6 +700,9 @@ type Invalid = Error
 
 // NotFound The body of every error response.
 type NotFound = Error
+
+// NothingDue The body of every error response.
+type NothingDue = Error
 
 // RateLimited The body of every error response.
 type RateLimited = Error
@@ -704,6 +772,9 @@ type UpdateTopicParams struct {
 
 // UpdateTopicParamsView defines parameters for UpdateTopic.
 type UpdateTopicParamsView string
+
+// UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
+type UpdateMeJSONRequestBody = UserPatch
 
 // StartSessionJSONRequestBody defines body for StartSession for application/json ContentType.
 type StartSessionJSONRequestBody = NewSession
@@ -823,6 +894,20 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/me (the `GetMe` operationId).
 	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// UpdateMeWithBody Change the signed-in user's settings: time_zone (an IANA name).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
+	UpdateMeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateMe Change the signed-in user's settings: time_zone (an IANA name).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
+	UpdateMe(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// Openapi This document.
 	//
 	// Corresponds with GET /v1/openapi.json (the `Openapi` operationId).
@@ -833,14 +918,14 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/sessions (the `ListSessions` operationId).
 	ListSessions(ctx context.Context, params *ListSessionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// StartSessionWithBody Start a learning session on a topic. A topic with no questions gives 400.
+	// StartSessionWithBody Start a learning session on a topic: the bank, or with mode due the questions due now then new ones. A topic with no questions gives 400; mode due with nothing to ask gives 409 nothing_due.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/sessions (the `StartSession` operationId).
 	StartSessionWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// StartSession Start a learning session on a topic. A topic with no questions gives 400.
+	// StartSession Start a learning session on a topic: the bank, or with mode due the questions due now then new ones. A topic with no questions gives 400; mode due with nothing to ask gives 409 nothing_due.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1056,6 +1141,40 @@ func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*htt
 	return c.Client.Do(req)
 }
 
+// UpdateMeWithBody Change the signed-in user's settings: time_zone (an IANA name).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
+func (c *Client) UpdateMeWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMeRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateMe Change the signed-in user's settings: time_zone (an IANA name).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
+func (c *Client) UpdateMe(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateMeRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // Openapi This document.
 //
 // Corresponds with GET /v1/openapi.json (the `Openapi` operationId).
@@ -1086,7 +1205,7 @@ func (c *Client) ListSessions(ctx context.Context, params *ListSessionsParams, r
 	return c.Client.Do(req)
 }
 
-// StartSessionWithBody Start a learning session on a topic. A topic with no questions gives 400.
+// StartSessionWithBody Start a learning session on a topic: the bank, or with mode due the questions due now then new ones. A topic with no questions gives 400; mode due with nothing to ask gives 409 nothing_due.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1103,7 +1222,7 @@ func (c *Client) StartSessionWithBody(ctx context.Context, contentType string, b
 	return c.Client.Do(req)
 }
 
-// StartSession Start a learning session on a topic. A topic with no questions gives 400.
+// StartSession Start a learning session on a topic: the bank, or with mode due the questions due now then new ones. A topic with no questions gives 400; mode due with nothing to ask gives 409 nothing_due.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1612,6 +1731,46 @@ func NewGetMeRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewUpdateMeRequest calls the generic UpdateMe builder with application/json body
+func NewUpdateMeRequest(server string, body UpdateMeJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateMeRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewUpdateMeRequestWithBody constructs an http.Request for the UpdateMe method, with any body, and a specified content type
+func NewUpdateMeRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/me")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -2599,6 +2758,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/me (the `GetMe` operationId).
 	GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
 
+	// UpdateMeWithBodyWithResponse Change the signed-in user's settings: time_zone (an IANA name).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
+	UpdateMeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error)
+
+	// UpdateMeWithResponse Change the signed-in user's settings: time_zone (an IANA name).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
+	UpdateMeWithResponse(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error)
+
 	// OpenapiWithResponse This document.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -2613,14 +2786,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/sessions (the `ListSessions` operationId).
 	ListSessionsWithResponse(ctx context.Context, params *ListSessionsParams, reqEditors ...RequestEditorFn) (*ListSessionsResponse, error)
 
-	// StartSessionWithBodyWithResponse Start a learning session on a topic. A topic with no questions gives 400.
+	// StartSessionWithBodyWithResponse Start a learning session on a topic: the bank, or with mode due the questions due now then new ones. A topic with no questions gives 400; mode due with nothing to ask gives 409 nothing_due.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/sessions (the `StartSession` operationId).
 	StartSessionWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StartSessionResponse, error)
 
-	// StartSessionWithResponse Start a learning session on a topic. A topic with no questions gives 400.
+	// StartSessionWithResponse Start a learning session on a topic: the bank, or with mode due the questions due now then new ones. A topic with no questions gives 400; mode due with nothing to ask gives 409 nothing_due.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3153,6 +3326,170 @@ func (r GetMeResponse) ContentType() string {
 	return ""
 }
 
+// UpdateMeResponse200Headers the declared response headers of an HTTP 200 response for UpdateMe
+type UpdateMeResponse200Headers struct {
+	XRequestId string
+}
+
+// UpdateMeResponse400Headers the declared response headers of an HTTP 400 response for UpdateMe
+type UpdateMeResponse400Headers struct {
+	XRequestId string
+}
+
+// UpdateMeResponse401Headers the declared response headers of an HTTP 401 response for UpdateMe
+type UpdateMeResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestId      string
+}
+
+// UpdateMeResponse413Headers the declared response headers of an HTTP 413 response for UpdateMe
+type UpdateMeResponse413Headers struct {
+	XRequestId string
+}
+
+// UpdateMeResponse415Headers the declared response headers of an HTTP 415 response for UpdateMe
+type UpdateMeResponse415Headers struct {
+	XRequestId string
+}
+
+// UpdateMeResponse429Headers the declared response headers of an HTTP 429 response for UpdateMe
+type UpdateMeResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      int
+	XRequestId      string
+}
+
+// UpdateMeResponse431Headers the declared response headers of an HTTP 431 response for UpdateMe
+type UpdateMeResponse431Headers struct {
+	XRequestId string
+}
+
+// UpdateMeResponse500Headers the declared response headers of an HTTP 500 response for UpdateMe
+type UpdateMeResponse500Headers struct {
+	XRequestId string
+}
+
+// UpdateMeResponse503Headers the declared response headers of an HTTP 503 response for UpdateMe
+type UpdateMeResponse503Headers struct {
+	XRequestId string
+}
+
+type UpdateMeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *UserEnvelope
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *HeadersTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdateMeResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *UpdateMeResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *UpdateMeResponse401Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *UpdateMeResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *UpdateMeResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *UpdateMeResponse429Headers
+	// Headers431 the parsed response headers for an HTTP 431 response
+	Headers431 *UpdateMeResponse431Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *UpdateMeResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdateMeResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateMeResponse) GetJSON200() *UserEnvelope {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateMeResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateMeResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UpdateMeResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r UpdateMeResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r UpdateMeResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r UpdateMeResponse) GetJSON431() *HeadersTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateMeResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r UpdateMeResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateMeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateMeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateMeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateMeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // OpenapiResponse200Headers the declared response headers of an HTTP 200 response for Openapi
 type OpenapiResponse200Headers struct {
 	XRequestId string
@@ -3387,6 +3724,11 @@ type StartSessionResponse404Headers struct {
 	XRequestId string
 }
 
+// StartSessionResponse409Headers the declared response headers of an HTTP 409 response for StartSession
+type StartSessionResponse409Headers struct {
+	XRequestId string
+}
+
 // StartSessionResponse413Headers the declared response headers of an HTTP 413 response for StartSession
 type StartSessionResponse413Headers struct {
 	XRequestId string
@@ -3431,6 +3773,8 @@ type StartSessionResponse struct {
 	JSON401 *Unauthorized
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *NothingDue
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *TooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -3451,6 +3795,8 @@ type StartSessionResponse struct {
 	Headers401 *StartSessionResponse401Headers
 	// Headers404 the parsed response headers for an HTTP 404 response
 	Headers404 *StartSessionResponse404Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *StartSessionResponse409Headers
 	// Headers413 the parsed response headers for an HTTP 413 response
 	Headers413 *StartSessionResponse413Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
@@ -3483,6 +3829,11 @@ func (r StartSessionResponse) GetJSON401() *Unauthorized {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r StartSessionResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r StartSessionResponse) GetJSON409() *NothingDue {
+	return r.JSON409
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -6173,6 +6524,32 @@ func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors 
 	return ParseGetMeResponse(rsp)
 }
 
+// UpdateMeWithBodyWithResponse Change the signed-in user's settings: time_zone (an IANA name).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
+func (c *ClientWithResponses) UpdateMeWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error) {
+	rsp, err := c.UpdateMeWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMeResponse(rsp)
+}
+
+// UpdateMeWithResponse Change the signed-in user's settings: time_zone (an IANA name).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /v1/me (the `UpdateMe` operationId).
+func (c *ClientWithResponses) UpdateMeWithResponse(ctx context.Context, body UpdateMeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateMeResponse, error) {
+	rsp, err := c.UpdateMe(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateMeResponse(rsp)
+}
+
 // OpenapiWithResponse This document.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -6199,7 +6576,7 @@ func (c *ClientWithResponses) ListSessionsWithResponse(ctx context.Context, para
 	return ParseListSessionsResponse(rsp)
 }
 
-// StartSessionWithBodyWithResponse Start a learning session on a topic. A topic with no questions gives 400.
+// StartSessionWithBodyWithResponse Start a learning session on a topic: the bank, or with mode due the questions due now then new ones. A topic with no questions gives 400; mode due with nothing to ask gives 409 nothing_due.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6212,7 +6589,7 @@ func (c *ClientWithResponses) StartSessionWithBodyWithResponse(ctx context.Conte
 	return ParseStartSessionResponse(rsp)
 }
 
-// StartSessionWithResponse Start a learning session on a topic. A topic with no questions gives 400.
+// StartSessionWithResponse Start a learning session on a topic: the bank, or with mode due the questions due now then new ones. A topic with no questions gives 400; mode due with nothing to ask gives 409 nothing_due.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6918,6 +7295,209 @@ func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
 	return response, nil
 }
 
+// ParseUpdateMeResponse parses an HTTP response from a UpdateMeWithResponse call
+func ParseUpdateMeResponse(rsp *http.Response) (*UpdateMeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateMeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest UserEnvelope
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest HeadersTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdateMeResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers UpdateMeResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers UpdateMeResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 413:
+		var headers UpdateMeResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers UpdateMeResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers UpdateMeResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 431:
+		var headers UpdateMeResponse431Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers431 = &headers
+	case rsp.StatusCode == 500:
+		var headers UpdateMeResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdateMeResponse503Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseOpenapiResponse parses an HTTP response from a OpenapiWithResponse call
 func ParseOpenapiResponse(rsp *http.Response) (*OpenapiResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -7202,6 +7782,13 @@ func ParseStartSessionResponse(rsp *http.Response) (*StartSessionResponse, error
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest NothingDue
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest TooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -7301,6 +7888,16 @@ func ParseStartSessionResponse(rsp *http.Response) (*StartSessionResponse, error
 			headers.XRequestId = value
 		}
 		response.Headers404 = &headers
+	case rsp.StatusCode == 409:
+		var headers StartSessionResponse409Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers409 = &headers
 	case rsp.StatusCode == 413:
 		var headers StartSessionResponse413Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {

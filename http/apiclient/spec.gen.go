@@ -3,4 +3,4 @@
 package apiclient
 
 // specSHA256 is the SHA-256 of the openapi.json this client was generated from.
-const specSHA256 = "51ab92a4515424f39dc37875433e58b599bbc13d5fbc5213c8ba85cfc4e06753"
+const specSHA256 = "1203fffaaaf04ccf3558c88d211d91f5c55a2a839be996da61e0c71b99e4e35c"

@@ -55,11 +55,14 @@ const (
 	OpTurn         = "turn"
 	OpWrite        = "write"
 	OpLogin        = "login"
+	// OpSessionStartDue starts a spaced-repetition session ("mode": "due");
+	// a 409 nothing_due is a valid answer, not an error.
+	OpSessionStartDue = "session_start_due"
 )
 
 // Ops lists every operation in report order.
 func Ops() []string {
-	return []string{OpDashboard, OpTopics, OpTopic, OpSessionStart, OpTurn, OpWrite, OpLogin}
+	return []string{OpDashboard, OpTopics, OpTopic, OpSessionStart, OpTurn, OpWrite, OpLogin, OpSessionStartDue}
 }
 
 // opIndex returns the position of op in Ops, or -1.
@@ -78,14 +81,17 @@ const (
 )
 
 // DefaultMix is the default operation mix, in percent.
-const DefaultMix = "dashboard=40,topics=15,topic=10,session_start=5,turn=25,write=4,login=1"
+const DefaultMix = "dashboard=40,topics=15,topic=10,session_start=5,turn=25,write=4,login=1,session_start_due=5"
 
 // DefaultModes are the modes run by default.
 const DefaultModes = "none,redis,near"
 
 // Mix is the weight of each operation, indexed like Ops. Weights are
 // relative: they need not add up to 100.
-type Mix [7]int
+type Mix [numOps]int
+
+// numOps is len(Ops()).
+const numOps = 8
 
 // ParseMix reads "op=weight,op=weight,…". Every op must be one of Ops,
 // at most once; weights are integers from 0 to 1,000,000; at least one
@@ -161,8 +167,8 @@ func (m Mix) positive() int {
 // (largest remainder first, ties to the earlier operation). It returns the
 // number of virtual users per operation, indexed like Ops, or an error if n
 // is smaller than the number of operations to run.
-func (m Mix) Allocate(n int) ([7]int, error) {
-	var out [7]int
+func (m Mix) Allocate(n int) ([numOps]int, error) {
+	var out [numOps]int
 	k := m.positive()
 	if k == 0 {
 		return out, errors.New("the mix has no positive weight")

@@ -15,7 +15,7 @@ func TestParseMix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := Mix{40, 15, 10, 5, 25, 4, 1}
+		want := Mix{40, 15, 10, 5, 25, 4, 1, 5}
 		if m != want {
 			t.Fatalf("ParseMix(default) = %v, want %v", m, want)
 		}
@@ -61,15 +61,15 @@ func TestAllocate(t *testing.T) {
 	for _, tc := range []struct {
 		mix  Mix
 		n    int
-		want [7]int
+		want [numOps]int
 	}{
-		// One each (7), the other 25 by weight: 10, 3.75, 2.5, 1.25, 6.25,
-		// 1, 0.25 → floors 23, the two largest remainders (topics, topic)
-		// get one more.
-		{def, 32, [7]int{11, 5, 4, 2, 7, 2, 1}},
-		{def, 7, [7]int{1, 1, 1, 1, 1, 1, 1}},
-		{Mix{1, 0, 0, 0, 1, 0, 0}, 5, [7]int{3, 0, 0, 0, 2, 0, 0}},
-		{Mix{0, 0, 0, 0, 7, 0, 0}, 4, [7]int{0, 0, 0, 0, 4, 0, 0}},
+		// One each (8), the other 24 by weight (of 105): 9.14, 3.43, 2.29,
+		// 1.14, 5.71, 0.91, 0.23, 1.14 → floors 21, the three largest
+		// remainders (write, turn, topics) get one more.
+		{def, 32, [numOps]int{10, 5, 3, 2, 7, 2, 1, 2}},
+		{def, 8, [numOps]int{1, 1, 1, 1, 1, 1, 1, 1}},
+		{Mix{1, 0, 0, 0, 1, 0, 0}, 5, [numOps]int{3, 0, 0, 0, 2, 0, 0}},
+		{Mix{0, 0, 0, 0, 7, 0, 0}, 4, [numOps]int{0, 0, 0, 0, 4, 0, 0}},
 	} {
 		got, err := tc.mix.Allocate(tc.n)
 		if err != nil {

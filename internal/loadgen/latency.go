@@ -220,3 +220,27 @@ func (s *latencyStore) Turn(ctx context.Context, sessionID string, index int) (*
 	}
 	return s.Store.Turn(ctx, sessionID, index)
 }
+
+// UpdateUser waits, then calls the store.
+func (s *latencyStore) UpdateUser(ctx context.Context, u *recall.User) error {
+	if err := s.wait(ctx); err != nil {
+		return err
+	}
+	return s.Store.UpdateUser(ctx, u)
+}
+
+// Memories waits, then calls the store.
+func (s *latencyStore) Memories(ctx context.Context, userID, topicID string) ([]*recall.Memory, error) {
+	if err := s.wait(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.Memories(ctx, userID, topicID)
+}
+
+// StudyDays waits, then calls the store.
+func (s *latencyStore) StudyDays(ctx context.Context, userID string) ([]int, error) {
+	if err := s.wait(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.StudyDays(ctx, userID)
+}

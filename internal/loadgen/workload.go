@@ -2,8 +2,10 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 )
 
 // worker runs operations for the users it owns. A worker is used by one
@@ -69,6 +71,13 @@ func (w *worker) do(ctx context.Context, op int, u *userState) error {
 		return w.c.call(ctx, "GET", "/v1/topics/"+w.topic(u).id+"?view=full", u.token, nil, nil)
 	case OpSessionStart:
 		return w.startSession(ctx, u, false)
+	case OpSessionStartDue:
+		err := w.c.call(ctx, "POST", "/v1/sessions", u.token, map[string]string{"topic_id": w.topic(u).id, "mode": "due"}, nil)
+		var se *statusError
+		if errors.As(err, &se) && se.status == 409 && strings.Contains(se.body, `"nothing_due"`) {
+			return nil // nothing is due: a valid answer of the cached path
+		}
+		return err
 	case OpTurn:
 		return w.turn(ctx, u)
 	case OpWrite:
