@@ -21,6 +21,10 @@ type WriterOptions struct {
 	Notetype string
 	// Deck, if not empty, is written as #deck:.
 	Deck string
+	// Extra names more columns, written after Tags from each Row's Extra
+	// (Anki leaves a column that no field of the note type is named
+	// after unmapped). A name holds no tab or line break.
+	Extra []string
 }
 
 // Writer writes rows as a card file that Anki imports as it is: tab
@@ -70,6 +74,10 @@ func (w *Writer) Write(r Row) error {
 		}
 	}
 	w.field(strings.Join(tags, " "), false)
+	for _, name := range w.opts.Extra {
+		w.w.WriteByte('\t')
+		w.field(r.Extra[name], w.opts.HTML)
+	}
 	_, w.err = w.w.WriteString("\n")
 	return w.err
 }
@@ -106,6 +114,9 @@ func (w *Writer) header() {
 		cols = "GUID\t" + cols
 	} else {
 		b.WriteString("#tags column:3\n")
+	}
+	for _, name := range w.opts.Extra {
+		cols += "\t" + strings.Join(strings.Fields(name), " ")
 	}
 	b.WriteString("#columns:" + cols + "\n")
 }

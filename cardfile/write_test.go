@@ -41,7 +41,9 @@ func TestRoundTrip(t *testing.T) {
 		{GUID: "d4", Prompt: "a\rb", Answer: "'single' & \"double\" &amp;", Tags: []string{"t"}},
 		{GUID: "", Prompt: "Unicode: 東京, é, 🙂", Answer: "  spaced  "},
 	}
-	for _, opts := range []WriterOptions{{}, {HTML: true}, {GUIDs: true}, {HTML: true, GUIDs: true, Deck: "Deck::Sub"}} {
+	rows[0].Extra = map[string]string{"Hint": "City of <light>", "Answers": "Paname\nLutèce"}
+	rows[2].Extra = map[string]string{"Unit": "km"}
+	for _, opts := range []WriterOptions{{}, {HTML: true}, {GUIDs: true}, {HTML: true, GUIDs: true, Deck: "Deck::Sub", Extra: []string{"Answers", "Hint", "Unit"}}} {
 		var buf bytes.Buffer
 		w := NewWriter(&buf, opts)
 		for _, r := range rows {
@@ -64,6 +66,9 @@ func TestRoundTrip(t *testing.T) {
 			want.Line, want.Notetype, want.Deck = r.Line, "Basic", opts.Deck
 			if !opts.GUIDs {
 				want.GUID = ""
+			}
+			if opts.Extra == nil {
+				want.Extra = nil
 			}
 			if !reflect.DeepEqual(r, want) {
 				t.Errorf("%+v: row %d back as\n%#v\nwant\n%#v", opts, i, r, want)
