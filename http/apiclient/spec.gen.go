@@ -3,4 +3,4 @@
 package apiclient
 
 // specSHA256 is the SHA-256 of the openapi.json this client was generated from.
-const specSHA256 = "ae61eb4136a14b0fae82bccd8e4ae4d7f3e165dd4e23dc507c3e80395b590828"
+const specSHA256 = "4419324f72b9b8654e7d91be5dc69cd680ef659db6b041edf721d8930e499ced"
