@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -424,4 +425,43 @@ func TestErrorLinesShape(t *testing.T) {
 	if err := json.Unmarshal(r.body, &body); err != nil || len(body.Error.Lines) != 1 || body.Error.Lines[0].Message != "empty answer" {
 		t.Fatalf("%s", r.body)
 	}
+}
+
+// BenchmarkImport10k imports a card file of cardfile.MaxRows rows into a
+// new topic of a SQLite store and reports the time of one import and the
+// peak growth of the live heap during it (sampled after a GC every 50 ms
+// from another goroutine would be timed; instead the runtime's total
+// allocation and the largest HeapInuse seen are reported).
+func BenchmarkImport10k(b *testing.B) {
+	e := newEnv(b)
+	tok := e.signUp("ada")
+	var sb strings.Builder
+	sb.WriteString("#separator:tab\n#html:true\n#guid column:1\n#tags column:4\n")
+	for i := range 10000 {
+		fmt.Fprintf(&sb, "id%05d\tWhat is the <b>capital</b> of country number %d?\t\"City %d<br>with a line\"\ttag%d geo\n", i, i, i, i%7)
+	}
+	file := sb.String()
+	var peak uint64
+	for b.Loop() {
+		b.StopTimer()
+		tid := e.createTopic(tok, "Bench")
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		base := ms.HeapInuse
+		b.StartTimer()
+		var out imported
+		e.importFile(tok, tid, "text/tab-separated-values", file).want(b, 201, &out)
+		b.StopTimer()
+		runtime.ReadMemStats(&ms)
+		if ms.HeapInuse > base {
+			peak = max(peak, ms.HeapInuse-base)
+		}
+		if out.Added != 10000 {
+			b.Fatalf("added %d", out.Added)
+		}
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(peak), "heap-growth-bytes")
+	b.SetBytes(int64(len(file)))
 }
