@@ -31,7 +31,8 @@ const (
 )
 
 // Error is the domain error: a code from the list above and a message meant
-// for a person. Fields, when set, names the invalid input fields.
+// for a person. Fields, when set, names the invalid input fields; Lines,
+// when set, the bad lines of an uploaded text (notes, a card file).
 type Error struct {
 	Code    string
 	Message string
@@ -39,6 +40,24 @@ type Error struct {
 	// NextDueAt is set on ENOTHINGDUE: when the next question is due
 	// (zero if none ever will be).
 	NextDueAt time.Time
+	Lines     []LineProblem
+}
+
+// LineProblem is what is wrong on one line of an uploaded text.
+type LineProblem struct {
+	// Line is 1-based.
+	Line int `json:"line"`
+	// Message says what is wrong, for a person.
+	Message string `json:"message"`
+}
+
+// ErrorLines returns the Lines of the first *Error in err's chain.
+func ErrorLines(err error) []LineProblem {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Lines
+	}
+	return nil
 }
 
 // Error implements the error interface.

@@ -2,9 +2,12 @@ package recall
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Question is one item of a topic's question bank.
@@ -16,8 +19,15 @@ type Question struct {
 	Choices     []string // non-empty makes it multiple choice
 	Explanation string
 	Hint        string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// AbsTol, RelTol and Unit say how a numeric answer is graded: within
+	// AbsTol of an accepted answer, or within RelTol of its magnitude
+	// (0.05 is 5 %), and Unit is the unit of accepted answers written
+	// without one. Zero values ask for the exact value and no unit.
+	AbsTol    float64
+	RelTol    float64
+	Unit      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // QuestionInput is a new question (Prompt and Answers required) or the
@@ -28,12 +38,19 @@ type QuestionInput struct {
 	Choices     *[]string `json:"choices"`
 	Explanation *string   `json:"explanation"`
 	Hint        *string   `json:"hint"`
+	AbsTol      *float64  `json:"abs_tol"`
+	RelTol      *float64  `json:"rel_tol"`
+	Unit        *string   `json:"unit"`
 }
 
 // Limits of the question bank API.
 const (
 	MaxQuestionsPerRequest = 500
 	MaxAnswers             = 20
+	// MaxUnitLength is the longest Unit, in characters.
+	MaxUnitLength = 32
+	// MaxRelTol is the largest RelTol (100 %).
+	MaxRelTol = 1
 )
 
 // Validate checks a new question (create) or the fields of an update.
@@ -76,7 +93,20 @@ func (in *QuestionInput) Validate(create bool, prefix string) error {
 			fields[prefix+"hint"] = msg
 		}
 	}
-	if !create && in.Prompt == nil && in.Answers == nil && in.Choices == nil && in.Explanation == nil && in.Hint == nil {
+	if in.AbsTol != nil && !(*in.AbsTol >= 0 && *in.AbsTol <= math.MaxFloat64) {
+		fields[prefix+"abs_tol"] = "must be a number ≥ 0"
+	}
+	if in.RelTol != nil && !(*in.RelTol >= 0 && *in.RelTol <= MaxRelTol) {
+		fields[prefix+"rel_tol"] = "must be a number from 0 to 1"
+	}
+	if in.Unit != nil {
+		*in.Unit = strings.TrimSpace(*in.Unit)
+		if msg := checkUnit(*in.Unit); msg != "" {
+			fields[prefix+"unit"] = msg
+		}
+	}
+	if !create && in.Prompt == nil && in.Answers == nil && in.Choices == nil && in.Explanation == nil && in.Hint == nil &&
+		in.AbsTol == nil && in.RelTol == nil && in.Unit == nil {
 		fields["body"] = "must change at least one field"
 	}
 	return fieldsError(fields)
@@ -102,13 +132,46 @@ func (in *QuestionInput) Apply(q *Question) {
 	if in.Hint != nil {
 		q.Hint = *in.Hint
 	}
+	if in.AbsTol != nil {
+		q.AbsTol = *in.AbsTol
+	}
+	if in.RelTol != nil {
+		q.RelTol = *in.RelTol
+	}
+	if in.Unit != nil {
+		q.Unit = *in.Unit
+	}
+}
+
+// checkUnit returns what is wrong with a unit, "" if nothing: at most
+// MaxUnitLength characters, not starting with a digit (it would read as
+// a part of the number).
+func checkUnit(u string) string {
+	if msg := checkText(u, 0, MaxUnitLength); msg != "" {
+		return msg
+	}
+	if r, _ := utf8.DecodeRuneInString(u); unicode.IsDigit(r) {
+		return "must not start with a digit"
+	}
+	return ""
 }
 
 // Check validates a whole question, after an update was applied: every
-// accepted answer of a multiple-choice question must be one of its choices.
+// accepted answer of a multiple-choice question must be one of its choices,
+// and only a typed answer has a tolerance or a unit (a choice is graded by
+// the choice it names, never by value).
 func (q *Question) Check(prefix string) error {
 	if len(q.Choices) == 0 {
 		return nil
+	}
+	if q.AbsTol != 0 || q.RelTol != 0 || q.Unit != "" {
+		fields := map[string]string{}
+		for name, set := range map[string]bool{"abs_tol": q.AbsTol != 0, "rel_tol": q.RelTol != 0, "unit": q.Unit != ""} {
+			if set {
+				fields[prefix+name] = "applies only to a typed answer, not to a multiple-choice question"
+			}
+		}
+		return fieldsError(fields)
 	}
 	choices := make(map[string]bool, len(q.Choices))
 	for _, c := range q.Choices {
@@ -158,6 +221,20 @@ type QuestionStore interface {
 	// DeleteQuestion removes one question and sets the topic's UpdatedAt to
 	// now. Returns ENOTFOUND as UpdateQuestion does.
 	DeleteQuestion(ctx context.Context, userID, topicID, id string, now time.Time) error
+}
+
+// QuestionKey identifies the text of a question, for spotting duplicates:
+// two questions with the same key ask the same thing with the same
+// answers, case and white space aside.
+func QuestionKey(prompt string, answers []string) string {
+	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+	var b strings.Builder
+	b.WriteString(norm(prompt))
+	for _, a := range answers {
+		b.WriteByte(0)
+		b.WriteString(norm(a))
+	}
+	return b.String()
 }
 
 // hasDuplicates reports whether two items are equal once trimmed and

@@ -78,6 +78,10 @@ func (e *encoder) list(l []string) {
 	}
 }
 
+// float writes a tolerance: a finite number ≥ 0, as the uvarint of its
+// IEEE 754 bits (one byte for the usual 0).
+func (e *encoder) float(v float64) { e.uint(math.Float64bits(v)) }
+
 func (e *encoder) time(t time.Time) {
 	e.b = binary.AppendVarint(e.b, t.Unix())
 	e.uint(uint64(t.Nanosecond()))
@@ -183,6 +187,18 @@ func (d *decoder) list() []string {
 	return l
 }
 
+// float reads a tolerance; anything but a finite number ≥ 0 (which the
+// stores never hold) is an error, so that every value that decodes is one
+// the encoder writes.
+func (d *decoder) float() float64 {
+	v := math.Float64frombits(d.uint())
+	if d.err == nil && !(v >= 0 && v <= math.MaxFloat64) {
+		d.fail("tolerance out of range")
+		return 0
+	}
+	return v
+}
+
 func (d *decoder) time() time.Time {
 	if d.err != nil {
 		return time.Time{}
@@ -280,8 +296,14 @@ func decodeTopics(en entry) ([]*recall.Topic, error) {
 	return ts, nil
 }
 
+// questionFormat is the first byte of an encoded question. Questions have
+// a version of their own: version 2 added the numeric tolerances and the
+// unit after the hint; a question cached by a Recall that wrote version 1
+// (the shared formatVersion) is dropped and loaded again.
+const questionFormat byte = 2
+
 func encodeQuestion(q *recall.Question) []byte {
-	e := newEncoder(48 + len(q.ID) + len(q.TopicID) + len(q.Prompt) + len(q.Explanation) + len(q.Hint))
+	e := newEncoderOf(questionFormat, 64+len(q.ID)+len(q.TopicID)+len(q.Prompt)+len(q.Explanation)+len(q.Hint)+len(q.Unit))
 	e.str(q.ID)
 	e.str(q.TopicID)
 	e.str(q.Prompt)
@@ -289,13 +311,16 @@ func encodeQuestion(q *recall.Question) []byte {
 	e.list(q.Choices)
 	e.str(q.Explanation)
 	e.str(q.Hint)
+	e.float(q.AbsTol)
+	e.float(q.RelTol)
+	e.str(q.Unit)
 	e.time(q.CreatedAt)
 	e.time(q.UpdatedAt)
 	return e.b
 }
 
 func decodeQuestion(val []byte) (*recall.Question, error) {
-	d := newDecoder(val)
+	d := newDecoderOf(questionFormat, val)
 	q := &recall.Question{
 		ID:          d.str(),
 		TopicID:     d.str(),
@@ -304,6 +329,9 @@ func decodeQuestion(val []byte) (*recall.Question, error) {
 		Choices:     d.list(),
 		Explanation: d.str(),
 		Hint:        d.str(),
+		AbsTol:      d.float(),
+		RelTol:      d.float(),
+		Unit:        d.str(),
 		CreatedAt:   d.time(),
 		UpdatedAt:   d.time(),
 	}

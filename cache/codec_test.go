@@ -3,6 +3,7 @@ package cache
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"runtime"
 	"strings"
@@ -315,4 +316,36 @@ func BenchmarkCodec(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestCodec_QuestionTolerances: a question's tolerances and unit survive
+// the round trip; a question of the format before them (the shared version
+// byte) and a tolerance that no store holds (negative, NaN, infinite) are
+// refused, so the entry is loaded again from the store.
+func TestCodec_QuestionTolerances(t *testing.T) {
+	q := sampleQuestions()[1]
+	got, err := decodeQuestion(encodeQuestion(q))
+	if err != nil || !reflect.DeepEqual(got, q) {
+		t.Fatalf("decoded %+v, %v; want %+v", got, err, q)
+	}
+	v1 := newEncoder(64)
+	v1.str(q.ID)
+	v1.str(q.TopicID)
+	v1.str(q.Prompt)
+	v1.list(q.Answers)
+	v1.list(q.Choices)
+	v1.str(q.Explanation)
+	v1.str(q.Hint)
+	v1.time(q.CreatedAt)
+	v1.time(q.UpdatedAt)
+	if got, err := decodeQuestion(v1.b); err == nil {
+		t.Errorf("a question of the format before tolerances decoded to %+v", got)
+	}
+	for _, bad := range []float64{-1, math.NaN(), math.Inf(1), math.Inf(-1)} {
+		b := *q
+		b.RelTol = bad
+		if got, err := decodeQuestion(encodeQuestion(&b)); err == nil {
+			t.Errorf("rel_tol %v decoded to %+v", bad, got)
+		}
+	}
 }

@@ -26,7 +26,7 @@ func sampleQuestions() []*recall.Question {
 	at := time.Date(2025, 3, 14, 15, 9, 26, 0, time.UTC)
 	return []*recall.Question{
 		{ID: "q1", TopicID: "t1", Prompt: "p1", Answers: []string{"a", "b"}, Choices: []string{"a", "b", "c"}, Hint: "h", Explanation: "e", CreatedAt: at, UpdatedAt: at},
-		{ID: "q2", TopicID: "t1", Prompt: "p2", Answers: []string{"x"}, CreatedAt: at, UpdatedAt: at},
+		{ID: "q2", TopicID: "t1", Prompt: "p2", Answers: []string{"x"}, AbsTol: 0.01, RelTol: 0.05, Unit: "km", CreatedAt: at, UpdatedAt: at},
 		{ID: "q3", TopicID: "t1", Prompt: "p3", Answers: []string{"y"}, Choices: []string{}, CreatedAt: at, UpdatedAt: at},
 	}
 }

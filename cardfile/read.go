@@ -76,6 +76,10 @@ type Row struct {
 	Notetype, Deck string
 	// Tags are the file's #tags followed by the row's tags column.
 	Tags []string
+	// Extra are the other columns that #columns names (not the question,
+	// answer, id, note type, deck or tags), by their name as written,
+	// when not empty; nil if there are none.
+	Extra map[string]string
 }
 
 // Options tell Read what the file is when its header lines do not.
@@ -131,6 +135,7 @@ type header struct {
 	columns                       []string
 	guid, notetypeCol, deckCol    int // 0-based; -1 for none
 	tagsCol, promptCol, answerCol int
+	extra                         []int // the other named columns
 }
 
 // Read reads a card file from r and calls fn with each good row, in file
@@ -229,6 +234,19 @@ func (h *header) row(fields []string, line int) (Row, error) {
 	tags := strings.Fields(field(h.tagsCol))
 	if len(h.tags)+len(tags) > 0 {
 		row.Tags = append(append(make([]string, 0, len(h.tags)+len(tags)), h.tags...), tags...)
+	}
+	for _, i := range h.extra {
+		v := field(i)
+		if h.html {
+			v = HTMLToText(v)
+		}
+		if v == "" {
+			continue
+		}
+		if row.Extra == nil {
+			row.Extra = make(map[string]string, len(h.extra))
+		}
+		row.Extra[h.columns[i]] = v
 	}
 	return row, nil
 }
@@ -402,6 +420,9 @@ func (h *header) mapColumns() {
 			}
 		}
 	}
+	for i := range h.columns {
+		h.columns[i] = strings.TrimSpace(h.columns[i])
+	}
 	for i := 0; i < MaxFields && (h.promptCol < 0 || h.answerCol < 0); i++ {
 		if i == h.guid || i == h.notetypeCol || i == h.deckCol || i == h.tagsCol || i == h.promptCol || i == h.answerCol {
 			continue
@@ -410,6 +431,11 @@ func (h *header) mapColumns() {
 			h.promptCol = i
 		} else {
 			h.answerCol = i
+		}
+	}
+	for i, name := range h.columns {
+		if name != "" && i != h.guid && i != h.notetypeCol && i != h.deckCol && i != h.tagsCol && i != h.promptCol && i != h.answerCol {
+			h.extra = append(h.extra, i)
 		}
 	}
 }

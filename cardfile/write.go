@@ -21,6 +21,13 @@ type WriterOptions struct {
 	Notetype string
 	// Deck, if not empty, is written as #deck:.
 	Deck string
+	// Comma writes a comma-separated file (#separator:comma) instead of a
+	// tab-separated one.
+	Comma bool
+	// Extra names more columns, written after Tags from each Row's Extra
+	// (Anki leaves a column that no field of the note type is named
+	// after unmapped). A name holds no tab or line break.
+	Extra []string
 }
 
 // Writer writes rows as a card file that Anki imports as it is: tab
@@ -33,6 +40,7 @@ type WriterOptions struct {
 // inside a tag is written as "_". A "\r\n" in a field is written as "\n".
 type Writer struct {
 	w           *bufio.Writer
+	sep         byte
 	opts        WriterOptions
 	wroteHeader bool
 	err         error
@@ -43,7 +51,11 @@ func NewWriter(w io.Writer, opts WriterOptions) *Writer {
 	if opts.Notetype == "" {
 		opts.Notetype = "Basic"
 	}
-	return &Writer{w: bufio.NewWriter(w), opts: opts}
+	sep := byte('\t')
+	if opts.Comma {
+		sep = ','
+	}
+	return &Writer{w: bufio.NewWriter(w), opts: opts, sep: sep}
 }
 
 // Write writes one row (and the header lines before the first).
@@ -57,12 +69,12 @@ func (w *Writer) Write(r Row) error {
 	}
 	if w.opts.GUIDs {
 		w.field(r.GUID, false)
-		w.w.WriteByte('\t')
+		w.w.WriteByte(w.sep)
 	}
 	w.field(r.Prompt, w.opts.HTML)
-	w.w.WriteByte('\t')
+	w.w.WriteByte(w.sep)
 	w.field(r.Answer, w.opts.HTML)
-	w.w.WriteByte('\t')
+	w.w.WriteByte(w.sep)
 	tags := make([]string, 0, len(r.Tags))
 	for _, t := range r.Tags {
 		if t = strings.Join(strings.Fields(t), "_"); t != "" {
@@ -70,6 +82,10 @@ func (w *Writer) Write(r Row) error {
 		}
 	}
 	w.field(strings.Join(tags, " "), false)
+	for _, name := range w.opts.Extra {
+		w.w.WriteByte(w.sep)
+		w.field(r.Extra[name], w.opts.HTML)
+	}
 	_, w.err = w.w.WriteString("\n")
 	return w.err
 }
@@ -90,7 +106,11 @@ func (w *Writer) Flush() error {
 
 func (w *Writer) header() {
 	b := w.w
-	b.WriteString("#separator:tab\n")
+	if w.sep == ',' {
+		b.WriteString("#separator:comma\n")
+	} else {
+		b.WriteString("#separator:tab\n")
+	}
 	if w.opts.HTML {
 		b.WriteString("#html:true\n")
 	} else {
@@ -100,14 +120,17 @@ func (w *Writer) header() {
 	if w.opts.Deck != "" {
 		b.WriteString("#deck:" + oneLine(w.opts.Deck) + "\n")
 	}
-	cols := "Front\tBack\tTags"
+	cols := []string{"Front", "Back", "Tags"}
 	if w.opts.GUIDs {
 		b.WriteString("#guid column:1\n#tags column:4\n")
-		cols = "GUID\t" + cols
+		cols = append([]string{"GUID"}, cols...)
 	} else {
 		b.WriteString("#tags column:3\n")
 	}
-	b.WriteString("#columns:" + cols + "\n")
+	for _, name := range w.opts.Extra {
+		cols = append(cols, strings.Join(strings.Fields(strings.ReplaceAll(name, string(w.sep), " ")), " "))
+	}
+	b.WriteString("#columns:" + strings.Join(cols, string(w.sep)) + "\n")
 }
 
 // oneLine keeps a header value on its line.
@@ -115,14 +138,14 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// field writes one field, quoted when it holds a tab, a quote or a line
-// break, or starts with '#' (which would read as a header line).
+// field writes one field, quoted when it holds the separator, a quote or
+// a line break, or starts with '#' (which would read as a header line).
 func (w *Writer) field(s string, asHTML bool) {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	if asHTML {
 		s = strings.ReplaceAll(html.EscapeString(s), "\n", "<br>")
 	}
-	if !strings.ContainsAny(s, "\t\"\n\r") && !strings.HasPrefix(s, "#") {
+	if !strings.ContainsAny(s, "\"\n\r") && strings.IndexByte(s, w.sep) < 0 && !strings.HasPrefix(s, "#") {
 		w.w.WriteString(s)
 		return
 	}

@@ -14,6 +14,8 @@ func TestWriterHeader(t *testing.T) {
 		want string
 	}{
 		{"Plain", WriterOptions{}, "#separator:tab\n#html:false\n#notetype:Basic\n#tags column:3\n#columns:Front\tBack\tTags\nq\t\"a\tb\"\tx y_z\n"},
+		{"CommaExtra", WriterOptions{Comma: true, Extra: []string{"Hint", "Rel,Tol"}},
+			"#separator:comma\n#html:false\n#notetype:Basic\n#tags column:3\n#columns:Front,Back,Tags,Hint,Rel Tol\nq,a\tb,x y_z,,\n"},
 		{"HTMLGUIDsDeck", WriterOptions{HTML: true, GUIDs: true, Deck: "Geo\nEurope", Notetype: "Basic (and reversed card)"},
 			"#separator:tab\n#html:true\n#notetype:Basic (and reversed card)\n#deck:Geo Europe\n#guid column:1\n#tags column:4\n#columns:GUID\tFront\tBack\tTags\nid\tq\t\"a\tb\"\tx y_z\n"},
 	} {
@@ -41,7 +43,10 @@ func TestRoundTrip(t *testing.T) {
 		{GUID: "d4", Prompt: "a\rb", Answer: "'single' & \"double\" &amp;", Tags: []string{"t"}},
 		{GUID: "", Prompt: "Unicode: 東京, é, 🙂", Answer: "  spaced  "},
 	}
-	for _, opts := range []WriterOptions{{}, {HTML: true}, {GUIDs: true}, {HTML: true, GUIDs: true, Deck: "Deck::Sub"}} {
+	rows[0].Extra = map[string]string{"Hint": "City of <light>", "Answers": "Paname\nLutèce"}
+	rows[2].Extra = map[string]string{"Unit": "km"}
+	for _, opts := range []WriterOptions{{}, {HTML: true}, {GUIDs: true}, {HTML: true, GUIDs: true, Deck: "Deck::Sub", Extra: []string{"Answers", "Hint", "Unit"}},
+		{Comma: true, GUIDs: true, Extra: []string{"Answers", "Hint", "Unit"}}, {Comma: true, HTML: true}} {
 		var buf bytes.Buffer
 		w := NewWriter(&buf, opts)
 		for _, r := range rows {
@@ -52,7 +57,7 @@ func TestRoundTrip(t *testing.T) {
 		if err := w.Flush(); err != nil {
 			t.Fatal(err)
 		}
-		got, err := readAll(t, buf.String(), Options{MediaType: MediaTypeCSV}) // the header says tab
+		got, err := readAll(t, buf.String(), Options{MediaType: MediaTypeTSV}) // the header says which
 		if err != nil {
 			t.Fatalf("%+v: Read: %v\n%s", opts, err, buf.String())
 		}
@@ -65,11 +70,14 @@ func TestRoundTrip(t *testing.T) {
 			if !opts.GUIDs {
 				want.GUID = ""
 			}
+			if opts.Extra == nil {
+				want.Extra = nil
+			}
 			if !reflect.DeepEqual(r, want) {
 				t.Errorf("%+v: row %d back as\n%#v\nwant\n%#v", opts, i, r, want)
 			}
 		}
-		if !strings.HasPrefix(buf.String(), "#separator:tab\n") {
+		if sep := map[bool]string{false: "#separator:tab\n", true: "#separator:comma\n"}[opts.Comma]; !strings.HasPrefix(buf.String(), sep) {
 			t.Errorf("no separator header: %q", buf.String())
 		}
 	}

@@ -26,6 +26,9 @@ type questionDoc struct {
 	Choices     []string  `firestore:"choices"`
 	Explanation string    `firestore:"explanation"`
 	Hint        string    `firestore:"hint"`
+	AbsTol      float64   `firestore:"abs_tol,omitempty"`
+	RelTol      float64   `firestore:"rel_tol,omitempty"`
+	Unit        string    `firestore:"unit,omitempty"`
 	CreatedAt   time.Time `firestore:"created_at"`
 	UpdatedAt   time.Time `firestore:"updated_at"`
 }
@@ -35,6 +38,7 @@ func newQuestionDoc(q *recall.Question, topicID string, pos int64) *questionDoc 
 	return &questionDoc{
 		TopicID: topicID, Position: pos, Prompt: q.Prompt,
 		Answers: q.Answers, Choices: storecodec.ListOrNil(q.Choices), Explanation: q.Explanation, Hint: q.Hint,
+		AbsTol: q.AbsTol, RelTol: q.RelTol, Unit: q.Unit,
 		CreatedAt: toDB(q.CreatedAt), UpdatedAt: toDB(q.UpdatedAt),
 	}
 }
@@ -44,6 +48,7 @@ func (d *questionDoc) question(id string) *recall.Question {
 	return &recall.Question{
 		ID: id, TopicID: d.TopicID, Prompt: d.Prompt,
 		Answers: d.Answers, Choices: storecodec.ListOrNil(d.Choices), Explanation: d.Explanation, Hint: d.Hint,
+		AbsTol: d.AbsTol, RelTol: d.RelTol, Unit: d.Unit,
 		CreatedAt: fromDB(d.CreatedAt), UpdatedAt: fromDB(d.UpdatedAt),
 	}
 }

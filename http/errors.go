@@ -57,12 +57,21 @@ type errorBody struct {
 }
 
 type errorJSON struct {
-	Code    string            `json:"code"`
-	Message string            `json:"message"`
-	Fields  map[string]string `json:"fields,omitempty"`
+	Code    string               `json:"code"`
+	Message string               `json:"message"`
+	Fields  map[string]string    `json:"fields,omitempty"`
+	Lines   []recall.LineProblem `json:"lines,omitempty"`
 	// NextDueAt is set on nothing_due: when the next question is due
 	// (null when no question ever will be).
 	NextDueAt *time.Time `json:"next_due_at,omitempty"`
+}
+
+// sizeText writes a body limit for a person: "1 MiB", "32 MiB".
+func sizeText(n int64) string {
+	if n%(1<<20) == 0 {
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // genericMessage is what a person sees of an internal error.
@@ -76,7 +85,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
-		code, msg = recall.ETOOLARGE, "The request body must not be larger than 1 MiB."
+		code, msg = recall.ETOOLARGE, "The request body must not be larger than "+sizeText(mbe.Limit)+"."
 	case isCanceled(r, err):
 		// The client is gone: nothing to tell it, nothing to alarm about.
 		s.log.DebugContext(r.Context(), "request canceled", "request_id", ri.id, "route", ri.route)
@@ -101,6 +110,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	body := errorBody{Error: errorJSON{Code: code, Message: msg}}
 	if code == recall.EINVALID {
 		body.Error.Fields = recall.ErrorFields(err)
+		body.Error.Lines = recall.ErrorLines(err)
 	}
 	if code == recall.ENOTHINGDUE {
 		if at := recall.ErrorNextDueAt(err); !at.IsZero() {

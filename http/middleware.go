@@ -163,12 +163,17 @@ func (s *Server) routeHandler(rt *Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ri := info(r)
 		if d := s.requestTimeout(); d > 0 {
+			d = max(d, rt.Timeout)
 			ctx, cancel := context.WithTimeout(r.Context(), d)
 			defer cancel()
 			r = r.WithContext(ctx)
 		}
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+			limit := rt.MaxBody
+			if limit == 0 {
+				limit = MaxBodyBytes
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		principal := ""
 		if rt.Auth {

@@ -139,6 +139,11 @@ type Route struct {
 	Auth bool
 	// Policies are the rate-limit policies that apply, all at once.
 	Policies []string
+	// MaxBody is the largest request body, in bytes; 0 means MaxBodyBytes.
+	MaxBody int64
+	// Timeout bounds the work of the request instead of
+	// Config.RequestTimeout when it is longer (a 10,000-row import).
+	Timeout time.Duration
 
 	handle handlerFunc
 }
@@ -239,6 +244,9 @@ func (s *Server) routeTable() []Route {
 		{Method: "DELETE", Pattern: "/v1/topics/{id}", Auth: true, Policies: writes, handle: s.deleteTopic},
 
 		{Method: "POST", Pattern: "/v1/topics/{id}/questions", Auth: true, Policies: writes, handle: s.addQuestions},
+		{Method: "POST", Pattern: "/v1/topics/{id}/questions/generate", Auth: true, Policies: writes, MaxBody: maxGenerateBody, handle: s.generateQuestions},
+		{Method: "POST", Pattern: "/v1/topics/{id}/questions/import", Auth: true, Policies: writes, MaxBody: MaxImportBytes, Timeout: importTimeout, handle: s.importQuestions},
+		{Method: "GET", Pattern: "/v1/topics/{id}/questions/export", Auth: true, Policies: user, Timeout: importTimeout, handle: s.exportQuestions},
 		{Method: "GET", Pattern: "/v1/topics/{id}/questions", Auth: true, Policies: user, handle: s.listQuestions},
 		{Method: "GET", Pattern: "/v1/topics/{id}/questions/{qid}", Auth: true, Policies: user, handle: s.getQuestion},
 		{Method: "PATCH", Pattern: "/v1/topics/{id}/questions/{qid}", Auth: true, Policies: writes, handle: s.updateQuestion},

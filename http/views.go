@@ -141,7 +141,8 @@ func topicSizeHint(t *recall.Topic, view string) int {
 }
 
 // questionJSON is a Question as the API shows it. Choices is omitted when
-// the question is not multiple choice.
+// the question is not multiple choice; the tolerances and the unit when
+// they are zero or empty (exact values, no unit).
 type questionJSON struct {
 	ID          string    `json:"id"`
 	TopicID     string    `json:"topic_id"`
@@ -150,6 +151,9 @@ type questionJSON struct {
 	Choices     []string  `json:"choices,omitempty"`
 	Explanation string    `json:"explanation"`
 	Hint        string    `json:"hint"`
+	AbsTol      float64   `json:"abs_tol,omitempty"`
+	RelTol      float64   `json:"rel_tol,omitempty"`
+	Unit        string    `json:"unit,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
 }
@@ -161,7 +165,7 @@ func questionView(q *recall.Question) questionJSON {
 	}
 	return questionJSON{
 		ID: q.ID, TopicID: q.TopicID, Prompt: q.Prompt, Answers: answers, Choices: q.Choices,
-		Explanation: q.Explanation, Hint: q.Hint,
+		Explanation: q.Explanation, Hint: q.Hint, AbsTol: q.AbsTol, RelTol: q.RelTol, Unit: q.Unit,
 		CreatedAt: q.CreatedAt.UTC(), UpdatedAt: q.UpdatedAt.UTC(),
 	}
 }

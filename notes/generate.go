@@ -28,6 +28,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/recallhq/recall"
 )
 
 // MaxBytes is the largest input of Generate (1 MiB).
@@ -141,14 +143,7 @@ type generator struct {
 
 // key identifies a question for spotting duplicates: case and white space
 // do not count.
-func key(q Question) string {
-	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
-	k := norm(q.Prompt)
-	for _, a := range q.Answers {
-		k += "\x00" + norm(a)
-	}
-	return k
-}
+func key(q Question) string { return recall.QuestionKey(q.Prompt, q.Answers) }
 
 func (g *generator) add(q Question) {
 	k := key(q)

@@ -13,7 +13,7 @@ import (
 )
 
 // questionCols are the columns of a question row, in scanQuestion's order.
-const questionCols = `q.id, q.topic_id, q.prompt, q.answers, q.choices, q.explanation, q.hint, q.created_at, q.updated_at`
+const questionCols = `q.id, q.topic_id, q.prompt, q.answers, q.choices, q.explanation, q.hint, q.abs_tol, q.rel_tol, q.unit, q.created_at, q.updated_at`
 
 // scanQuestion reads the questionCols of one row.
 func scanQuestion(row pgx.Row) (*recall.Question, error) {
@@ -21,7 +21,7 @@ func scanQuestion(row pgx.Row) (*recall.Question, error) {
 		q                recall.Question
 		answers, choices []byte
 	)
-	if err := row.Scan(&q.ID, &q.TopicID, &q.Prompt, &answers, &choices, &q.Explanation, &q.Hint, &q.CreatedAt, &q.UpdatedAt); err != nil {
+	if err := row.Scan(&q.ID, &q.TopicID, &q.Prompt, &answers, &choices, &q.Explanation, &q.Hint, &q.AbsTol, &q.RelTol, &q.Unit, &q.CreatedAt, &q.UpdatedAt); err != nil {
 		return nil, err
 	}
 	var err error
@@ -44,11 +44,11 @@ const touchTopic = `UPDATE topics SET updated_at = $1 WHERE id = $2 AND user_id 
 // the end of a topic's ($1) bank if the topic is the user's ($2). It runs
 // after touchTopic in the same transaction, so its snapshot sees the bank
 // as the previous writer of this topic left it.
-const insertQuestions = `INSERT INTO questions (id, topic_id, position, prompt, answers, choices, explanation, hint, created_at, updated_at)
-SELECT n.id, $1, b.last + n.ord, n.prompt, n.answers, n.choices, n.explanation, n.hint, n.created_at, n.updated_at
+const insertQuestions = `INSERT INTO questions (id, topic_id, position, prompt, answers, choices, explanation, hint, abs_tol, rel_tol, unit, created_at, updated_at)
+SELECT n.id, $1, b.last + n.ord, n.prompt, n.answers, n.choices, n.explanation, n.hint, n.abs_tol, n.rel_tol, n.unit, n.created_at, n.updated_at
 FROM (SELECT coalesce(max(position), -1) AS last FROM questions WHERE topic_id = $1) b
-CROSS JOIN unnest($3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[])
-    WITH ORDINALITY AS n (id, prompt, answers, choices, explanation, hint, created_at, updated_at, ord)
+CROSS JOIN unnest($3::text[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[], $8::text[], $9::float8[], $10::float8[], $11::text[], $12::timestamptz[], $13::timestamptz[])
+    WITH ORDINALITY AS n (id, prompt, answers, choices, explanation, hint, abs_tol, rel_tol, unit, created_at, updated_at, ord)
 WHERE EXISTS (SELECT 1 FROM topics WHERE id = $1 AND user_id = $2)`
 
 // AddQuestions appends qs to the end of the topic's bank in one transaction
@@ -81,6 +81,7 @@ func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*
 	var (
 		ids, prompts, explanations, hints = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		answers, choices                  = make([][]byte, n), make([][]byte, n)
+		absTols, relTols, units           = make([]float64, n), make([]float64, n), make([]string, n)
 		created, updated                  = make([]time.Time, n), make([]time.Time, n)
 	)
 	for i, q := range qs {
@@ -89,11 +90,12 @@ func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*
 			return s.fail(ctx, op, err)
 		}
 		ids[i], prompts[i], explanations[i], hints[i] = q.ID, q.Prompt, q.Explanation, q.Hint
+		absTols[i], relTols[i], units[i] = q.AbsTol, q.RelTol, q.Unit
 		created[i], updated[i] = toDB(q.CreatedAt), toDB(q.UpdatedAt)
 	}
 	return s.inTx(ctx, op, []stmt{
 		{touchTopic, []any{toDB(latest), topicID, userID}},
-		{insertQuestions, []any{topicID, userID, ids, prompts, answers, choices, explanations, hints, created, updated}},
+		{insertQuestions, []any{topicID, userID, ids, prompts, answers, choices, explanations, hints, absTols, relTols, units, created, updated}},
 	}, func(t *txn) error {
 		tag, err := t.next()
 		if err != nil {
@@ -179,8 +181,8 @@ func (s *Store) UpdateQuestion(ctx context.Context, userID, topicID, id string, 
 			return err
 		}
 		_, err = c.exec(ctx,
-			`UPDATE questions SET prompt = $1, answers = $2, choices = $3, explanation = $4, hint = $5, updated_at = $6 WHERE id = $7`,
-			q.Prompt, answers, choices, q.Explanation, q.Hint, at, id)
+			`UPDATE questions SET prompt = $1, answers = $2, choices = $3, explanation = $4, hint = $5, abs_tol = $6, rel_tol = $7, unit = $8, updated_at = $9 WHERE id = $10`,
+			q.Prompt, answers, choices, q.Explanation, q.Hint, q.AbsTol, q.RelTol, q.Unit, at, id)
 		return err
 	})
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 const questionBatch = 100
 
 // questionCols are the columns of a question row, in scanQuestion's order.
-const questionCols = `q.id, q.topic_id, q.prompt, q.answers, q.choices, q.explanation, q.hint, q.created_at, q.updated_at`
+const questionCols = `q.id, q.topic_id, q.prompt, q.answers, q.choices, q.explanation, q.hint, q.abs_tol, q.rel_tol, q.unit, q.created_at, q.updated_at`
 
 // scanQuestion reads the questionCols of one row.
 func scanQuestion(sc scanner) (*recall.Question, error) {
@@ -26,7 +26,7 @@ func scanQuestion(sc scanner) (*recall.Question, error) {
 		choices          sql.NullString
 		created, updated int64
 	)
-	if err := sc.Scan(&q.ID, &q.TopicID, &q.Prompt, &answers, &choices, &q.Explanation, &q.Hint, &created, &updated); err != nil {
+	if err := sc.Scan(&q.ID, &q.TopicID, &q.Prompt, &answers, &choices, &q.Explanation, &q.Hint, &q.AbsTol, &q.RelTol, &q.Unit, &created, &updated); err != nil {
 		return nil, err
 	}
 	var err error
@@ -77,20 +77,20 @@ func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*
 		for start := 0; start < len(qs); start += questionBatch {
 			batch := qs[start:min(start+questionBatch, len(qs))]
 			var b strings.Builder
-			b.WriteString(`INSERT INTO questions (id, topic_id, position, prompt, answers, choices, explanation, hint, created_at, updated_at) VALUES `)
-			args := make([]any, 0, len(batch)*10)
+			b.WriteString(`INSERT INTO questions (id, topic_id, position, prompt, answers, choices, explanation, hint, abs_tol, rel_tol, unit, created_at, updated_at) VALUES `)
+			args := make([]any, 0, len(batch)*13)
 			for i, q := range batch {
 				if i > 0 {
 					b.WriteString(", ")
 				}
-				b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+				b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 				answers, choices, err := storecodec.EncodeQuestion(q)
 				if err != nil {
 					return err
 				}
 				last++
 				args = append(args, q.ID, topicID, last, q.Prompt, string(answers), nullText(choices), q.Explanation, q.Hint,
-					toDB(q.CreatedAt), toDB(q.UpdatedAt))
+					q.AbsTol, q.RelTol, q.Unit, toDB(q.CreatedAt), toDB(q.UpdatedAt))
 			}
 			if _, err := c.exec(ctx, b.String(), args...); err != nil {
 				if isUnique(err, "questions.id") {
@@ -148,8 +148,8 @@ func (s *Store) UpdateQuestion(ctx context.Context, userID, topicID, id string, 
 			return err
 		}
 		if _, err := c.exec(ctx,
-			`UPDATE questions SET prompt = ?, answers = ?, choices = ?, explanation = ?, hint = ?, updated_at = ? WHERE id = ?`,
-			q.Prompt, string(answers), nullText(choices), q.Explanation, q.Hint, toDB(now), id); err != nil {
+			`UPDATE questions SET prompt = ?, answers = ?, choices = ?, explanation = ?, hint = ?, abs_tol = ?, rel_tol = ?, unit = ?, updated_at = ? WHERE id = ?`,
+			q.Prompt, string(answers), nullText(choices), q.Explanation, q.Hint, q.AbsTol, q.RelTol, q.Unit, toDB(now), id); err != nil {
 			return err
 		}
 		_, err = c.exec(ctx, `UPDATE topics SET updated_at = ? WHERE id = ?`, toDB(now), topicID)

@@ -78,8 +78,11 @@ func (f *fixture) question(t *recall.Topic, at time.Time) *recall.Question {
 		Hint:        "Think of " + id,
 		CreatedAt:   at, UpdatedAt: at,
 	}
-	if f.seq%3 == 0 {
+	switch f.seq % 3 {
+	case 0:
 		q.Choices = []string{"answer " + id, "other", "neither"}
+	case 1:
+		q.AbsTol, q.RelTol, q.Unit = 0.25, 0.05, "km/h"
 	}
 	return q
 }
@@ -249,6 +252,9 @@ func eqQuestion(tb testing.TB, got, want *recall.Question) {
 	eqList(tb, "Question.Choices", got.Choices, want.Choices)
 	eq(tb, "Question.Explanation", got.Explanation, want.Explanation)
 	eq(tb, "Question.Hint", got.Hint, want.Hint)
+	eq(tb, "Question.AbsTol", got.AbsTol, want.AbsTol)
+	eq(tb, "Question.RelTol", got.RelTol, want.RelTol)
+	eq(tb, "Question.Unit", got.Unit, want.Unit)
 	eqTime(tb, "Question.CreatedAt", got.CreatedAt, want.CreatedAt)
 	eqTime(tb, "Question.UpdatedAt", got.UpdatedAt, want.UpdatedAt)
 }

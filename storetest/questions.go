@@ -147,6 +147,34 @@ func runQuestions(t *testing.T, open opener) {
 			ok(f.tb, "Questions", err)
 			eqQuestions(f.tb, list, []*recall.Question{&want})
 		})
+		test(t, open, "OKTolerance", func(f *fixture) {
+			u := f.user("alice")
+			topic := f.topic(u, "Physics")
+			at := f.tick()
+			q := f.question(topic, at)
+			q.Choices, q.AbsTol, q.RelTol, q.Unit = nil, 0, 0, ""
+			ok(f.tb, "AddQuestions", f.s.AddQuestions(f.ctx, u.ID, topic.ID, []*recall.Question{q}))
+			abs, rel, unit := 0.001, 0.125, "m/s²"
+			now := f.tick()
+			got, err := f.s.UpdateQuestion(f.ctx, u.ID, topic.ID, q.ID, recall.QuestionInput{AbsTol: &abs, RelTol: &rel, Unit: &unit}, now)
+			ok(f.tb, "UpdateQuestion(set tolerance)", err)
+			want := *q
+			want.AbsTol, want.RelTol, want.Unit, want.UpdatedAt = abs, rel, unit, now
+			eqQuestion(f.tb, got, &want)
+			list, err := f.s.Questions(f.ctx, topic.ID)
+			ok(f.tb, "Questions", err)
+			eqQuestions(f.tb, list, []*recall.Question{&want})
+
+			// Zero values take the tolerance and the unit away.
+			zero, none := 0.0, ""
+			now = f.tick()
+			_, err = f.s.UpdateQuestion(f.ctx, u.ID, topic.ID, q.ID, recall.QuestionInput{AbsTol: &zero, RelTol: &zero, Unit: &none}, now)
+			ok(f.tb, "UpdateQuestion(clear tolerance)", err)
+			want.AbsTol, want.RelTol, want.Unit, want.UpdatedAt = 0, 0, "", now
+			list, err = f.s.Questions(f.ctx, topic.ID)
+			ok(f.tb, "Questions", err)
+			eqQuestions(f.tb, list, []*recall.Question{&want})
+		})
 		test(t, open, "ErrCheck", func(f *fixture) {
 			u := f.user("alice")
 			topic := f.topic(u, "Rivers")

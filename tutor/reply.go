@@ -42,7 +42,7 @@ func converse(ns *recall.Session, b bank, t *recall.Turn, message string) {
 		t.Reply = "Skipped. The answer is " + answerText(q) + "." + explanation(q) + "\n\n" + advance(ns, b)
 	default:
 		t.Kind = recall.TurnAnswer
-		ok := Grade(q, message)
+		ok := Grade(q, message, WithNumeric(NumericSpec{AbsTol: q.AbsTol, RelTol: q.RelTol, Unit: q.Unit}))
 		t.Correct = new(ok)
 		ns.Answered++
 		verdict := "Not quite. The correct answer is "

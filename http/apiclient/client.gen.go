@@ -80,6 +80,24 @@ func (e HealthStatus) Valid() bool {
 	}
 }
 
+// Defines values for ImportRowStatus.
+const (
+	Added     ImportRowStatus = "added"
+	Duplicate ImportRowStatus = "duplicate"
+)
+
+// Valid indicates whether the value is a known member of the ImportRowStatus enum.
+func (e ImportRowStatus) Valid() bool {
+	switch e {
+	case Added:
+		return true
+	case Duplicate:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for NewSessionMode.
 const (
 	Due NewSessionMode = "due"
@@ -326,6 +344,24 @@ func (e UpdateTopicParamsView) Valid() bool {
 	}
 }
 
+// Defines values for ExportQuestionsParamsFormat.
+const (
+	Csv ExportQuestionsParamsFormat = "csv"
+	Tsv ExportQuestionsParamsFormat = "tsv"
+)
+
+// Valid indicates whether the value is a known member of the ExportQuestionsParamsFormat enum.
+func (e ExportQuestionsParamsFormat) Valid() bool {
+	switch e {
+	case Csv:
+		return true
+	case Tsv:
+		return true
+	default:
+		return false
+	}
+}
+
 // Credentials defines model for Credentials.
 type Credentials struct {
 	Password string `json:"password"`
@@ -355,6 +391,9 @@ type ErrorDetail struct {
 	// Fields For code invalid: the bad fields and what is wrong with each.
 	Fields *map[string]string `json:"fields,omitempty"`
 
+	// Lines For code invalid on an upload (notes, a card file): the bad lines, in line order, at most 100.
+	Lines *[]LineProblem `json:"lines,omitempty"`
+
 	// Message One sentence for a person.
 	Message string `json:"message"`
 
@@ -365,6 +404,47 @@ type ErrorDetail struct {
 // ErrorDetailCode defines model for ErrorDetail.Code.
 type ErrorDetailCode string
 
+// GenerateRequest Markdown notes with marked spans. Cloze deletions: ==term==, {{c1::term}}, {{c1::term::hint}} and, with bold_as_cloze, **term**; the sentence around a cloze is the prompt, several clozes of one number in a sentence make one question, each other number one more. Question :: Answer on a line makes a question, Question ::: Answer two (both directions); a paragraph with a line holding only ? is a multi-line question (above) and answer (below). Nothing inside `code`, fenced code or $math$ is a marker.
+type GenerateRequest struct {
+	// BoldAsCloze Make **term** a cloze deletion too (off by default: emphasis is not a card).
+	BoldAsCloze *bool `json:"bold_as_cloze,omitempty"`
+
+	// DryRun Only say what would be made; add nothing.
+	DryRun *bool `json:"dry_run,omitempty"`
+
+	// Notes The notes, at most 1 MiB (more gives 413). Required unless prose is sent (which is refused).
+	Notes *string `json:"notes,omitempty"`
+
+	// Prose Reserved for questions written by a language model from unmarked prose. No model is configured: a request that sends it gets 400 invalid naming the field.
+	Prose *string `json:"prose,omitempty"`
+}
+
+// GenerateResult defines model for GenerateResult.
+type GenerateResult struct {
+	DryRun bool `json:"dry_run"`
+
+	// Duplicates Questions skipped because the bank or an earlier part of the notes has them (same prompt and answers, case and white space aside).
+	Duplicates int `json:"duplicates"`
+
+	// Questions What was made (or would be), in the order of the notes.
+	Questions []GeneratedQuestion `json:"questions"`
+}
+
+// GeneratedQuestion defines model for GeneratedQuestion.
+type GeneratedQuestion struct {
+	Answers []string `json:"answers"`
+
+	// Hint The cloze's hint, empty if none.
+	Hint string `json:"hint"`
+
+	// Id The new question's ID; absent on a dry run.
+	Id *string `json:"id,omitempty"`
+
+	// Line The line of the notes it comes from.
+	Line   int    `json:"line"`
+	Prompt string `json:"prompt"`
+}
+
 // Health defines model for Health.
 type Health struct {
 	Status HealthStatus `json:"status"`
@@ -373,8 +453,44 @@ type Health struct {
 // HealthStatus defines model for Health.Status.
 type HealthStatus string
 
+// ImportResult defines model for ImportResult.
+type ImportResult struct {
+	Added      int `json:"added"`
+	Duplicates int `json:"duplicates"`
+
+	// Rows Every row of the file, in file order.
+	Rows []ImportRow `json:"rows"`
+}
+
+// ImportRow defines model for ImportRow.
+type ImportRow struct {
+	// Line The line of the file where the row starts.
+	Line int `json:"line"`
+
+	// QuestionId The new question, or the one it duplicates.
+	QuestionId string `json:"question_id"`
+
+	// Status added, or duplicate: the bank (or an earlier row) has the question, by text or by the GUID an export wrote; nothing was added for it.
+	Status ImportRowStatus `json:"status"`
+}
+
+// ImportRowStatus added, or duplicate: the bank (or an earlier row) has the question, by text or by the GUID an export wrote; nothing was added for it.
+type ImportRowStatus string
+
+// LineProblem defines model for LineProblem.
+type LineProblem struct {
+	// Line 1-based line of the upload.
+	Line int `json:"line"`
+
+	// Message What is wrong on it.
+	Message string `json:"message"`
+}
+
 // NewQuestion defines model for NewQuestion.
 type NewQuestion struct {
+	// AbsTol A numeric answer is right within this absolute difference of an accepted answer, in its unit (0.01 accepts 3.14 for 3.1416). 0 or absent: exact. Typed answers only.
+	AbsTol *float32 `json:"abs_tol,omitempty"`
+
 	// Answers Accepted answers. For a multiple-choice question each must be one of the choices.
 	Answers []string `json:"answers"`
 
@@ -383,6 +499,12 @@ type NewQuestion struct {
 	Explanation *string   `json:"explanation,omitempty"`
 	Hint        *string   `json:"hint,omitempty"`
 	Prompt      string    `json:"prompt"`
+
+	// RelTol A numeric answer is right within this fraction of an accepted answer's magnitude (0.05 is 5 %). 0 or absent: exact. Typed answers only.
+	RelTol *float32 `json:"rel_tol,omitempty"`
+
+	// Unit The unit of accepted answers written without one: with unit "km" and the answer "5", "5 km" and "5" are right and "5 m" wrong. At most 32 characters, not starting with a digit; "" or absent: none. Typed answers only.
+	Unit *string `json:"unit,omitempty"`
 }
 
 // NewQuestionBatch defines model for NewQuestionBatch.
@@ -444,6 +566,8 @@ type OpenAPIDocument map[string]interface{}
 
 // Question defines model for Question.
 type Question struct {
+	// AbsTol Present only when set. A numeric answer is right within this absolute difference of an accepted answer, in its unit (0.01 accepts 3.14 for 3.1416).
+	AbsTol  *float32 `json:"abs_tol,omitempty"`
 	Answers []string `json:"answers"`
 
 	// Choices Present only for a multiple-choice question (omitted otherwise).
@@ -454,10 +578,16 @@ type Question struct {
 	Explanation string `json:"explanation"`
 
 	// Hint Empty when there is none.
-	Hint      string    `json:"hint"`
-	Id        string    `json:"id"`
-	Prompt    string    `json:"prompt"`
-	TopicId   string    `json:"topic_id"`
+	Hint   string `json:"hint"`
+	Id     string `json:"id"`
+	Prompt string `json:"prompt"`
+
+	// RelTol Present only when set. A numeric answer is right within this fraction of an accepted answer's magnitude (0.05 is 5 %).
+	RelTol  *float32 `json:"rel_tol,omitempty"`
+	TopicId string   `json:"topic_id"`
+
+	// Unit Present only when set. The unit of accepted answers written without one: with unit "km" and the answer "5", "5 km" and "5" are right and "5 m" wrong.
+	Unit      *string   `json:"unit,omitempty"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
@@ -473,11 +603,19 @@ type QuestionList struct {
 
 // QuestionPatch Any NewQuestion field; absent fields stay as they are. choices null is the same as absent; choices [] removes the choices (the question takes a typed answer again).
 type QuestionPatch struct {
+	// AbsTol A numeric answer is right within this absolute difference of an accepted answer, in its unit (0.01 accepts 3.14 for 3.1416). 0 or absent: exact. Typed answers only.
+	AbsTol      *float32  `json:"abs_tol,omitempty"`
 	Answers     *[]string `json:"answers,omitempty"`
 	Choices     *[]string `json:"choices,omitempty"`
 	Explanation *string   `json:"explanation,omitempty"`
 	Hint        *string   `json:"hint,omitempty"`
 	Prompt      *string   `json:"prompt,omitempty"`
+
+	// RelTol A numeric answer is right within this fraction of an accepted answer's magnitude (0.05 is 5 %). 0 or absent: exact. Typed answers only.
+	RelTol *float32 `json:"rel_tol,omitempty"`
+
+	// Unit The unit of accepted answers written without one: with unit "km" and the answer "5", "5 km" and "5" are right and "5 m" wrong. At most 32 characters, not starting with a digit; "" or absent: none. Typed answers only.
+	Unit *string `json:"unit,omitempty"`
 }
 
 // Ready defines model for Ready.
@@ -773,6 +911,15 @@ type UpdateTopicParams struct {
 // UpdateTopicParamsView defines parameters for UpdateTopic.
 type UpdateTopicParamsView string
 
+// ExportQuestionsParams defines parameters for ExportQuestions.
+type ExportQuestionsParams struct {
+	// Format tsv (tab-separated, the default) or csv (comma-separated); anything else gives 400.
+	Format *ExportQuestionsParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+}
+
+// ExportQuestionsParamsFormat defines parameters for ExportQuestions.
+type ExportQuestionsParamsFormat string
+
 // UpdateMeJSONRequestBody defines body for UpdateMe for application/json ContentType.
 type UpdateMeJSONRequestBody = UserPatch
 
@@ -793,6 +940,9 @@ type UpdateTopicJSONRequestBody = TopicPatch
 
 // AddQuestionsJSONRequestBody defines body for AddQuestions for application/json ContentType.
 type AddQuestionsJSONRequestBody = NewQuestionBatch
+
+// GenerateQuestionsJSONRequestBody defines body for GenerateQuestions for application/json ContentType.
+type GenerateQuestionsJSONRequestBody = GenerateRequest
 
 // UpdateQuestionJSONRequestBody defines body for UpdateQuestion for application/json ContentType.
 type UpdateQuestionJSONRequestBody = QuestionPatch
@@ -1041,6 +1191,32 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /v1/topics/{id}/questions (the `AddQuestions` operationId).
 	AddQuestions(ctx context.Context, id TopicID, body AddQuestionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExportQuestions The whole bank as a card file in Anki's text format.
+	//
+	// Corresponds with GET /v1/topics/{id}/questions/export (the `ExportQuestions` operationId).
+	ExportQuestions(ctx context.Context, id TopicID, params *ExportQuestionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GenerateQuestionsWithBody Make questions from Markdown notes and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. Deterministic: the same notes and bank give the same questions. A mistake in the notes gives 400 with the line in lines.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/topics/{id}/questions/generate (the `GenerateQuestions` operationId).
+	GenerateQuestionsWithBody(ctx context.Context, id TopicID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GenerateQuestions Make questions from Markdown notes and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. Deterministic: the same notes and bank give the same questions. A mistake in the notes gives 400 with the line in lines.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /v1/topics/{id}/questions/generate (the `GenerateQuestions` operationId).
+	GenerateQuestions(ctx context.Context, id TopicID, body GenerateQuestionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ImportQuestionsWithBody Add the rows of a card file in Anki's text format (the one API body that is not JSON). Header lines #separator:, #html:, #columns:, #tags:, #deck:, #notetype:, #guid column:, #notetype column:, #deck column:, #tags column: are honoured; quoted fields, a byte-order mark and CRLF too. Columns Front and Back (or the first two) are the prompt and answer; Answers, Choices (one a line), Explanation (or Back Extra), Hint, Unit, Abs Tol and Rel Tol, as an export writes them, fill the rest. At most 10,000 rows (413 beyond), read a row at a time; every row is checked first and one bad row adds nothing (400, the first 100 bad lines in lines); then the new questions are added in one transaction. Rows the bank already has are skipped and counted, so importing a file twice adds nothing the second time.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /v1/topics/{id}/questions/import (the `ImportQuestions` operationId).
+	ImportQuestionsWithBody(ctx context.Context, id TopicID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteQuestion Remove a question from the bank.
 	//
@@ -1519,6 +1695,72 @@ func (c *Client) AddQuestionsWithBody(ctx context.Context, id TopicID, contentTy
 // Corresponds with POST /v1/topics/{id}/questions (the `AddQuestions` operationId).
 func (c *Client) AddQuestions(ctx context.Context, id TopicID, body AddQuestionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAddQuestionsRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExportQuestions The whole bank as a card file in Anki's text format.
+//
+// Corresponds with GET /v1/topics/{id}/questions/export (the `ExportQuestions` operationId).
+func (c *Client) ExportQuestions(ctx context.Context, id TopicID, params *ExportQuestionsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportQuestionsRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GenerateQuestionsWithBody Make questions from Markdown notes and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. Deterministic: the same notes and bank give the same questions. A mistake in the notes gives 400 with the line in lines.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/topics/{id}/questions/generate (the `GenerateQuestions` operationId).
+func (c *Client) GenerateQuestionsWithBody(ctx context.Context, id TopicID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateQuestionsRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GenerateQuestions Make questions from Markdown notes and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. Deterministic: the same notes and bank give the same questions. A mistake in the notes gives 400 with the line in lines.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /v1/topics/{id}/questions/generate (the `GenerateQuestions` operationId).
+func (c *Client) GenerateQuestions(ctx context.Context, id TopicID, body GenerateQuestionsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateQuestionsRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ImportQuestionsWithBody Add the rows of a card file in Anki's text format (the one API body that is not JSON). Header lines #separator:, #html:, #columns:, #tags:, #deck:, #notetype:, #guid column:, #notetype column:, #deck column:, #tags column: are honoured; quoted fields, a byte-order mark and CRLF too. Columns Front and Back (or the first two) are the prompt and answer; Answers, Choices (one a line), Explanation (or Back Extra), Hint, Unit, Abs Tol and Rel Tol, as an export writes them, fill the rest. At most 10,000 rows (413 beyond), read a row at a time; every row is checked first and one bad row adds nothing (400, the first 100 bad lines in lines); then the new questions are added in one transaction. Rows the bank already has are skipped and counted, so importing a file twice adds nothing the second time.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /v1/topics/{id}/questions/import (the `ImportQuestions` operationId).
+func (c *Client) ImportQuestionsWithBody(ctx context.Context, id TopicID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewImportQuestionsRequestWithBody(c.Server, id, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2510,6 +2752,150 @@ func NewAddQuestionsRequestWithBody(server string, id TopicID, contentType strin
 	return req, nil
 }
 
+// NewExportQuestionsRequest constructs an http.Request for the ExportQuestions method
+func NewExportQuestionsRequest(server string, id TopicID, params *ExportQuestionsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/topics/%s/questions/export", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGenerateQuestionsRequest calls the generic GenerateQuestions builder with application/json body
+func NewGenerateQuestionsRequest(server string, id TopicID, body GenerateQuestionsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewGenerateQuestionsRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewGenerateQuestionsRequestWithBody constructs an http.Request for the GenerateQuestions method, with any body, and a specified content type
+func NewGenerateQuestionsRequestWithBody(server string, id TopicID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/topics/%s/questions/generate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewImportQuestionsRequestWithBody constructs an http.Request for the ImportQuestions method, with any body, and a specified content type
+func NewImportQuestionsRequestWithBody(server string, id TopicID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/topics/%s/questions/import", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewDeleteQuestionRequest constructs an http.Request for the DeleteQuestion method
 func NewDeleteQuestionRequest(server string, id TopicID, qid QuestionID) (*http.Request, error) {
 	var err error
@@ -2925,6 +3311,34 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /v1/topics/{id}/questions (the `AddQuestions` operationId).
 	AddQuestionsWithResponse(ctx context.Context, id TopicID, body AddQuestionsJSONRequestBody, reqEditors ...RequestEditorFn) (*AddQuestionsResponse, error)
+
+	// ExportQuestionsWithResponse The whole bank as a card file in Anki's text format.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/topics/{id}/questions/export (the `ExportQuestions` operationId).
+	ExportQuestionsWithResponse(ctx context.Context, id TopicID, params *ExportQuestionsParams, reqEditors ...RequestEditorFn) (*ExportQuestionsResponse, error)
+
+	// GenerateQuestionsWithBodyWithResponse Make questions from Markdown notes and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. Deterministic: the same notes and bank give the same questions. A mistake in the notes gives 400 with the line in lines.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/topics/{id}/questions/generate (the `GenerateQuestions` operationId).
+	GenerateQuestionsWithBodyWithResponse(ctx context.Context, id TopicID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateQuestionsResponse, error)
+
+	// GenerateQuestionsWithResponse Make questions from Markdown notes and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. Deterministic: the same notes and bank give the same questions. A mistake in the notes gives 400 with the line in lines.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/topics/{id}/questions/generate (the `GenerateQuestions` operationId).
+	GenerateQuestionsWithResponse(ctx context.Context, id TopicID, body GenerateQuestionsJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateQuestionsResponse, error)
+
+	// ImportQuestionsWithBodyWithResponse Add the rows of a card file in Anki's text format (the one API body that is not JSON). Header lines #separator:, #html:, #columns:, #tags:, #deck:, #notetype:, #guid column:, #notetype column:, #deck column:, #tags column: are honoured; quoted fields, a byte-order mark and CRLF too. Columns Front and Back (or the first two) are the prompt and answer; Answers, Choices (one a line), Explanation (or Back Extra), Hint, Unit, Abs Tol and Rel Tol, as an export writes them, fill the rest. At most 10,000 rows (413 beyond), read a row at a time; every row is checked first and one bad row adds nothing (400, the first 100 bad lines in lines); then the new questions are added in one transaction. Rows the bank already has are skipped and counted, so importing a file twice adds nothing the second time.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /v1/topics/{id}/questions/import (the `ImportQuestions` operationId).
+	ImportQuestionsWithBodyWithResponse(ctx context.Context, id TopicID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportQuestionsResponse, error)
 
 	// DeleteQuestionWithResponse Remove a question from the bank.
 	//
@@ -5864,6 +6278,534 @@ func (r AddQuestionsResponse) ContentType() string {
 	return ""
 }
 
+// ExportQuestionsResponse200Headers the declared response headers of an HTTP 200 response for ExportQuestions
+type ExportQuestionsResponse200Headers struct {
+	ContentDisposition *string
+	XRequestId         string
+}
+
+// ExportQuestionsResponse400Headers the declared response headers of an HTTP 400 response for ExportQuestions
+type ExportQuestionsResponse400Headers struct {
+	XRequestId string
+}
+
+// ExportQuestionsResponse401Headers the declared response headers of an HTTP 401 response for ExportQuestions
+type ExportQuestionsResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestId      string
+}
+
+// ExportQuestionsResponse404Headers the declared response headers of an HTTP 404 response for ExportQuestions
+type ExportQuestionsResponse404Headers struct {
+	XRequestId string
+}
+
+// ExportQuestionsResponse429Headers the declared response headers of an HTTP 429 response for ExportQuestions
+type ExportQuestionsResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      int
+	XRequestId      string
+}
+
+// ExportQuestionsResponse431Headers the declared response headers of an HTTP 431 response for ExportQuestions
+type ExportQuestionsResponse431Headers struct {
+	XRequestId string
+}
+
+// ExportQuestionsResponse500Headers the declared response headers of an HTTP 500 response for ExportQuestions
+type ExportQuestionsResponse500Headers struct {
+	XRequestId string
+}
+
+// ExportQuestionsResponse503Headers the declared response headers of an HTTP 503 response for ExportQuestions
+type ExportQuestionsResponse503Headers struct {
+	XRequestId string
+}
+
+type ExportQuestionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *HeadersTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ExportQuestionsResponse200Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ExportQuestionsResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ExportQuestionsResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ExportQuestionsResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ExportQuestionsResponse429Headers
+	// Headers431 the parsed response headers for an HTTP 431 response
+	Headers431 *ExportQuestionsResponse431Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ExportQuestionsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ExportQuestionsResponse503Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ExportQuestionsResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ExportQuestionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ExportQuestionsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ExportQuestionsResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ExportQuestionsResponse) GetJSON431() *HeadersTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ExportQuestionsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ExportQuestionsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportQuestionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportQuestionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportQuestionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportQuestionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GenerateQuestionsResponse200Headers the declared response headers of an HTTP 200 response for GenerateQuestions
+type GenerateQuestionsResponse200Headers struct {
+	XRequestId string
+}
+
+// GenerateQuestionsResponse201Headers the declared response headers of an HTTP 201 response for GenerateQuestions
+type GenerateQuestionsResponse201Headers struct {
+	XRequestId string
+}
+
+// GenerateQuestionsResponse400Headers the declared response headers of an HTTP 400 response for GenerateQuestions
+type GenerateQuestionsResponse400Headers struct {
+	XRequestId string
+}
+
+// GenerateQuestionsResponse401Headers the declared response headers of an HTTP 401 response for GenerateQuestions
+type GenerateQuestionsResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestId      string
+}
+
+// GenerateQuestionsResponse404Headers the declared response headers of an HTTP 404 response for GenerateQuestions
+type GenerateQuestionsResponse404Headers struct {
+	XRequestId string
+}
+
+// GenerateQuestionsResponse413Headers the declared response headers of an HTTP 413 response for GenerateQuestions
+type GenerateQuestionsResponse413Headers struct {
+	XRequestId string
+}
+
+// GenerateQuestionsResponse415Headers the declared response headers of an HTTP 415 response for GenerateQuestions
+type GenerateQuestionsResponse415Headers struct {
+	XRequestId string
+}
+
+// GenerateQuestionsResponse429Headers the declared response headers of an HTTP 429 response for GenerateQuestions
+type GenerateQuestionsResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      int
+	XRequestId      string
+}
+
+// GenerateQuestionsResponse431Headers the declared response headers of an HTTP 431 response for GenerateQuestions
+type GenerateQuestionsResponse431Headers struct {
+	XRequestId string
+}
+
+// GenerateQuestionsResponse500Headers the declared response headers of an HTTP 500 response for GenerateQuestions
+type GenerateQuestionsResponse500Headers struct {
+	XRequestId string
+}
+
+// GenerateQuestionsResponse503Headers the declared response headers of an HTTP 503 response for GenerateQuestions
+type GenerateQuestionsResponse503Headers struct {
+	XRequestId string
+}
+
+type GenerateQuestionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GenerateResult
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *GenerateResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *HeadersTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GenerateQuestionsResponse200Headers
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *GenerateQuestionsResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *GenerateQuestionsResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GenerateQuestionsResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *GenerateQuestionsResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *GenerateQuestionsResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *GenerateQuestionsResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GenerateQuestionsResponse429Headers
+	// Headers431 the parsed response headers for an HTTP 431 response
+	Headers431 *GenerateQuestionsResponse431Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GenerateQuestionsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GenerateQuestionsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GenerateQuestionsResponse) GetJSON200() *GenerateResult {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r GenerateQuestionsResponse) GetJSON201() *GenerateResult {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GenerateQuestionsResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GenerateQuestionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GenerateQuestionsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r GenerateQuestionsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r GenerateQuestionsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GenerateQuestionsResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GenerateQuestionsResponse) GetJSON431() *HeadersTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GenerateQuestionsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GenerateQuestionsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GenerateQuestionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GenerateQuestionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GenerateQuestionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GenerateQuestionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// ImportQuestionsResponse200Headers the declared response headers of an HTTP 200 response for ImportQuestions
+type ImportQuestionsResponse200Headers struct {
+	XRequestId string
+}
+
+// ImportQuestionsResponse201Headers the declared response headers of an HTTP 201 response for ImportQuestions
+type ImportQuestionsResponse201Headers struct {
+	XRequestId string
+}
+
+// ImportQuestionsResponse400Headers the declared response headers of an HTTP 400 response for ImportQuestions
+type ImportQuestionsResponse400Headers struct {
+	XRequestId string
+}
+
+// ImportQuestionsResponse401Headers the declared response headers of an HTTP 401 response for ImportQuestions
+type ImportQuestionsResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestId      string
+}
+
+// ImportQuestionsResponse404Headers the declared response headers of an HTTP 404 response for ImportQuestions
+type ImportQuestionsResponse404Headers struct {
+	XRequestId string
+}
+
+// ImportQuestionsResponse413Headers the declared response headers of an HTTP 413 response for ImportQuestions
+type ImportQuestionsResponse413Headers struct {
+	XRequestId string
+}
+
+// ImportQuestionsResponse415Headers the declared response headers of an HTTP 415 response for ImportQuestions
+type ImportQuestionsResponse415Headers struct {
+	XRequestId string
+}
+
+// ImportQuestionsResponse429Headers the declared response headers of an HTTP 429 response for ImportQuestions
+type ImportQuestionsResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      int
+	XRequestId      string
+}
+
+// ImportQuestionsResponse431Headers the declared response headers of an HTTP 431 response for ImportQuestions
+type ImportQuestionsResponse431Headers struct {
+	XRequestId string
+}
+
+// ImportQuestionsResponse500Headers the declared response headers of an HTTP 500 response for ImportQuestions
+type ImportQuestionsResponse500Headers struct {
+	XRequestId string
+}
+
+// ImportQuestionsResponse503Headers the declared response headers of an HTTP 503 response for ImportQuestions
+type ImportQuestionsResponse503Headers struct {
+	XRequestId string
+}
+
+type ImportQuestionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ImportResult
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ImportResult
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *Invalid
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *HeadersTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ImportQuestionsResponse200Headers
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *ImportQuestionsResponse201Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ImportQuestionsResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ImportQuestionsResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ImportQuestionsResponse404Headers
+	// Headers413 the parsed response headers for an HTTP 413 response
+	Headers413 *ImportQuestionsResponse413Headers
+	// Headers415 the parsed response headers for an HTTP 415 response
+	Headers415 *ImportQuestionsResponse415Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ImportQuestionsResponse429Headers
+	// Headers431 the parsed response headers for an HTTP 431 response
+	Headers431 *ImportQuestionsResponse431Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *ImportQuestionsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ImportQuestionsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ImportQuestionsResponse) GetJSON200() *ImportResult {
+	return r.JSON200
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r ImportQuestionsResponse) GetJSON201() *ImportResult {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ImportQuestionsResponse) GetJSON400() *Invalid {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ImportQuestionsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ImportQuestionsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ImportQuestionsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ImportQuestionsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ImportQuestionsResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r ImportQuestionsResponse) GetJSON431() *HeadersTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ImportQuestionsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ImportQuestionsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ImportQuestionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ImportQuestionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ImportQuestionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ImportQuestionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // DeleteQuestionResponse204Headers the declared response headers of an HTTP 204 response for DeleteQuestion
 type DeleteQuestionResponse204Headers struct {
 	XRequestId string
@@ -6834,6 +7776,58 @@ func (c *ClientWithResponses) AddQuestionsWithResponse(ctx context.Context, id T
 		return nil, err
 	}
 	return ParseAddQuestionsResponse(rsp)
+}
+
+// ExportQuestionsWithResponse The whole bank as a card file in Anki's text format.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/topics/{id}/questions/export (the `ExportQuestions` operationId).
+func (c *ClientWithResponses) ExportQuestionsWithResponse(ctx context.Context, id TopicID, params *ExportQuestionsParams, reqEditors ...RequestEditorFn) (*ExportQuestionsResponse, error) {
+	rsp, err := c.ExportQuestions(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportQuestionsResponse(rsp)
+}
+
+// GenerateQuestionsWithBodyWithResponse Make questions from Markdown notes and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. Deterministic: the same notes and bank give the same questions. A mistake in the notes gives 400 with the line in lines.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/topics/{id}/questions/generate (the `GenerateQuestions` operationId).
+func (c *ClientWithResponses) GenerateQuestionsWithBodyWithResponse(ctx context.Context, id TopicID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateQuestionsResponse, error) {
+	rsp, err := c.GenerateQuestionsWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGenerateQuestionsResponse(rsp)
+}
+
+// GenerateQuestionsWithResponse Make questions from Markdown notes and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. Deterministic: the same notes and bank give the same questions. A mistake in the notes gives 400 with the line in lines.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/topics/{id}/questions/generate (the `GenerateQuestions` operationId).
+func (c *ClientWithResponses) GenerateQuestionsWithResponse(ctx context.Context, id TopicID, body GenerateQuestionsJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateQuestionsResponse, error) {
+	rsp, err := c.GenerateQuestions(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGenerateQuestionsResponse(rsp)
+}
+
+// ImportQuestionsWithBodyWithResponse Add the rows of a card file in Anki's text format (the one API body that is not JSON). Header lines #separator:, #html:, #columns:, #tags:, #deck:, #notetype:, #guid column:, #notetype column:, #deck column:, #tags column: are honoured; quoted fields, a byte-order mark and CRLF too. Columns Front and Back (or the first two) are the prompt and answer; Answers, Choices (one a line), Explanation (or Back Extra), Hint, Unit, Abs Tol and Rel Tol, as an export writes them, fill the rest. At most 10,000 rows (413 beyond), read a row at a time; every row is checked first and one bad row adds nothing (400, the first 100 bad lines in lines); then the new questions are added in one transaction. Rows the bank already has are skipped and counted, so importing a file twice adds nothing the second time.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /v1/topics/{id}/questions/import (the `ImportQuestions` operationId).
+func (c *ClientWithResponses) ImportQuestionsWithBodyWithResponse(ctx context.Context, id TopicID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportQuestionsResponse, error) {
+	rsp, err := c.ImportQuestionsWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseImportQuestionsResponse(rsp)
 }
 
 // DeleteQuestionWithResponse Remove a question from the bank.
@@ -10450,6 +11444,666 @@ func ParseAddQuestionsResponse(rsp *http.Response) (*AddQuestionsResponse, error
 		response.Headers500 = &headers
 	case rsp.StatusCode == 503:
 		var headers AddQuestionsResponse503Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseExportQuestionsResponse parses an HTTP response from a ExportQuestionsWithResponse call
+func ParseExportQuestionsResponse(rsp *http.Response) (*ExportQuestionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportQuestionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest HeadersTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ExportQuestionsResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 400:
+		var headers ExportQuestionsResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ExportQuestionsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers ExportQuestionsResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers ExportQuestionsResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 431:
+		var headers ExportQuestionsResponse431Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers431 = &headers
+	case rsp.StatusCode == 500:
+		var headers ExportQuestionsResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ExportQuestionsResponse503Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGenerateQuestionsResponse parses an HTTP response from a GenerateQuestionsWithResponse call
+func ParseGenerateQuestionsResponse(rsp *http.Response) (*GenerateQuestionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GenerateQuestionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GenerateResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest GenerateResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest HeadersTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GenerateQuestionsResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 201:
+		var headers GenerateQuestionsResponse201Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers GenerateQuestionsResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers GenerateQuestionsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers GenerateQuestionsResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers GenerateQuestionsResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers GenerateQuestionsResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers GenerateQuestionsResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 431:
+		var headers GenerateQuestionsResponse431Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers431 = &headers
+	case rsp.StatusCode == 500:
+		var headers GenerateQuestionsResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GenerateQuestionsResponse503Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseImportQuestionsResponse parses an HTTP response from a ImportQuestionsWithResponse call
+func ParseImportQuestionsResponse(rsp *http.Response) (*ImportQuestionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ImportQuestionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ImportResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ImportResult
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Invalid
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest HeadersTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ImportQuestionsResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 201:
+		var headers ImportQuestionsResponse201Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers201 = &headers
+	case rsp.StatusCode == 400:
+		var headers ImportQuestionsResponse400Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ImportQuestionsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers ImportQuestionsResponse404Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 413:
+		var headers ImportQuestionsResponse413Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers413 = &headers
+	case rsp.StatusCode == 415:
+		var headers ImportQuestionsResponse415Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers415 = &headers
+	case rsp.StatusCode == 429:
+		var headers ImportQuestionsResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 431:
+		var headers ImportQuestionsResponse431Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers431 = &headers
+	case rsp.StatusCode == 500:
+		var headers ImportQuestionsResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers ImportQuestionsResponse503Headers
 		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {

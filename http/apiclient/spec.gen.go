@@ -3,4 +3,4 @@
 package apiclient
 
 // specSHA256 is the SHA-256 of the openapi.json this client was generated from.
-const specSHA256 = "1203fffaaaf04ccf3558c88d211d91f5c55a2a839be996da61e0c71b99e4e35c"
+const specSHA256 = "b5a12b5d7f5c8c734d2ca56a87b6c10029b282aea27d6e0d92c0e28b00c00bc7"
