@@ -244,9 +244,9 @@ func (s *Server) observe(r *http.Request, ri *requestInfo, sw *statusWriter, d t
 		status = http.StatusOK
 	}
 	method := metricMethod(r.Method)
-	if m := s.cfg.Metrics; m != nil {
-		m.HTTPRequests.WithLabelValues(ri.route, method, strconv.Itoa(status)).Inc()
-		m.HTTPDuration.WithLabelValues(ri.route, method).Observe(d.Seconds())
+	s.cfg.Metrics.HTTPRequest(ri.route, method, status, d)
+	if !s.log.Enabled(r.Context(), slog.LevelInfo) {
+		return // the access log is off: build no line
 	}
 	attrs := []slog.Attr{
 		slog.String("request_id", ri.id),

@@ -4,6 +4,10 @@
 package metrics
 
 import (
+	"strconv"
+	"sync"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
@@ -42,6 +46,38 @@ type Metrics struct {
 	// by op and reason (a failure's reason, over_budget, budget_unknown or
 	// unsafe_input).
 	LLMFallbacks *prometheus.CounterVec
+
+	// The children of the vectors by their label values, for the counting
+	// methods: WithLabelValues checks and hashes the values byte by byte
+	// and takes the vector's lock on every call, four or more times per
+	// cached request; a sync.Map read is neither (BenchmarkCount).
+	dbMemo, cacheMemo memo[[2]string, prometheus.Counter]
+	redisMemo         memo[string, prometheus.Counter]
+	httpMemo          memo[httpKey, httpSeries]
+}
+
+// httpKey names the series of one kind of response.
+type httpKey struct {
+	route, method string
+	status        int
+}
+
+// httpSeries are the series one response counts in.
+type httpSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+// memo maps label values to a vector's child, made on first use.
+type memo[K comparable, V any] struct{ m sync.Map }
+
+// get returns the child of k, made by mk the first time.
+func (c *memo[K, V]) get(k K, mk func() V) V {
+	if v, ok := c.m.Load(k); ok {
+		return v.(V)
+	}
+	v, _ := c.m.LoadOrStore(k, mk())
+	return v.(V)
 }
 
 // New creates the collectors and registers them on reg. With a nil reg it
@@ -114,7 +150,7 @@ func NewRegistry() (*prometheus.Registry, *Metrics) {
 // DBQuery counts one statement. It is safe on a nil *Metrics.
 func (m *Metrics) DBQuery(kind, op string) {
 	if m != nil {
-		m.DBQueries.WithLabelValues(kind, op).Inc()
+		m.dbMemo.get([2]string{kind, op}, func() prometheus.Counter { return m.DBQueries.WithLabelValues(kind, op) }).Inc()
 	}
 }
 
@@ -129,6 +165,30 @@ func (m *Metrics) DBBatch(n int) {
 // Cache counts one cache lookup. It is safe on a nil *Metrics.
 func (m *Metrics) Cache(cache, result string) {
 	if m != nil {
-		m.CacheRequests.WithLabelValues(cache, result).Inc()
+		m.cacheMemo.get([2]string{cache, result}, func() prometheus.Counter { return m.CacheRequests.WithLabelValues(cache, result) }).Inc()
 	}
+}
+
+// RedisCall counts one round trip to Redis. It is safe on a nil *Metrics.
+func (m *Metrics) RedisCall(op string) {
+	if m != nil {
+		m.redisMemo.get(op, func() prometheus.Counter { return m.RedisCalls.WithLabelValues(op) }).Inc()
+	}
+}
+
+// HTTPRequest counts one response of route (its pattern) to method
+// (bounded by the caller) with status, which took d. It is safe on a nil
+// *Metrics.
+func (m *Metrics) HTTPRequest(route, method string, status int, d time.Duration) {
+	if m == nil {
+		return
+	}
+	s := m.httpMemo.get(httpKey{route, method, status}, func() httpSeries {
+		return httpSeries{
+			requests: m.HTTPRequests.WithLabelValues(route, method, strconv.Itoa(status)),
+			duration: m.HTTPDuration.WithLabelValues(route, method),
+		}
+	})
+	s.requests.Inc()
+	s.duration.Observe(d.Seconds())
 }

@@ -419,9 +419,7 @@ func classify(parent context.Context, err error) breaker.Outcome {
 
 // count records one round trip.
 func (c *Client) count(op string) {
-	if c.m != nil {
-		c.m.RedisCalls.WithLabelValues(op).Inc()
-	}
+	c.m.RedisCall(op)
 }
 
 // Status returns StatusOK while Redis answers a PING within the timeout,

@@ -43,6 +43,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		chart       = fs.String("chart", "", "write an SVG chart of throughput and p99 per operation and mode to this file")
 		seed        = fs.Int64("seed", 1, "seed of the workload's random choices")
 		isolated    = fs.Int("isolated", loadgen.DefaultIsolated, "measured requests per operation in the isolated phase that attributes database reads and Redis calls")
+		rate        = fs.String("rate", "", "open-loop loads run after the closed loop in every mode: requests per second (2000; shared among the operations by the --mix weights) or percentages of near's peak (25%,50%,75%: each operation at that share of its throughput in near's closed loop; near then runs first); latency is measured from each request's intended start")
+		rateDur     = fs.Duration("rate-duration", loadgen.DefaultRateDuration, "length of each open-loop load of --rate")
 		quiet       = fs.Bool("quiet", false, "no progress line on stderr")
 		logLevel    = fs.String("log-level", "error", "log level of the servers started in process: debug, info, warn or error")
 		cpuProfile  = fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and load generator) to this file")
@@ -69,6 +71,15 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Redis:       *redisURL,
 		Target:      *target,
 	}
+	if *rate != "" {
+		if cfg.Rates, err = loadgen.ParseRates(*rate); err != nil {
+			return err
+		}
+	}
+	if *rateDur <= 0 {
+		return errors.New("--rate-duration must be positive")
+	}
+	cfg.RateDuration = *rateDur
 	if *isolated < 1 {
 		return errors.New("--isolated must be at least 1")
 	}

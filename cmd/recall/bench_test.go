@@ -18,6 +18,9 @@ func TestBenchRefusesBadFlagsBeforeRunning(t *testing.T) {
 	}{
 		{[]string{"bench", "--chart", "out.png"}, ".svg"},
 		{[]string{"bench", "--isolated", "0"}, "--isolated must be at least 1"},
+		{[]string{"bench", "--rate", "fast"}, "--rate item"},
+		{[]string{"bench", "--rate", "50%", "--modes", "none,redis"}, "add near to --modes"},
+		{[]string{"bench", "--rate", "100", "--rate-duration", "0s"}, "--rate-duration must be positive"},
 	} {
 		res := runCmd(context.Background(), nil, c.args...)
 		if res.code == 0 || !strings.Contains(res.stderr, c.want) {
@@ -40,7 +43,7 @@ func TestBenchModes(t *testing.T) {
 	res := runCmd(context.Background(), map[string]string{"RECALL_DB": "postgres://nobody@127.0.0.1:1/none", "RECALL_MODES": "bogus"},
 		"bench", "--modes", "none,redis,near", "--users", "10", "--topics", "2", "--questions", "3",
 		"--duration", "400ms", "--warmup", "200ms", "--concurrency", "8", "--isolated", "6",
-		"--quiet", "--out", out, "--chart", chart)
+		"--rate", "40%", "--rate-duration", "300ms", "--quiet", "--out", out, "--chart", chart)
 	if res.code != 0 {
 		t.Fatalf("recall bench: exit %d\n%s", res.code, res.stderr)
 	}
@@ -50,8 +53,14 @@ func TestBenchModes(t *testing.T) {
 	}
 	var rep struct {
 		Runs []struct {
-			Mode string `json:"mode"`
-			Ops  map[string]struct {
+			Mode     string `json:"mode"`
+			OpenLoop []struct {
+				Percent float64 `json:"percent_of_near_peak"`
+				Total   struct {
+					Count uint64 `json:"count"`
+				} `json:"total"`
+			} `json:"open_loop"`
+			Ops map[string]struct {
 				Count      uint64  `json:"count"`
 				Errors     uint64  `json:"errors"`
 				DBReads    float64 `json:"db_reads_per_op"`
@@ -65,6 +74,9 @@ func TestBenchModes(t *testing.T) {
 	runs := map[string]int{}
 	for i, r := range rep.Runs {
 		runs[r.Mode] = i
+		if len(r.OpenLoop) != 1 || r.OpenLoop[0].Percent != 40 || r.OpenLoop[0].Total.Count == 0 {
+			t.Errorf("%s: open loop %+v, want one load of 40%% of near's peak", r.Mode, r.OpenLoop)
+		}
 		for op, o := range r.Ops {
 			if o.Errors != 0 {
 				t.Errorf("%s %s: %d errors", r.Mode, op, o.Errors)

@@ -280,6 +280,13 @@ type Config struct {
 	Isolated int
 	// Seed makes the workload's random choices repeatable.
 	Seed int64
+	// Rates are the loads of the open-loop phase that follows the isolated
+	// one in every run, in order; none means no open-loop phase. Loads in
+	// percent are of near's peak (near then runs first).
+	Rates []Rate
+	// RateDuration is the length of each open-loop load (0 means
+	// DefaultRateDuration).
+	RateDuration time.Duration
 
 	// DB describes the primary database for the report (no password).
 	DB string
@@ -339,6 +346,9 @@ func (c *Config) Validate() error {
 				}
 			}
 		}
+		if c.relativeRates() && !slices.Contains(c.Modes, ModeNear) {
+			errs = append(errs, errors.New("--rate in percent is relative to near's peak: add near to --modes, or give requests per second"))
+		}
 		if c.RedisCluster && c.Redis != "" {
 			errs = append(errs, errors.New("--redis and --redis-cluster exclude each other"))
 		}
@@ -382,6 +392,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Questions < 1 || c.Questions > 500 {
 		errs = append(errs, errors.New("--questions must be from 1 to 500"))
+	}
+	if c.RateDuration < 0 {
+		errs = append(errs, errors.New("--rate-duration must not be negative"))
 	}
 	if c.Isolated < 0 {
 		errs = append(errs, errors.New("--isolated must not be negative"))

@@ -243,6 +243,8 @@ func TestRunModesRedisAndNear(t *testing.T) {
 		t.Skip("needs Redis: skipped under -short")
 	}
 	cfg := smallConfig(ModeRedis, ModeNear)
+	// An open-loop load at half of near's peak: near runs first.
+	cfg.Rates, cfg.RateDuration = []Rate{{50, true}}, 500*time.Millisecond
 	var prefixes []string
 	cfg.Start = func(ctx context.Context, in Instance) (Server, error) {
 		prefixes = append(prefixes, in.Mode.RedisPrefix)
@@ -262,6 +264,24 @@ func TestRunModesRedisAndNear(t *testing.T) {
 		if o := r.Ops[OpTopics]; o.DBReadsPerOp != 0 {
 			t.Errorf("%s, topics: %.2f db reads per op, want 0", r.Mode, o.DBReadsPerOp)
 		}
+	}
+	near := rep.Runs[1]
+	for _, r := range rep.Runs {
+		if len(r.OpenLoop) != 1 {
+			t.Fatalf("%s: open loop %+v, want one load", r.Mode, r.OpenLoop)
+		}
+		s := r.OpenLoop[0]
+		if s.Percent != 50 || s.Total.Count == 0 || s.Total.Errors != 0 || s.Total.P999 < s.Total.P50 {
+			t.Errorf("%s: open loop at 50%%: %+v", r.Mode, s)
+		}
+		// Every mode runs at the same load: half of near's closed-loop
+		// throughput of each operation.
+		if d := s.Ops[OpDashboard]; d.TargetRPS != round3(near.Ops[OpDashboard].RPS/2) {
+			t.Errorf("%s: dashboard at %v req/s, want half of near's %v", r.Mode, d.TargetRPS, near.Ops[OpDashboard].RPS)
+		}
+	}
+	if rep.Runs[0].OpenLoop[0].TargetRPS != near.OpenLoop[0].TargetRPS {
+		t.Errorf("the modes ran at different loads: %v and %v", rep.Runs[0].OpenLoop[0].TargetRPS, near.OpenLoop[0].TargetRPS)
 	}
 	if o := rep.Runs[0].Ops[OpDashboard]; o.RedisCallsPerOp < 1 {
 		t.Errorf("redis, dashboard: %.2f Redis calls per op, want ≥ 1 without the near-cache", o.RedisCallsPerOp)

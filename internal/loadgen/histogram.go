@@ -105,3 +105,21 @@ func (h *Histogram) Percentile(q float64) time.Duration {
 	}
 	return h.Max()
 }
+
+// Merge adds every observation of o to h. o must not be recorded into
+// meanwhile.
+func (h *Histogram) Merge(o *Histogram) {
+	for i := range o.counts {
+		if c := o.counts[i].Load(); c > 0 {
+			h.counts[i].Add(c)
+		}
+	}
+	h.n.Add(o.n.Load())
+	h.sum.Add(o.sum.Load())
+	for m := o.max.Load(); ; {
+		cur := h.max.Load()
+		if m <= cur || h.max.CompareAndSwap(cur, m) {
+			return
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -88,6 +89,9 @@ func Run(ctx context.Context, cfg Config) (_ *Report, err error) {
 	if cfg.Isolated == 0 {
 		cfg.Isolated = DefaultIsolated
 	}
+	if cfg.RateDuration == 0 {
+		cfg.RateDuration = DefaultRateDuration
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -156,7 +160,18 @@ func (b *bencher) runModes(ctx context.Context, rep *Report) (_ *Report, err err
 		return rep, fmt.Errorf("seed: %w", err)
 	}
 	rep.Config.SeedSeconds = round3(time.Since(start).Seconds())
-	for _, name := range cfg.Modes {
+	modes, err := orderModes(cfg)
+	if err != nil {
+		return rep, err
+	}
+	// The report lists the runs in the order of --modes, whatever order
+	// they ran in.
+	defer func() {
+		slices.SortStableFunc(rep.Runs, func(a, b RunReport) int {
+			return slices.Index(cfg.Modes, a.Mode) - slices.Index(cfg.Modes, b.Mode)
+		})
+	}()
+	for _, name := range modes {
 		for _, n := range cfg.Instances {
 			r, err := b.runMode(ctx, name, n, tmpl, seeded, id)
 			if err != nil {
@@ -197,6 +212,9 @@ func (b *bencher) seedTemplate(ctx context.Context, db, id string) (_ []*userSta
 type bencher struct {
 	cfg *Config
 	pr  *progress
+	// peak is near's (or the target's) closed-loop figures per operation,
+	// by instance count: what relative open-loop loads are percentages of.
+	peak map[int]map[string]OpResult
 }
 
 // runLabel names the run of mode on n instances: the mode alone for one
@@ -440,6 +458,22 @@ func (b *bencher) drive(ctx context.Context, mode string, urls []string, users [
 		r.ErrorSamples = append(r.ErrorSamples, iso.samples...)
 		r.Ops[op] = res
 	}
+	if len(cfg.Rates) > 0 {
+		if mode == ModeNear || mode == ModeTarget {
+			if b.peak == nil {
+				b.peak = map[int]map[string]OpResult{}
+			}
+			b.peak[len(urls)] = r.Ops
+		}
+		steps, err := b.openLoopSteps(ctx, label, urls, users, b.peak[len(urls)])
+		r.OpenLoop = steps
+		for _, s := range steps {
+			r.Total.OpenLoopErrors += s.Total.Errors
+		}
+		if err != nil {
+			return r, fmt.Errorf("open loop: %w", err)
+		}
+	}
 	if len(r.ErrorSamples) > maxErrorSamples {
 		r.ErrorSamples = r.ErrorSamples[:maxErrorSamples]
 	}
@@ -488,9 +522,9 @@ type phaseStats struct {
 }
 
 // timed runs f as one request of operation op and records it, unless the
-// run was cancelled meanwhile.
-func (st *phaseStats) timed(ctx context.Context, op int, f func() error) error {
-	t0 := time.Now()
+// run was cancelled meanwhile. Its latency runs from t0: when it was sent
+// (closed loop) or meant to be sent (open loop).
+func (st *phaseStats) timed(ctx context.Context, op int, t0 time.Time, f func() error) error {
 	err := f()
 	d := time.Since(t0)
 	if err != nil && ctx.Err() != nil {
@@ -531,12 +565,12 @@ func (b *bencher) phase(ctx context.Context, mode, name string, d time.Duration,
 			for ctx.Err() == nil && time.Now().Before(deadline) {
 				u := w.users[w.rng.IntN(len(w.users))]
 				if needsSession(w.op, u) {
-					_ = st.timed(ctx, sessionStart, func() error { return w.startSession(ctx, u, true) })
+					_ = st.timed(ctx, sessionStart, time.Now(), func() error { return w.startSession(ctx, u, true) })
 					if u.session == nil {
 						continue
 					}
 				}
-				_ = st.timed(ctx, w.op, func() error { return w.do(ctx, w.op, u) })
+				_ = st.timed(ctx, w.op, time.Now(), func() error { return w.do(ctx, w.op, u) })
 			}
 		})
 	}

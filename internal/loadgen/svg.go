@@ -88,8 +88,19 @@ func esc(s string) string {
 	return b.String()
 }
 
+// svgPanel is one panel of the chart: bars grouped by groups, one bar per
+// run, value(run, group) giving each bar's value (false: no bar).
+type svgPanel struct {
+	title  string
+	log    bool
+	groups []string
+	value  func(run *RunReport, g int) (float64, bool)
+}
+
 // WriteSVG draws r as an SVG chart: two panels of bars grouped by operation,
-// one bar per mode: the mixed phase's throughput, and its p99 latency.
+// one bar per mode: the mixed phase's throughput, and its p99 latency; and,
+// when the runs have open-loop loads, the dashboard's and every operation's
+// p99 at each load, grouped by load.
 func (r *Report) WriteSVG(w io.Writer) error {
 	var ops []string
 	for _, op := range Ops() {
@@ -100,12 +111,43 @@ func (r *Report) WriteSVG(w io.Writer) error {
 			}
 		}
 	}
+	opValue := func(f func(OpResult) float64) func(*RunReport, int) (float64, bool) {
+		return func(run *RunReport, g int) (float64, bool) {
+			o, ok := run.Ops[ops[g]]
+			return f(o), ok
+		}
+	}
+	panels := []svgPanel{
+		{"throughput per operation (requests/s, higher is better)", false, ops, opValue(func(o OpResult) float64 { return o.RPS })},
+		{"p99 latency per operation (ms, log scale, lower is better)", true, ops, opValue(func(o OpResult) float64 { return o.P99 })},
+	}
+	if loads := r.openLoopLoads(); len(loads) > 0 {
+		at := func(f func(OpenLoopStep) (float64, bool)) func(*RunReport, int) (float64, bool) {
+			return func(run *RunReport, g int) (float64, bool) {
+				if g >= len(run.OpenLoop) {
+					return 0, false
+				}
+				return f(run.OpenLoop[g])
+			}
+		}
+		panels = append(panels,
+			svgPanel{"open loop: dashboard p99 at each load (ms from the intended start, log scale)", true, loads, at(func(s OpenLoopStep) (float64, bool) {
+				o, ok := s.Ops[OpDashboard]
+				return o.P99, ok
+			})},
+			svgPanel{"open loop: p99.9 of all operations at each load (ms from the intended start, log scale)", true, loads, at(func(s OpenLoopStep) (float64, bool) {
+				return s.Total.P999, s.Total.Count > 0
+			})})
+	}
+	groups := 1
+	for _, p := range panels {
+		groups = max(groups, len(p.groups))
+	}
 	nModes := max(len(r.Runs), 1)
 	groupW := nModes*chartBarWidth + chartGroupGap
-	width := max(chartLeft+max(len(ops), 1)*groupW+chartRight, chartMinWidth)
-	groupW = (width - chartLeft - chartRight) / max(len(ops), 1) // spread the groups out
+	width := max(chartLeft+groups*groupW+chartRight, chartMinWidth)
 	panelH := chartPanelTop + chartPlotHeight + chartPanelGap
-	height := chartHeader + 2*panelH
+	height := chartHeader + len(panels)*panelH
 
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?>`+"\n")
@@ -125,23 +167,15 @@ func (r *Report) WriteSVG(w io.Writer) error {
 		x += 24 + 7*utf8.RuneCountInString(label) + 20
 	}
 
-	panels := []struct {
-		title string
-		log   bool
-		value func(OpResult) float64
-	}{
-		{"throughput per operation (requests/s, higher is better)", false, func(o OpResult) float64 { return o.RPS }},
-		{"p99 latency per operation (ms, log scale, lower is better)", true, func(o OpResult) float64 { return o.P99 }},
-	}
 	for pi, p := range panels {
+		groupW := (width - chartLeft - chartRight) / max(len(p.groups), 1) // spread the groups out
 		top := chartHeader + pi*panelH
 		plotTop := top + chartPanelTop
 		plotBottom := plotTop + chartPlotHeight
 		minV, maxV := math.Inf(1), 0.0
-		for _, run := range r.Runs {
-			for _, op := range ops {
-				if o, ok := run.Ops[op]; ok {
-					v := p.value(o)
+		for ri := range r.Runs {
+			for g := range p.groups {
+				if v, ok := p.value(&r.Runs[ri], g); ok {
 					maxV = math.Max(maxV, v)
 					if v > 0 {
 						minV = math.Min(minV, v)
@@ -186,27 +220,51 @@ func (r *Report) WriteSVG(w io.Writer) error {
 			fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end" fill="#555555">%s</text>`+"\n", chartLeft-6, y+4, esc(label))
 		}
 		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#333333" stroke-width="1"/>`+"\n", chartLeft, plotBottom, width-chartRight, plotBottom)
-		for gi, op := range ops {
+		for gi, group := range p.groups {
 			gx := chartLeft + gi*groupW + (groupW-nModes*chartBarWidth)/2
-			for ri, run := range r.Runs {
-				o, ok := run.Ops[op]
+			for ri := range r.Runs {
+				v, ok := p.value(&r.Runs[ri], gi)
 				if !ok {
 					continue
 				}
-				v := p.value(o)
 				h := float64(chartPlotHeight) * pos(v)
 				bx := gx + ri*chartBarWidth
 				fmt.Fprintf(&b, `<rect x="%d" y="%.1f" width="%d" height="%.1f" fill="%s"><title>%s</title></rect>`+"\n",
-					bx, float64(plotBottom)-h, chartBarWidth-2, h, r.runColor(ri), esc(fmt.Sprintf("%s, %s: %s", op, r.label(&r.Runs[ri]), fmtValue(v))))
+					bx, float64(plotBottom)-h, chartBarWidth-2, h, r.runColor(ri), esc(fmt.Sprintf("%s, %s: %s", group, r.label(&r.Runs[ri]), fmtValue(v))))
 				lx, ly := float64(bx)+chartBarWidth/2+3, float64(plotBottom)-h-3
 				fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="9" text-anchor="start" transform="rotate(-90 %.1f %.1f)">%s</text>`+"\n",
 					lx, ly, lx, ly, esc(fmtValue(v)))
 			}
 			lx := gx + nModes*chartBarWidth/2
-			fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`+"\n", lx, plotBottom+16, esc(op))
+			fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`+"\n", lx, plotBottom+16, esc(group))
 		}
 	}
 	fmt.Fprintln(&b, `</svg>`)
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// openLoopLoads names the open-loop loads of r's runs, in order ("50% of
+// near (4365/s)" or "2000/s"), from near's run (every mode runs the same
+// loads), or else the run with the most of them.
+func (r *Report) openLoopLoads() []string {
+	var most *RunReport
+	for i := range r.Runs {
+		run := &r.Runs[i]
+		if most == nil || len(run.OpenLoop) > len(most.OpenLoop) || (run.Mode == ModeNear && len(run.OpenLoop) == len(most.OpenLoop)) {
+			most = run
+		}
+	}
+	if most == nil {
+		return nil
+	}
+	var out []string
+	for _, s := range most.OpenLoop {
+		if s.Percent > 0 {
+			out = append(out, fmt.Sprintf("%g%% of near (%.0f/s)", s.Percent, s.TargetRPS))
+		} else {
+			out = append(out, fmt.Sprintf("%.0f/s", s.TargetRPS))
+		}
+	}
+	return out
 }
