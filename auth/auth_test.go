@@ -71,6 +71,17 @@ func (f *fakeStore) UserByID(_ context.Context, id string) (*recall.User, error)
 	return &c, nil
 }
 
+func (f *fakeStore) UpdateUser(_ context.Context, u *recall.User) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	old, ok := f.users[u.ID]
+	if !ok {
+		return recall.Errorf(recall.ENOTFOUND, "no user")
+	}
+	old.TimeZone, old.Weights = u.TimeZone, u.Weights
+	return nil
+}
+
 func (f *fakeStore) CreateToken(_ context.Context, t *recall.Token) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -74,10 +74,16 @@ log "go $(go version | awk '{print $3}'), redis $(redis-server --version | awk '
 # The web app's browser tests (cmd/recall TestBrowser) drive Debian's
 # chromium headless with playwright-core from web/node_modules; make
 # web-check builds with esbuild from there too.
-if ! command -v chromium >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
-	log "installing chromium and nodejs for the web app's browser tests"
+# Only what is missing is asked for: a machine may carry a nodejs of its own
+# (one that bundles npm and conflicts with Debian's npm package).
+need_web=()
+command -v chromium >/dev/null 2>&1 || need_web+=(chromium)
+command -v node >/dev/null 2>&1 || need_web+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_web+=(npm)
+if ((${#need_web[@]})); then
+	log "installing ${need_web[*]} for the web app's browser tests"
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium nodejs npm >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_web[@]}" >/dev/null
 fi
 web_dir="$(dirname "$0")/../web"
 if [ ! -d "$web_dir/node_modules/playwright-core" ] || [ ! -d "$web_dir/node_modules/esbuild" ] ||
