@@ -38,7 +38,7 @@ func TestParseDefaults(t *testing.T) {
 		NearCache: true, NearCacheBytes: 64 << 20, RateLimitFailure: "local",
 		SessionIdle: 2 * time.Hour, SessionLifetime: 24 * time.Hour, LogLevel: "info", LogFormat: "text",
 		ShutdownTimeout: 15 * time.Second, RequestTimeout: 5 * time.Second,
-		LLMMaxTokens: 512, LLMTimeout: 20 * time.Second,
+		LLMMaxTokens: 512, LLMTimeout: 20 * time.Second, DesiredRetention: 0.9,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("defaults\n got %+v\nwant %+v", cfg, want)

@@ -116,7 +116,7 @@ func endToEnd(t *testing.T, target string, needs, all []string) {
 	var aliceExpires time.Time
 	step("Accounts", func(t *testing.T) {
 		r := srv.do(apiCall{method: "POST", path: "/v1/users", body: map[string]string{"username": "  Alice ", "password": "alice-password"}}).want(t, 201, nil)
-		wantKeys(t, "user", r.field(t, "user"), "id", "username", "created_at")
+		wantKeys(t, "user", r.field(t, "user"), "id", "username", "created_at", "time_zone")
 		var u struct{ User userOut }
 		r.want(t, 201, &u)
 		alice = u.User
@@ -198,7 +198,7 @@ func endToEnd(t *testing.T, target string, needs, all []string) {
 	summaryKeys := []string{"id", "title", "question_count", "updated_at"}
 	dashboardKeys := append(slices.Clone(summaryKeys), "description", "stats")
 	fullKeys := append(slices.Clone(dashboardKeys), "created_at", "question_ids")
-	statsKeys := []string{"sessions_completed", "answers", "correct", "accuracy", "last_studied_at"}
+	statsKeys := []string{"sessions_completed", "answers", "correct", "accuracy", "last_studied_at", "new", "learning", "review", "due_now", "mastered", "next_due_at"}
 	step("Topics", func(t *testing.T) {
 		r := srv.do(apiCall{method: "POST", path: "/v1/topics", token: aliceTok,
 			body: map[string]string{"title": "Capitals", "description": "World capitals"}}).want(t, 201, nil)
@@ -240,7 +240,7 @@ func endToEnd(t *testing.T, target string, needs, all []string) {
 			}
 			if v.query == "?view=dashboard" || v.query == "?view=full" {
 				wantKeys(t, "stats", mustRaw(t, list.Topics[1], "stats"), statsKeys...)
-				if got := string(mustRaw(t, list.Topics[1], "stats")); got != `{"sessions_completed":0,"answers":0,"correct":0,"accuracy":null,"last_studied_at":null}` {
+				if got := string(mustRaw(t, list.Topics[1], "stats")); got != `{"sessions_completed":0,"answers":0,"correct":0,"accuracy":null,"last_studied_at":null,"new":0,"learning":0,"review":0,"due_now":0,"mastered":0,"next_due_at":null}` {
 					t.Fatalf("stats before any session: %s", got)
 				}
 			}
@@ -665,6 +665,9 @@ func endToEnd(t *testing.T, target string, needs, all []string) {
 			{method: "GET", path: "/v1/topics/" + capitals.ID + "/questions/" + q0},
 			{method: "PATCH", path: "/v1/topics/" + capitals.ID + "/questions/" + q0, body: map[string]string{"prompt": "changed"}},
 			{method: "DELETE", path: "/v1/topics/" + capitals.ID + "/questions/" + q0},
+			{method: "POST", path: "/v1/topics/" + capitals.ID + "/questions/generate", body: map[string]any{"notes": "Planted? :: yes"}},
+			{method: "POST", path: "/v1/topics/" + capitals.ID + "/questions/import", header: map[string]string{"Content-Type": "text/tab-separated-values"}, body: "Planted?\tyes\n"},
+			{method: "GET", path: "/v1/topics/" + capitals.ID + "/questions/export?format=tsv"},
 			// Alice's question through Bob's own topic.
 			{method: "GET", path: "/v1/topics/" + bobTopic.ID + "/questions/" + q0},
 			{method: "PATCH", path: "/v1/topics/" + bobTopic.ID + "/questions/" + q0, body: map[string]string{"prompt": "changed"}},
@@ -1191,7 +1194,7 @@ func routeOf(path string) string {
 	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	if len(parts) >= 3 && parts[0] == "v1" && (parts[1] == "topics" || parts[1] == "sessions") {
 		parts[2] = "{id}"
-		if len(parts) == 5 && parts[3] == "questions" {
+		if len(parts) == 5 && parts[3] == "questions" && !slices.Contains([]string{"generate", "import", "export"}, parts[4]) {
 			parts[4] = "{qid}"
 		}
 	}

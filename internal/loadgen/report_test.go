@@ -185,8 +185,8 @@ func TestReportOpenLoop(t *testing.T) {
 	}
 	// Two more panels: the dashboard's p99 and every operation's p99.9,
 	// 2 loads × 2 modes each.
-	if n := strings.Count(b.String(), "<title>"); n != 2*7*2+2*2*2 {
-		t.Errorf("%d bars, want %d", n, 2*7*2+2*2*2)
+	if n := strings.Count(b.String(), "<title>"); n != 2*len(Ops())*2+2*2*2 {
+		t.Errorf("%d bars, want %d", n, 2*len(Ops())*2+2*2*2)
 	}
 	for _, want := range []string{"open loop: dashboard p99", "50% of near (800/s)"} {
 		if !strings.Contains(b.String(), want) {
