@@ -158,13 +158,16 @@ func TestRedisRoundTripsCommandstats(t *testing.T) {
 		}
 	}
 	// want: the round trips each path makes today (the recorded
-	// baseline), goal: the target.
+	// baseline), goal: the target. Without the near-cache the dashboard and
+	// a topic's full view also GET the memory states behind each topic's
+	// learning stats (one per topic: 2 on the dashboard here, 1 on a topic),
+	// a cost the learning stats added on top of the earlier 3.
 	type path struct {
 		name       string
 		want, goal float64
 	}
 	targets := map[bool][]path{
-		false: {{"dashboard", 3, 1}, {"topics", 3, 1}, {"topic", 3, 1}, {"turn", 5, 2}},
+		false: {{"dashboard", 5, 1}, {"topics", 3, 1}, {"topic", 4, 1}, {"turn", 5, 2}},
 		true:  {{"dashboard", 1, 1}, {"topics", 1, 1}, {"topic", 1, 1}, {"turn", 3, 2}},
 	}
 	for _, mode := range rtModes() {

@@ -101,9 +101,11 @@ func startTestServer(ctx context.Context, in Instance) (_ Server, err error) {
 		questions recall.QuestionStore = cache.NewQuestionStore(store, backend, copts)
 		tokens    recall.TokenStore    = cache.NewTokenStore(store, backend, copts)
 		sessStore recall.SessionStore  = cache.NewSessionStore(store, backend, copts)
+		memories  recall.MemoryStore   = cache.NewMemoryStore(store, backend, copts)
+		users     recall.UserStore     = cache.NewUserStore(store, backend, copts)
 	)
 	if in.Mode.NoCache {
-		topics, questions, tokens, sessStore = store, store, store, store
+		topics, questions, tokens, sessStore, memories, users = store, store, store, store, store, store
 		sessions = inmem.NopSessionCache{}
 	}
 	policies, err := ratelimit.LoadPolicies("", in.RateLimits)
@@ -115,10 +117,10 @@ func startTestServer(ctx context.Context, in Instance) (_ Server, err error) {
 		return nil, err
 	}
 	s.closers = append(s.closers, limiter.Close)
-	engine := tutor.New(tutor.Config{Sessions: sessStore, Topics: topics, Questions: questions, Cache: sessions})
-	authSvc := auth.New(auth.Config{Users: store, Tokens: tokens, HashParams: in.HashParams})
+	engine := tutor.New(tutor.Config{Sessions: sessStore, Topics: topics, Questions: questions, Cache: sessions, Memories: memories, Users: users})
+	authSvc := auth.New(auth.Config{Users: users, Tokens: tokens, HashParams: in.HashParams})
 	api := recallhttp.NewServer(recallhttp.Config{
-		Store: store, Auth: authSvc, Topics: topics, Questions: questions, Tutor: engine, Limiter: limiter,
+		Store: store, Auth: authSvc, Topics: topics, Questions: questions, Memories: memories, Users: users, Tutor: engine, Limiter: limiter,
 		RedisStatus: redisStat, Metrics: m, Gatherer: reg,
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

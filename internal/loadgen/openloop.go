@@ -133,8 +133,8 @@ const openLoopPeriod = 20 * time.Millisecond
 // load rate: a share of rate by the mix weights for an absolute rate, or
 // the percentage of each operation's throughput in peak (near's
 // closed-loop mixed phase) for a relative one.
-func opRates(cfg *Config, rate Rate, peak map[string]OpResult) [7]float64 {
-	var out [7]float64
+func opRates(cfg *Config, rate Rate, peak map[string]OpResult) [numOps]float64 {
+	var out [numOps]float64
 	total := float64(cfg.Mix.total())
 	for i, op := range Ops() {
 		if cfg.Mix[i] == 0 {
@@ -162,7 +162,7 @@ type openWorker struct {
 // least enough for openLoopPeriod, the operation's users shared out among
 // them as in newWorkers; their schedules are staggered evenly over one
 // period. The workers of the run alternate between the instances of f.
-func newOpenWorkers(cfg *Config, f fleet, users []*userState, rates [7]float64, start time.Time) ([]*openWorker, error) {
+func newOpenWorkers(cfg *Config, f fleet, users []*userState, rates [numOps]float64, start time.Time) ([]*openWorker, error) {
 	alloc, err := cfg.Mix.Allocate(cfg.Concurrency)
 	if err != nil {
 		return nil, err
@@ -188,7 +188,7 @@ func newOpenWorkers(cfg *Config, f fleet, users []*userState, rates [7]float64, 
 
 // openLoopConns is the connections per instance the open loop's clients
 // need at the loads of steps: one per virtual user of the heaviest.
-func openLoopConns(cfg *Config, instances int, steps [][7]float64) int {
+func openLoopConns(cfg *Config, instances int, steps [][numOps]float64) int {
 	most := 0
 	for _, rates := range steps {
 		n := cfg.Concurrency
@@ -206,7 +206,7 @@ func openLoopConns(cfg *Config, instances int, steps [][7]float64) int {
 // time spent waiting for an earlier, slow answer counts (no coordinated
 // omission, as wrk2 measures). A turn's user without a session starts one
 // first, recorded as a session_start from its own send.
-func (b *bencher) openLoop(ctx context.Context, label string, f fleet, users []*userState, rate Rate, rates [7]float64, d time.Duration) (*phaseStats, error) {
+func (b *bencher) openLoop(ctx context.Context, label string, f fleet, users []*userState, rate Rate, rates [numOps]float64, d time.Duration) (*phaseStats, error) {
 	cfg := b.cfg
 	// The schedule starts a little after the virtual users are made, so
 	// that every first request is at its intended start.
@@ -267,7 +267,7 @@ func (b *bencher) openLoop(ctx context.Context, label string, f fleet, users []*
 // operation (for relative loads).
 func (b *bencher) openLoopSteps(ctx context.Context, label string, urls []string, users []*userState, peak map[string]OpResult) ([]OpenLoopStep, error) {
 	cfg := b.cfg
-	all := make([][7]float64, len(cfg.Rates))
+	all := make([][numOps]float64, len(cfg.Rates))
 	for i, rate := range cfg.Rates {
 		all[i] = opRates(cfg, rate, peak)
 	}

@@ -50,13 +50,13 @@ func TestParseRates(t *testing.T) {
 func TestOpRates(t *testing.T) {
 	cfg := &Config{Mix: Mix{40, 0, 10, 0, 50, 0, 0}}
 	abs := opRates(cfg, Rate{Value: 1000}, nil)
-	if abs != [7]float64{400, 0, 100, 0, 500, 0, 0} {
+	if abs != [numOps]float64{400, 0, 100, 0, 500, 0, 0} {
 		t.Errorf("1000/s by the mix: %v", abs)
 	}
 	peak := map[string]OpResult{OpDashboard: {RPS: 4000}, OpTopic: {RPS: 1000}, OpTurn: {RPS: 100}, OpLogin: {RPS: 7}}
 	rel := opRates(cfg, Rate{Value: 50, Percent: true}, peak)
 	// Half of each operation's peak; none for an operation out of the mix.
-	if rel != [7]float64{2000, 0, 500, 0, 50, 0, 0} {
+	if rel != [numOps]float64{2000, 0, 500, 0, 50, 0, 0} {
 		t.Errorf("50%% of near's peak: %v", rel)
 	}
 }

@@ -511,8 +511,8 @@ func newWorkers(cfg *Config, f fleet, users []*userState) ([]*worker, error) {
 
 // phaseStats are the outcomes of one phase.
 type phaseStats struct {
-	hist     [7]Histogram
-	errors   [7]atomic.Uint64
+	hist     [numOps]Histogram
+	errors   [numOps]atomic.Uint64
 	requests atomic.Uint64
 	errTotal atomic.Uint64
 	elapsed  time.Duration
