@@ -40,8 +40,11 @@ func (e *Engine) memoriesOf(ctx context.Context, userID, topicID string, needDue
 	for _, m := range list {
 		mems[m.QuestionID] = *m
 	}
+	// The user is read even when the plan does not need it: the session's
+	// turns review with its settings, and reading it here, through the
+	// cache, fills the key they hit, so no turn pays a cold read.
 	var u *recall.User
-	if needDue {
+	if e.users != nil {
 		if u, err = e.users.UserByID(ctx, userID); err != nil {
 			return nil, nil, err
 		}

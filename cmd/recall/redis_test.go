@@ -185,6 +185,10 @@ func TestRedisRoundTrips(t *testing.T) {
 
 			// Session start on a topic whose bank is cached.
 			srv.do(apiCall{method: "GET", path: "/v1/topics/" + topic.ID + "/questions", token: tok}).want(t, 200, nil)
+			// The user (time zone, FSRS weights) is cached too: a start
+			// reads it for the turns' reviews, once from the database
+			// while its key is cold.
+			srv.do(apiCall{method: "GET", path: "/v1/me", token: tok}).want(t, 200, nil)
 			var sess sessionOut
 			start := rtMeasure(t, srv, func() { sess = srv.startSession(t, tok, topic.ID, 20) })
 			t.Logf("POST /v1/sessions on a cached bank: %v", start)
