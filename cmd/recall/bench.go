@@ -15,6 +15,7 @@ import (
 
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/internal/loadgen"
+	"github.com/recallhq/recall/internal/server"
 )
 
 // runBench runs the load generator: `recall bench`. It reads its flags
@@ -122,7 +123,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	cfg.OpenStore = func(ctx context.Context, db string) (recall.Store, error) {
-		store, _, err := openStore(ctx, db, storeOptions{Logger: logger})
+		store, _, err := server.OpenStore(ctx, db, logger, nil)
 		return store, err
 	}
 	cfg.Start = func(ctx context.Context, in loadgen.Instance) (loadgen.Server, error) {
@@ -141,8 +142,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		srv := NewMain(c, logger)
 		srv.HashParams = in.HashParams
-		if err := srv.openWith(ctx, wiring{wrapStore: in.WrapStore, noCache: in.Mode.NoCache}); err != nil {
-			_ = srv.Close(context.WithoutCancel(ctx))
+		sc, err := srv.serverConfig()
+		if err != nil {
+			return nil, err
+		}
+		// The load generator's own choices, which serve never makes.
+		sc.WrapStore, sc.NoCache = in.WrapStore, in.Mode.NoCache
+		if err := srv.open(ctx, sc); err != nil {
 			return nil, err
 		}
 		bs := &benchServer{m: srv, errc: make(chan error, 1)}

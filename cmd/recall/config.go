@@ -6,39 +6,24 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/recallhq/recall/auth"
+	"github.com/recallhq/recall/internal/server"
 	"github.com/recallhq/recall/llm"
 	"github.com/recallhq/recall/ratelimit"
 	"github.com/recallhq/recall/srs"
 )
 
-// Config is the server's configuration, from flags and RECALL_* variables.
+// Config is the command's configuration, from flags and RECALL_* variables:
+// the server's own (internal/server's Config, whose fields the flags set
+// directly) and what only the command uses.
 type Config struct {
-	Addr             string
-	DB               string
-	Redis            string
-	RedisPrefix      string
-	RedisTimeout     time.Duration
-	NearCache        bool
-	NearCacheBytes   int
-	RateLimits       []string
-	RateLimitFile    string
-	RateLimitFailure string
-	Instances        int
-	TrustedProxies   string
-	SessionIdle      time.Duration
-	SessionLifetime  time.Duration
-	// DesiredRetention is the probability of recall that reviews are
-	// scheduled for (FSRS).
-	DesiredRetention float64
-	LogLevel         string
-	LogFormat        string
-	ShutdownTimeout  time.Duration
-	RequestTimeout   time.Duration
+	server.Config
+	LogLevel        string
+	LogFormat       string
+	ShutdownTimeout time.Duration
 	// PasswordHash is the argon2id cost of new password hashes,
 	// "m=KiB,t=PASSES,p=THREADS"; empty for auth.DefaultHashParams.
 	PasswordHash string
@@ -192,7 +177,7 @@ func (c *Config) validate() error {
 	if _, err := ratelimit.ParseTrustedProxies(c.TrustedProxies); err != nil {
 		errs = append(errs, fmt.Errorf("--trusted-proxies: %w", err))
 	}
-	if _, _, err := dbKind(c.DB); err != nil {
+	if _, _, err := server.ParseDB(c.DB); err != nil {
 		errs = append(errs, err)
 	}
 	if c.Instances < 0 {
@@ -237,29 +222,6 @@ func (c *Config) readLLMKey(getenv func(string) string) error {
 // metrics, which the server adds).
 func (c *Config) llmConfig() llm.Config {
 	return llm.Config{BaseURL: c.LLMURL, Model: c.LLMModel, Key: c.LLMKey, MaxTokens: c.LLMMaxTokens, Timeout: c.LLMTimeout}
-}
-
-// dbKind splits a --db value into its engine and the engine's address.
-func dbKind(db string) (kind, addr string, err error) {
-	switch {
-	case strings.HasPrefix(db, "postgres://"), strings.HasPrefix(db, "postgresql://"):
-		return "postgres", db, nil
-	case strings.HasPrefix(db, "firestore://"):
-		project := strings.TrimPrefix(db, "firestore://")
-		if project == "" || strings.ContainsAny(project, "/?#") {
-			return "", "", fmt.Errorf("--db %q: want firestore://PROJECT_ID", db)
-		}
-		return "firestore", project, nil
-	case strings.HasPrefix(db, "sqlite:"):
-		db = strings.TrimPrefix(strings.TrimPrefix(db, "sqlite:"), "//")
-	case strings.Contains(db, "://"):
-		scheme, _, _ := strings.Cut(db, "://")
-		return "", "", fmt.Errorf("--db: unknown scheme %q (want sqlite:PATH, a path, postgres://… or firestore://PROJECT_ID)", scheme)
-	}
-	if db == "" {
-		return "", "", errors.New("--db: empty SQLite path")
-	}
-	return "sqlite", filepath.Clean(db), nil
 }
 
 // getenvOS reads the process environment.

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/recallhq/recall/internal/server"
 )
 
 // FuzzDBKind checks the --db parser: no panic; an accepted value names a
@@ -16,31 +18,31 @@ func FuzzDBKind(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, db string) {
-		kind, addr, err := dbKind(db)
+		kind, addr, err := server.ParseDB(db)
 		if err != nil {
 			if err.Error() == "" || kind != "" || addr != "" {
-				t.Fatalf("dbKind(%q) = %q, %q, %v", db, kind, addr, err)
+				t.Fatalf("server.ParseDB(%q) = %q, %q, %v", db, kind, addr, err)
 			}
 			return
 		}
 		switch kind {
 		case "postgres":
 			if addr != db || !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") {
-				t.Fatalf("dbKind(%q) = postgres %q", db, addr)
+				t.Fatalf("server.ParseDB(%q) = postgres %q", db, addr)
 			}
 		case "firestore":
 			if !strings.HasPrefix(db, "firestore://") {
-				t.Fatalf("dbKind(%q) = firestore %q", db, addr)
+				t.Fatalf("server.ParseDB(%q) = firestore %q", db, addr)
 			}
 		case "sqlite":
 			if addr == "" || addr != filepath.Clean(addr) {
-				t.Fatalf("dbKind(%q) = sqlite %q: empty or not clean", db, addr)
+				t.Fatalf("server.ParseDB(%q) = sqlite %q: empty or not clean", db, addr)
 			}
 			if strings.Contains(db, "://") && !strings.HasPrefix(db, "sqlite:") {
-				t.Fatalf("dbKind(%q) took an unknown scheme for an SQLite path", db)
+				t.Fatalf("server.ParseDB(%q) took an unknown scheme for an SQLite path", db)
 			}
 		default:
-			t.Fatalf("dbKind(%q) = unknown kind %q", db, kind)
+			t.Fatalf("server.ParseDB(%q) = unknown kind %q", db, kind)
 		}
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/recallhq/recall/internal/server"
 	"github.com/recallhq/recall/ratelimit"
 )
 
@@ -34,11 +35,13 @@ func TestParseDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{
-		Addr: "127.0.0.1:8080", DB: "sqlite:" + DefaultDBPath, RedisPrefix: "recall:", RedisTimeout: 100 * time.Millisecond,
-		NearCache: true, NearCacheBytes: 64 << 20, RateLimitFailure: "local",
-		SessionIdle: 2 * time.Hour, SessionLifetime: 24 * time.Hour, LogLevel: "info", LogFormat: "text",
-		ShutdownTimeout: 15 * time.Second, RequestTimeout: 5 * time.Second,
-		LLMMaxTokens: 512, LLMTimeout: 20 * time.Second, DesiredRetention: 0.9,
+		Config: server.Config{
+			Addr: "127.0.0.1:8080", DB: "sqlite:" + DefaultDBPath, RedisPrefix: "recall:", RedisTimeout: 100 * time.Millisecond,
+			NearCache: true, NearCacheBytes: 64 << 20, RateLimitFailure: "local",
+			SessionIdle: 2 * time.Hour, SessionLifetime: 24 * time.Hour, RequestTimeout: 5 * time.Second, DesiredRetention: 0.9,
+		},
+		LogLevel: "info", LogFormat: "text", ShutdownTimeout: 15 * time.Second,
+		LLMMaxTokens: 512, LLMTimeout: 20 * time.Second,
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("defaults\n got %+v\nwant %+v", cfg, want)
@@ -207,7 +210,7 @@ func TestValidate(t *testing.T) {
 func TestPasswordHash(t *testing.T) {
 	srv := startDefault(t, func(cfg *Config) { cfg.PasswordHash = "p=1,m=72,t=1" })
 	srv.signUp(t, "ada", "correct horse battery")
-	_, hash, err := srv.m.store.UserByUsername(t.Context(), "ada")
+	_, hash, err := srv.m.Store().UserByUsername(t.Context(), "ada")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,15 +240,15 @@ func TestDBKind(t *testing.T) {
 		{in: "sqlite:", err: "empty"},
 	} {
 		t.Run(c.in, func(t *testing.T) {
-			kind, addr, err := dbKind(c.in)
+			kind, addr, err := server.ParseDB(c.in)
 			if c.err != "" {
 				if err == nil || !strings.Contains(err.Error(), c.err) {
-					t.Fatalf("dbKind(%q) = %q, %q, %v; want an error saying %q", c.in, kind, addr, err, c.err)
+					t.Fatalf("server.ParseDB(%q) = %q, %q, %v; want an error saying %q", c.in, kind, addr, err, c.err)
 				}
 				return
 			}
 			if err != nil || kind != c.kind || addr != c.addr {
-				t.Fatalf("dbKind(%q) = %q, %q, %v; want %q, %q", c.in, kind, addr, err, c.kind, c.addr)
+				t.Fatalf("server.ParseDB(%q) = %q, %q, %v; want %q, %q", c.in, kind, addr, err, c.kind, c.addr)
 			}
 		})
 	}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/recallhq/recall/internal/fakeclock"
+	"github.com/recallhq/recall/internal/server"
 )
 
 // newClock returns a clock for Main.Now that reads the present, to the
@@ -62,7 +63,7 @@ func skipShort(tb testing.TB, cfg Config) {
 	if !testing.Short() {
 		return
 	}
-	kind, _, _ := dbKind(cfg.DB)
+	kind, _, _ := server.ParseDB(cfg.DB)
 	switch {
 	case cfg.Redis != "":
 		tb.Skip("needs Redis: skipped under -short")

@@ -17,6 +17,8 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+
+	"github.com/recallhq/recall/internal/server"
 )
 
 // version is the release this source tree is.
@@ -167,7 +169,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer, ge
 	if err != nil {
 		return err
 	}
-	store, desc, err := openStore(ctx, cfg.DB, storeOptions{Logger: logger})
+	store, desc, err := server.OpenStore(ctx, cfg.DB, logger, nil)
 	if err != nil {
 		return err
 	}

@@ -5,10 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,126 +16,86 @@ import (
 	"github.com/redis/rueidis"
 
 	"github.com/recallhq/recall"
-	"github.com/recallhq/recall/auth"
-	"github.com/recallhq/recall/cache"
-	recallhttp "github.com/recallhq/recall/http"
-	"github.com/recallhq/recall/inmem"
-	"github.com/recallhq/recall/metrics"
-	"github.com/recallhq/recall/ratelimit"
-	"github.com/recallhq/recall/redis"
-	"github.com/recallhq/recall/sqlite"
-	"github.com/recallhq/recall/tutor"
+	"github.com/recallhq/recall/internal/server"
 )
 
-// The end-to-end tests wire a real server from the real packages (SQLite
-// file, Redis, caches, limiter, tutor, HTTP), as cmd/recall does, since
-// the bench package cannot import the command.
+// The end-to-end tests start real servers in process, wired by
+// internal/server exactly as `recall serve` and `recall bench` wire them
+// (SQLite file, Redis, caches, limiter, tutor, HTTP).
 
-// testServer is a server started by testStart.
+// testServer is a server started by startTestServer, serving in the
+// background.
 type testServer struct {
-	url     string
-	srv     *http.Server
-	closers []func()
-	done    chan error
+	*server.Server
+	done chan error
 }
 
-func (s *testServer) URL() string { return s.url }
-
-func (s *testServer) Close(ctx context.Context) error {
-	err := s.srv.Shutdown(ctx)
-	err = errors.Join(err, <-s.done)
-	for i := len(s.closers) - 1; i >= 0; i-- {
-		s.closers[i]()
-	}
-	return err
+// Close shuts the server down and returns what Serve returned.
+func (s testServer) Close(ctx context.Context) error {
+	err := s.Server.Close(ctx)
+	return errors.Join(err, <-s.done)
 }
 
-// openTestStore opens a SQLite --db value without latency.
+// openTestStore opens a --db value without latency.
 func openTestStore(ctx context.Context, db string) (recall.Store, error) {
-	return sqlite.Open(ctx, strings.TrimPrefix(db, "sqlite:"), sqlite.Options{})
+	store, _, err := server.OpenStore(ctx, db, nil, nil)
+	return store, err
 }
 
-// startTestServer starts a server for in the way cmd/recall's Main does.
-func startTestServer(ctx context.Context, in Instance) (_ Server, err error) {
-	s := &testServer{done: make(chan error, 1)}
-	defer func() {
-		if err != nil {
-			for i := len(s.closers) - 1; i >= 0; i-- {
-				s.closers[i]()
-			}
-		}
-	}()
-	reg, m := metrics.NewRegistry()
-	db, err := sqlite.Open(ctx, strings.TrimPrefix(in.DB, "sqlite:"), sqlite.Options{Metrics: m})
-	if err != nil {
-		return nil, err
-	}
-	s.closers = append(s.closers, func() { _ = db.Close() })
-	var store recall.Store = db
-	if in.WrapStore != nil {
-		store = in.WrapStore(store)
-	}
-	var (
-		backend   cache.Backend
-		sessions  recall.SessionCache
-		redisStat func(context.Context) string
-		limiterDB ratelimit.Backend
-	)
-	if in.Mode.Redis == "" {
-		mem := inmem.NewCache(inmem.CacheOptions{})
-		s.closers = append(s.closers, func() { _ = mem.Close() })
-		backend = mem
-		sessions = inmem.NewSessionCache(inmem.SessionCacheOptions{Metrics: m})
-	} else {
-		rc, err := redis.Connect(ctx, in.Mode.Redis, redis.Options{Prefix: in.Mode.RedisPrefix, DisableNearCache: !in.Mode.NearCache, Metrics: m})
-		if err != nil {
-			return nil, err
-		}
-		s.closers = append(s.closers, rc.Close)
-		backend, sessions, redisStat, limiterDB = redis.NewBackend(rc), redis.NewSessionCache(rc), rc.Status, redis.NewRateLimiter(rc)
-	}
-	copts := cache.Options{Metrics: m}
-	var (
-		topics    recall.TopicStore    = cache.NewTopicStore(store, backend, copts)
-		questions recall.QuestionStore = cache.NewQuestionStore(store, backend, copts)
-		tokens    recall.TokenStore    = cache.NewTokenStore(store, backend, copts)
-		sessStore recall.SessionStore  = cache.NewSessionStore(store, backend, copts)
-		memories  recall.MemoryStore   = cache.NewMemoryStore(store, backend, copts)
-		users     recall.UserStore     = cache.NewUserStore(store, backend, copts)
-	)
-	if in.Mode.NoCache {
-		topics, questions, tokens, sessStore, memories, users = store, store, store, store, store, store
-		sessions = inmem.NopSessionCache{}
-	}
-	policies, err := ratelimit.LoadPolicies("", in.RateLimits)
-	if err != nil {
-		return nil, err
-	}
-	limiter, err := ratelimit.New(ratelimit.Config{Policies: policies, Backend: limiterDB, Metrics: m})
-	if err != nil {
-		return nil, err
-	}
-	s.closers = append(s.closers, limiter.Close)
-	engine := tutor.New(tutor.Config{Sessions: sessStore, Topics: topics, Questions: questions, Cache: sessions, Memories: memories, Users: users})
-	authSvc := auth.New(auth.Config{Users: users, Tokens: tokens, HashParams: in.HashParams})
-	api := recallhttp.NewServer(recallhttp.Config{
-		Store: store, Auth: authSvc, Topics: topics, Questions: questions, Memories: memories, Users: users, Tutor: engine, Limiter: limiter,
-		RedisStatus: redisStat, Metrics: m, Gatherer: reg,
+// startTestServer starts a server for in as `recall bench` does, with the
+// packages' default configuration.
+func startTestServer(ctx context.Context, in Instance) (Server, error) {
+	srv, err := server.New(ctx, server.Config{
+		DB:          in.DB,
+		Redis:       in.Mode.Redis,
+		RedisPrefix: in.Mode.RedisPrefix,
+		NearCache:   in.Mode.NearCache,
+		RateLimits:  in.RateLimits,
+		Instances:   in.Count,
+		HashParams:  in.HashParams,
+		WrapStore:   in.WrapStore,
+		NoCache:     in.Mode.NoCache,
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	s.url = "http://" + ln.Addr().String()
-	s.srv = api.HTTPServer(ln.Addr().String())
-	go func() {
-		err := s.srv.Serve(ln)
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		}
-		s.done <- err
-	}()
+	s := testServer{Server: srv, done: make(chan error, 1)}
+	go func() { s.done <- srv.Serve() }()
 	return s, nil
+}
+
+// startLog records the instances a run starts, in order, and starts
+// each with startTestServer.
+type startLog struct {
+	mu   sync.Mutex
+	list []Instance
+	// wrap, when set, wraps each server started.
+	wrap func(Server) Server
+}
+
+// recordStarts makes cfg start its servers with startTestServer and
+// record them in the returned log.
+func recordStarts(cfg *Config) *startLog {
+	l := &startLog{}
+	cfg.Start = func(ctx context.Context, in Instance) (Server, error) {
+		l.mu.Lock()
+		l.list = append(l.list, in)
+		wrap := l.wrap
+		l.mu.Unlock()
+		s, err := startTestServer(ctx, in)
+		if err != nil || wrap == nil {
+			return s, err
+		}
+		return wrap(s), nil
+	}
+	return l
+}
+
+// started is what the log holds so far.
+func (l *startLog) started() []Instance {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.list)
 }
 
 // syncWriter is a goroutine-safe buffer for the progress line.
@@ -197,11 +156,7 @@ func TestRunModeNone(t *testing.T) {
 	cfg := smallConfig(ModeNone)
 	var progress syncWriter
 	cfg.Progress = &progress
-	var started []Instance
-	cfg.Start = func(ctx context.Context, in Instance) (Server, error) {
-		started = append(started, in)
-		return startTestServer(ctx, in)
-	}
+	log := recordStarts(&cfg)
 	rep, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +166,7 @@ func TestRunModeNone(t *testing.T) {
 	}
 	r := rep.Runs[0]
 	checkRun(t, r)
-	in := started[0]
+	in := log.started()[0]
 	if !in.Mode.NoCache || in.Mode.Redis != "" || in.WrapStore == nil {
 		t.Errorf("mode none started %+v, want no cache and the 200µs latency wrapper", in)
 	}
@@ -247,11 +202,7 @@ func TestRunModesRedisAndNear(t *testing.T) {
 	cfg := smallConfig(ModeRedis, ModeNear)
 	// An open-loop load at half of near's peak: near runs first.
 	cfg.Rates, cfg.RateDuration = []Rate{{50, true}}, 500*time.Millisecond
-	var prefixes []string
-	cfg.Start = func(ctx context.Context, in Instance) (Server, error) {
-		prefixes = append(prefixes, in.Mode.RedisPrefix)
-		return startTestServer(ctx, in)
-	}
+	log := recordStarts(&cfg)
 	rep, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -289,6 +240,10 @@ func TestRunModesRedisAndNear(t *testing.T) {
 		t.Errorf("redis, dashboard: %.2f Redis calls per op, want ≥ 1 without the near-cache", o.RedisCallsPerOp)
 	}
 	// Each mode had its own prefix, and left no key behind.
+	var prefixes []string
+	for _, in := range log.started() {
+		prefixes = append(prefixes, in.Mode.RedisPrefix)
+	}
 	if len(prefixes) != 2 || prefixes[0] == prefixes[1] || !strings.HasPrefix(prefixes[0], "recall-bench:") {
 		t.Fatalf("prefixes %q", prefixes)
 	}

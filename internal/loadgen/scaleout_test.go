@@ -60,20 +60,11 @@ func TestRunInstances(t *testing.T) {
 	cfg := smallConfig(ModeNone)
 	cfg.Instances = []int{1, 2}
 	var (
-		mu      sync.Mutex
-		started []Instance
-		served  []float64
+		mu     sync.Mutex
+		served []float64
 	)
-	cfg.Start = func(ctx context.Context, in Instance) (Server, error) {
-		mu.Lock()
-		started = append(started, in)
-		mu.Unlock()
-		s, err := startTestServer(ctx, in)
-		if err != nil {
-			return nil, err
-		}
-		return countingServer{Server: s, served: &served, mu: &mu}, nil
-	}
+	log := recordStarts(&cfg)
+	log.wrap = func(s Server) Server { return countingServer{Server: s, served: &served, mu: &mu} }
 	rep, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -85,6 +76,7 @@ func TestRunInstances(t *testing.T) {
 		checkRun(t, r)
 	}
 	// One server for the first run, two on one database for the second.
+	started := log.started()
 	if len(started) != 3 || started[0].Count != 1 || started[1].Count != 2 || started[2].Count != 2 {
 		t.Fatalf("started %+v", started)
 	}
@@ -237,24 +229,17 @@ func TestRunRedisCluster(t *testing.T) {
 		cfg := smallConfig(ModeRedis)
 		cfg.Redis, cfg.RedisCluster = "", true
 		cfg.Users, cfg.Duration = 10, time.Minute
-		var (
-			mu  sync.Mutex
-			url string
-		)
-		cfg.Start = func(ctx context.Context, in Instance) (Server, error) {
-			mu.Lock()
-			url = in.Mode.Redis
-			mu.Unlock()
-			return startTestServer(ctx, in)
-		}
+		log := recordStarts(&cfg)
 		cfg.Progress = cancelOn{text: "warm-up", cancel: cancel}
 		_, err := Run(ctx, cfg)
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("Run = %v, want context.Canceled", err)
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		checkClusterGone(t, clusterAddrs(t, url))
+		started := log.started()
+		if len(started) == 0 {
+			t.Fatal("no server started before the interruption")
+		}
+		checkClusterGone(t, clusterAddrs(t, started[len(started)-1].Mode.Redis))
 	})
 
 	if left, err := os.ReadDir(tmp); err != nil || len(left) != 0 {
