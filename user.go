@@ -20,6 +20,10 @@ type User struct {
 	// Weights are the user's FSRS parameters; nil means the scheduler's
 	// defaults (until they are optimized).
 	Weights []float64 `json:"-"`
+	// Admin says the user has the admin role: the operations page and
+	// GET /v1/ops. It is granted and revoked from the command line only
+	// (UserStore.SetAdmin), never through the API.
+	Admin bool `json:"admin"`
 }
 
 // DefaultTimeZone is the time zone of a user who has not chosen one.
@@ -146,6 +150,11 @@ type UserStore interface {
 	// UpdateUser replaces the settings of user u.ID (TimeZone and Weights)
 	// with u's. Returns ENOTFOUND if there is no such user.
 	UpdateUser(ctx context.Context, u *User) error
+
+	// SetAdmin grants (admin true) or revokes the admin role of user id.
+	// Setting the role a user has already is not an error.
+	// Returns ENOTFOUND if there is no such user.
+	SetAdmin(ctx context.Context, id string, admin bool) error
 }
 
 // TokenStore keeps bearer tokens by the hash of their secret.

@@ -82,6 +82,17 @@ func (f *fakeStore) UpdateUser(_ context.Context, u *recall.User) error {
 	return nil
 }
 
+func (f *fakeStore) SetAdmin(_ context.Context, id string, admin bool) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u, ok := f.users[id]
+	if !ok {
+		return recall.Errorf(recall.ENOTFOUND, "no user")
+	}
+	u.Admin = admin
+	return nil
+}
+
 func (f *fakeStore) CreateToken(_ context.Context, t *recall.Token) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()

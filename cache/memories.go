@@ -129,6 +129,15 @@ func (s *UserStore) UpdateUser(ctx context.Context, u *recall.User) error {
 	return err
 }
 
+// SetAdmin sets the role in the inner store, then drops the keys of its
+// rule: the user's, so that the next request of the user, on any instance,
+// reads the new role.
+func (s *UserStore) SetAdmin(ctx context.Context, id string, admin bool) error {
+	err := s.inner.SetAdmin(ctx, id, admin)
+	s.c.after(ctx, "UserStore.SetAdmin", write{userID: id}, err)
+	return err
+}
+
 // memoryMinBytes is the size of the smallest encoded memory state: an
 // empty question id, eight one-byte numbers and three one-byte times.
 const memoryMinBytes = 1 + 8 + 3*2
@@ -224,15 +233,26 @@ func decodeDays(en entry) ([]int, error) {
 	return days, nil
 }
 
+// userFormat is the first byte of an encoded user. Users have a version of
+// their own: version 2 added the admin role after the time zone; a user
+// cached by a Recall that wrote version 1 (the shared formatVersion) is
+// dropped and loaded again.
+const userFormat byte = 2
+
 func encodeUser(u *recall.User) (entry, error) {
 	if u == nil {
 		return entry{}, errNilItem
 	}
-	e := newEncoder(32 + len(u.ID) + len(u.Username) + len(u.TimeZone) + 10*len(u.Weights))
+	e := newEncoderOf(userFormat, 32 + len(u.ID) + len(u.Username) + len(u.TimeZone) + 10*len(u.Weights))
 	e.str(u.ID)
 	e.str(u.Username)
 	e.time(u.CreatedAt)
 	e.str(u.TimeZone)
+	var admin uint64
+	if u.Admin {
+		admin = 1
+	}
+	e.uint(admin)
 	e.uint(uint64(len(u.Weights)))
 	for _, w := range u.Weights {
 		e.uint(math.Float64bits(w))
@@ -241,8 +261,15 @@ func encodeUser(u *recall.User) (entry, error) {
 }
 
 func decodeUser(en entry) (*recall.User, error) {
-	d := newDecoder(en.val)
+	d := newDecoderOf(userFormat, en.val)
 	u := &recall.User{ID: d.str(), Username: d.str(), CreatedAt: d.time(), TimeZone: d.str()}
+	switch d.uint() {
+	case 0:
+	case 1:
+		u.Admin = true
+	default:
+		d.fail("admin flag")
+	}
 	if n := d.items(d.uint(), 1); n > 0 {
 		u.Weights = make([]float64, n)
 		for i := range u.Weights {

@@ -56,6 +56,7 @@ func TestMemoryCodecs_RoundTrip(t *testing.T) {
 	for _, u := range []*recall.User{
 		{ID: "u", Username: "ann", CreatedAt: at, TimeZone: "Europe/Paris"},
 		{ID: "u", Username: "ann", CreatedAt: at, TimeZone: "UTC", Weights: []float64{0.4, 1.2, 3.5}},
+		{ID: "u", Username: "root", CreatedAt: at, TimeZone: "UTC", Admin: true},
 	} {
 		e, err := encodeUser(u)
 		if err != nil {
@@ -65,5 +66,17 @@ func TestMemoryCodecs_RoundTrip(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(got, u) {
 			t.Errorf("user: got %+v, %v; want %+v", got, err, u)
 		}
+	}
+	// A user cached before the role existed (the shared format, version 1)
+	// does not decode: it is dropped and read again, never taken for a
+	// user without the role.
+	old := newEncoder(16)
+	old.str("u")
+	old.str("ann")
+	old.time(at)
+	old.str("UTC")
+	old.uint(0)
+	if got, err := decodeUser(entry{val: old.b}); err == nil {
+		t.Errorf("a version 1 user decodes: %+v", got)
 	}
 }

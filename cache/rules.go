@@ -152,6 +152,9 @@ func invalidationRules() map[string]rule {
 			"no key names a user that does not exist yet (unknown users are never cached)"},
 		"UserStore.UpdateUser": {drops(userEntry), always,
 			"the cached user holds the settings it changes"},
+		"UserStore.SetAdmin": {drops(userEntry), always,
+			"the cached user holds the role, which GET /v1/ops checks on every request: a revoked " +
+				"admin must be refused at once on every instance"},
 
 		// TokenStore: tokens are cached by hash, unknown hashes never.
 		"TokenStore.CreateToken": {none(), always,

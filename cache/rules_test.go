@@ -320,6 +320,12 @@ func TestRules_WriteDropsItsKeys(t *testing.T) {
 		{"UpdateUser", "UserStore.UpdateUser", func(t *testing.T, e *ruleEnv) (named, error) {
 			return named{userID: e.u.ID}, e.in.users.UpdateUser(ctx, &recall.User{ID: e.u.ID, TimeZone: "Asia/Tokyo"})
 		}, false},
+		{"SetAdmin", "UserStore.SetAdmin", func(t *testing.T, e *ruleEnv) (named, error) {
+			return named{userID: e.u.ID}, e.in.users.SetAdmin(ctx, e.u.ID, true)
+		}, false},
+		{"SetAdminUnknownUser", "UserStore.SetAdmin", func(t *testing.T, e *ruleEnv) (named, error) {
+			return named{userID: "no-such-user"}, e.in.users.SetAdmin(ctx, "no-such-user", true)
+		}, true},
 		{"CreateToken", "TokenStore.CreateToken", func(t *testing.T, e *ruleEnv) (named, error) {
 			sum := sha256.Sum256([]byte("another"))
 			tok := &recall.Token{Hash: sum[:], UserID: e.u.ID, CreatedAt: e.f.tick(), ExpiresAt: e.f.now.Add(recall.TokenLifetime)}

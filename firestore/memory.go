@@ -127,4 +127,5 @@ func (s *Store) UpdateUser(ctx context.Context, u *recall.User) error {
 const (
 	fTimeZone = "time_zone"
 	fWeights  = "fsrs_weights"
+	fAdmin    = "admin"
 )

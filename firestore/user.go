@@ -20,11 +20,12 @@ type userDoc struct {
 	CreatedAt    time.Time `firestore:"created_at"`
 	TimeZone     string    `firestore:"time_zone"`
 	Weights      []float64 `firestore:"fsrs_weights"`
+	Admin        bool      `firestore:"admin"`
 }
 
 // user returns the domain user of a userDoc.
 func (d *userDoc) user(id string) *recall.User {
-	u := &recall.User{ID: id, Username: d.Username, CreatedAt: fromDB(d.CreatedAt), TimeZone: recall.StoredTimeZone(d.TimeZone)}
+	u := &recall.User{ID: id, Username: d.Username, CreatedAt: fromDB(d.CreatedAt), TimeZone: recall.StoredTimeZone(d.TimeZone), Admin: d.Admin}
 	if len(d.Weights) > 0 {
 		u.Weights = d.Weights
 	}
@@ -133,6 +134,24 @@ func (s *Store) UserByID(ctx context.Context, id string) (*recall.User, error) {
 		return nil, s.fail(ctx, op, err)
 	}
 	return d.user(id), nil
+}
+
+// SetAdmin grants or revokes the admin role of user id, in one write (an
+// update, which fails on a missing document). Returns ENOTFOUND if there is
+// no such user.
+func (s *Store) SetAdmin(ctx context.Context, id string, admin bool) error {
+	const op = "SetAdmin"
+	if !validID(id) {
+		return storeerr.UserNotFound()
+	}
+	if err := s.before(ctx, kindWrite, op, 1); err != nil {
+		return err
+	}
+	_, err := s.client.Collection(colUsers).Doc(id).Update(ctx, []fs.Update{{Path: fAdmin, Value: admin}})
+	if status.Code(err) == codes.NotFound {
+		return storeerr.UserNotFound()
+	}
+	return s.fail(ctx, op, err)
 }
 
 // CreateToken stores t in one write. Returns ECONFLICT if the hash exists

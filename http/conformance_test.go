@@ -148,15 +148,15 @@ func TestConformanceCatchesUndescribed(t *testing.T) {
 	for name, res := range map[string]*response{
 		"UndescribedStatus": {status: 418, header: h, body: []byte(`{"error":{"code":"internal","message":"m"}}`)},
 		"WrongBody":         {status: 200, header: h, body: []byte(`{"user":{"id":"x"}}`)},
-		"ExtraField":        {status: 200, header: h, body: []byte(`{"user":{"id":"x","username":"u","created_at":"2024-01-01T00:00:00Z","time_zone":"UTC","admin":true}}`)},
+		"ExtraField":        {status: 200, header: h, body: []byte(`{"user":{"id":"x","username":"u","created_at":"2024-01-01T00:00:00Z","time_zone":"UTC","admin":true,"role":"x"}}`)},
 		"BadErrorCode":      {status: 401, header: h, body: []byte(`{"error":{"code":"nope","message":"m"}}`)},
-		"NoRequestID":       {status: 200, header: http.Header{"Content-Type": {"application/json"}}, body: []byte(`{"user":{"id":"x","username":"u","created_at":"2024-01-01T00:00:00Z","time_zone":"UTC"}}`)},
+		"NoRequestID":       {status: 200, header: http.Header{"Content-Type": {"application/json"}}, body: []byte(`{"user":{"id":"x","username":"u","created_at":"2024-01-01T00:00:00Z","time_zone":"UTC","admin":false}}`)},
 	} {
 		if c.check(hr, nil, res) == "" {
 			t.Errorf("%s passed", name)
 		}
 	}
-	ok := &response{status: 200, header: h, body: []byte(`{"user":{"id":"x","username":"u","created_at":"2024-01-01T00:00:00Z","time_zone":"UTC"}}`)}
+	ok := &response{status: 200, header: h, body: []byte(`{"user":{"id":"x","username":"u","created_at":"2024-01-01T00:00:00Z","time_zone":"UTC","admin":false}}`)}
 	if p := c.check(hr, nil, ok); p != "" {
 		t.Fatalf("a described response failed: %s", p)
 	}

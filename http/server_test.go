@@ -442,7 +442,7 @@ func TestAccounts(t *testing.T) {
 	if u.User.ID == "" || u.User.Username != "ada" || u.User.CreatedAt.IsZero() {
 		t.Fatalf("user %s", r.body)
 	}
-	if got := keys(t, json.RawMessage(mustField(t, r.body, "user"))); !slices.Equal(got, []string{"created_at", "id", "time_zone", "username"}) {
+	if got := keys(t, json.RawMessage(mustField(t, r.body, "user"))); !slices.Equal(got, []string{"admin", "created_at", "id", "time_zone", "username"}) {
 		t.Fatalf("user keys %v", got)
 	}
 

@@ -14,6 +14,7 @@ type userJSON struct {
 	Username  string    `json:"username"`
 	CreatedAt time.Time `json:"created_at"`
 	TimeZone  string    `json:"time_zone"`
+	Admin     bool      `json:"admin"`
 }
 
 func userView(u *recall.User) userJSON {
@@ -21,7 +22,7 @@ func userView(u *recall.User) userJSON {
 	if tz == "" {
 		tz = recall.DefaultTimeZone
 	}
-	return userJSON{ID: u.ID, Username: u.Username, CreatedAt: u.CreatedAt.UTC(), TimeZone: tz}
+	return userJSON{ID: u.ID, Username: u.Username, CreatedAt: u.CreatedAt.UTC(), TimeZone: tz, Admin: u.Admin}
 }
 
 // Topic views: each adds fields to the one before.

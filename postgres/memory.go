@@ -143,7 +143,7 @@ func weightsOrNull(w []float64) []float64 {
 }
 
 // userCols are the columns of a user, in scanUser's order.
-const userCols = `id, username, created_at, time_zone, fsrs_weights`
+const userCols = `id, username, created_at, time_zone, fsrs_weights, admin`
 
 // scanUser reads the userCols of one row, then extra.
 func scanUser(r pgx.Row, extra ...any) (*recall.User, error) {
@@ -151,7 +151,7 @@ func scanUser(r pgx.Row, extra ...any) (*recall.User, error) {
 		u  recall.User
 		at time.Time
 	)
-	if err := r.Scan(append([]any{&u.ID, &u.Username, &at, &u.TimeZone, &u.Weights}, extra...)...); err != nil {
+	if err := r.Scan(append([]any{&u.ID, &u.Username, &at, &u.TimeZone, &u.Weights, &u.Admin}, extra...)...); err != nil {
 		return nil, err
 	}
 	u.CreatedAt = fromDB(at)

@@ -79,6 +79,25 @@ func (s *Store) UserByID(ctx context.Context, id string) (*recall.User, error) {
 	return u, nil
 }
 
+// SetAdmin grants or revokes the admin role of user id. Returns ENOTFOUND
+// if there is no such user.
+func (s *Store) SetAdmin(ctx context.Context, id string, admin bool) error {
+	const op = "SetAdmin"
+	if badKey(id) {
+		return storeerr.UserNotFound()
+	}
+	return s.do(ctx, kindWrite, op, func(c db) error {
+		tag, err := c.exec(ctx, `UPDATE users SET admin = $1 WHERE id = $2`, admin, id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return storeerr.UserNotFound()
+		}
+		return nil
+	})
+}
+
 // CreateToken stores t. Returns ECONFLICT if the hash exists already and
 // ENOTFOUND if its user does not exist.
 func (s *Store) CreateToken(ctx context.Context, t *recall.Token) error {

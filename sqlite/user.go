@@ -58,8 +58,21 @@ func (s *Store) UserByID(ctx context.Context, id string) (*recall.User, error) {
 	return u, nil
 }
 
+// SetAdmin grants or revokes the admin role of user id. Returns ENOTFOUND
+// if there is no such user.
+func (s *Store) SetAdmin(ctx context.Context, id string, admin bool) error {
+	const op = "SetAdmin"
+	return s.inTx(ctx, op, func(ctx context.Context, c conn) error {
+		res, err := c.exec(ctx, `UPDATE users SET admin = ? WHERE id = ?`, admin, id)
+		if err != nil {
+			return err
+		}
+		return wantRows(res, storeerr.UserNotFound())
+	})
+}
+
 // userCols are the columns of a user, in scanUser's order.
-const userCols = `id, username, created_at, time_zone, fsrs_weights`
+const userCols = `id, username, created_at, time_zone, fsrs_weights, admin`
 
 // scanUser reads the userCols of one row, then extra.
 func scanUser(sc scanner, extra ...any) (*recall.User, error) {
@@ -68,7 +81,7 @@ func scanUser(sc scanner, extra ...any) (*recall.User, error) {
 		at      int64
 		weights sql.NullString
 	)
-	if err := sc.Scan(append([]any{&u.ID, &u.Username, &at, &u.TimeZone, &weights}, extra...)...); err != nil {
+	if err := sc.Scan(append([]any{&u.ID, &u.Username, &at, &u.TimeZone, &weights, &u.Admin}, extra...)...); err != nil {
 		return nil, err
 	}
 	u.CreatedAt = fromDB(at)

@@ -39,6 +39,45 @@ func runUsers(t *testing.T, open opener) {
 		})
 	})
 
+	t.Run("SetAdmin", func(t *testing.T) {
+		test(t, open, "OK", func(f *fixture) {
+			u := f.user("alice")
+			other := f.user("bob")
+			got, err := f.s.UserByID(f.ctx, u.ID)
+			ok(f.tb, "UserByID", err)
+			eq(f.tb, "Admin (new user)", got.Admin, false)
+
+			ok(f.tb, "SetAdmin(true)", f.s.SetAdmin(f.ctx, u.ID, true))
+			got, err = f.s.UserByID(f.ctx, u.ID)
+			ok(f.tb, "UserByID", err)
+			eq(f.tb, "Admin (granted)", got.Admin, true)
+			got, _, err = f.s.UserByUsername(f.ctx, "alice")
+			ok(f.tb, "UserByUsername", err)
+			eq(f.tb, "UserByUsername.Admin (granted)", got.Admin, true)
+			got, err = f.s.UserByID(f.ctx, other.ID)
+			ok(f.tb, "UserByID(bob)", err)
+			eq(f.tb, "Admin of another user", got.Admin, false)
+
+			// Granting twice is not an error; the other settings stay.
+			ok(f.tb, "SetAdmin(true) again", f.s.SetAdmin(f.ctx, u.ID, true))
+			ok(f.tb, "UpdateUser", f.s.UpdateUser(f.ctx, &recall.User{ID: u.ID, TimeZone: "Europe/Paris"}))
+			got, err = f.s.UserByID(f.ctx, u.ID)
+			ok(f.tb, "UserByID", err)
+			eq(f.tb, "Admin after UpdateUser", got.Admin, true)
+			eq(f.tb, "TimeZone", got.TimeZone, "Europe/Paris")
+
+			ok(f.tb, "SetAdmin(false)", f.s.SetAdmin(f.ctx, u.ID, false))
+			got, err = f.s.UserByID(f.ctx, u.ID)
+			ok(f.tb, "UserByID", err)
+			eq(f.tb, "Admin (revoked)", got.Admin, false)
+			eq(f.tb, "TimeZone after SetAdmin", got.TimeZone, "Europe/Paris")
+		})
+		test(t, open, "ErrNotFound", func(f *fixture) {
+			f.user("alice")
+			wantCode(f.tb, "SetAdmin", f.s.SetAdmin(f.ctx, "no-such-user", true), recall.ENOTFOUND)
+		})
+	})
+
 	t.Run("UserByUsername", func(t *testing.T) {
 		test(t, open, "ErrNotFound", func(f *fixture) {
 			f.user("alice")

@@ -116,7 +116,7 @@ func endToEnd(t *testing.T, target string, needs, all []string) {
 	var aliceExpires time.Time
 	step("Accounts", func(t *testing.T) {
 		r := srv.do(apiCall{method: "POST", path: "/v1/users", body: map[string]string{"username": "  Alice ", "password": "alice-password"}}).want(t, 201, nil)
-		wantKeys(t, "user", r.field(t, "user"), "id", "username", "created_at", "time_zone")
+		wantKeys(t, "user", r.field(t, "user"), "id", "username", "created_at", "time_zone", "admin")
 		var u struct{ User userOut }
 		r.want(t, 201, &u)
 		alice = u.User

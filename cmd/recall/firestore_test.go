@@ -8,6 +8,7 @@ package main
 import (
 	"context"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -60,36 +61,13 @@ func fsWrites(delta map[string]float64) float64 {
 // to show that everything was in Firestore. It sets FIRESTORE_EMULATOR_HOST
 // for the test: it cannot run in parallel.
 func TestFirestoreEndToEnd(t *testing.T) {
-	emu := emulatortest.Start(t)
-	t.Setenv("FIRESTORE_EMULATOR_HOST", emu.Host)
-	project := emulatortest.ProjectID("recall-e2e")
-	t.Cleanup(func() {
-		// After the servers have stopped (cleanups run last first).
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := emu.Reset(ctx, project); err != nil {
-			t.Logf("reset the emulator's project: %v", err)
-		}
-	})
-	// The emulator answers HTTP before its first RPC is fast: on a busy
-	// machine that first RPC outlasts Open's 5 s ping bound. Wait for a
-	// store to open (a readiness wait, not an assertion) before the server.
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		s, err := firestore.Open(t.Context(), project, firestore.Options{})
-		if err == nil {
-			s.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the emulator did not serve Firestore within 2 minutes: %v", err)
-		}
-	}
+	project := fsProject(t, "recall-e2e")
+	emuHost := os.Getenv("FIRESTORE_EMULATOR_HOST")
 	clock := newClock()
 	srv := startServer(t, fsConfig(t, project, redistest.Prefix(t)), clock)
 
 	t.Run("Operations", func(t *testing.T) {
-		if d := srv.m.DBDescription(); d != "Firestore project "+project+" (emulator at "+emu.Host+")" {
+		if d := srv.m.DBDescription(); d != "Firestore project "+project+" (emulator at "+emuHost+")" {
 			t.Errorf("DBDescription %q", d)
 		}
 		if d := srv.m.RedisDescription(); d != redistest.SharedURL+" with near-cache" {
@@ -401,4 +379,37 @@ func TestFirestoreEndToEnd(t *testing.T) {
 			t.Errorf("Close: %v", err)
 		}
 	})
+}
+
+// fsProject starts the emulator (or reuses the shared one) and returns a
+// project of the test's own, named after name and reset after the test. It
+// sets FIRESTORE_EMULATOR_HOST for the test, which so cannot run in
+// parallel.
+func fsProject(t *testing.T, name string) string {
+	t.Helper()
+	emu := emulatortest.Start(t)
+	t.Setenv("FIRESTORE_EMULATOR_HOST", emu.Host)
+	project := emulatortest.ProjectID(name)
+	t.Cleanup(func() {
+		// After the servers have stopped (cleanups run last first).
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := emu.Reset(ctx, project); err != nil {
+			t.Logf("reset the emulator's project: %v", err)
+		}
+	})
+	// The emulator answers HTTP before its first RPC is fast: on a busy
+	// machine that first RPC outlasts Open's 5 s ping bound. Wait for a
+	// store to open (a readiness wait, not an assertion) before the server.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		s, err := firestore.Open(t.Context(), project, firestore.Options{})
+		if err == nil {
+			s.Close()
+			return project
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the emulator did not serve Firestore within 2 minutes: %v", err)
+		}
+	}
 }

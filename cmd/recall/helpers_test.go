@@ -354,6 +354,7 @@ type userOut struct {
 	ID        string    `json:"id"`
 	Username  string    `json:"username"`
 	CreatedAt time.Time `json:"created_at"`
+	Admin     bool      `json:"admin"`
 }
 
 type tokenOut struct {

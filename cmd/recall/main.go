@@ -4,6 +4,7 @@
 //	recall migrate   apply the database migrations and exit
 //	recall version   print the version
 //	recall bench     run the load generator
+//	recall admin     grant or revoke the admin role of a user
 package main
 
 import (
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		err = runMigrate(ctx, args[1:], stdout, stderr, getenv)
 	case "bench":
 		err = runBench(ctx, args[1:], stdout, stderr)
+	case "admin":
+		err = runAdmin(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, versionString())
 		return 0
@@ -85,6 +88,7 @@ commands:
   serve     run the HTTP server (no flags: embedded SQLite in ./recall-data/, no Redis)
   migrate   apply the database migrations and exit
   bench     run the load generator and print a report
+  admin     grant or revoke the admin role: recall admin grant|revoke USERNAME
   version   print the version
 
 Run 'recall <command> -h' for the flags of a command. Every flag can also be

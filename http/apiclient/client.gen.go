@@ -779,6 +779,8 @@ type TurnResult struct {
 
 // User defines model for User.
 type User struct {
+	// Admin The user has the admin role, which opens the operations page and GET /v1/ops. It is granted and revoked from the command line (recall admin grant|revoke USERNAME), never through the API.
+	Admin     bool      `json:"admin"`
 	CreatedAt time.Time `json:"created_at"`
 	Id        string    `json:"id"`
 

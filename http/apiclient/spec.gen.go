@@ -3,4 +3,4 @@
 package apiclient
 
 // specSHA256 is the SHA-256 of the openapi.json this client was generated from.
-const specSHA256 = "b5a12b5d7f5c8c734d2ca56a87b6c10029b282aea27d6e0d92c0e28b00c00bc7"
+const specSHA256 = "8519b9803f2664b7efc2e97b913c76dfcd274011eec937e06e6a32bb599ed8db"
