@@ -10,6 +10,7 @@ import (
 
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/cache"
+	"github.com/recallhq/recall/internal/server"
 	"github.com/recallhq/recall/redis"
 )
 
@@ -66,7 +67,7 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return err
 	}
-	store, _, err := openStore(ctx, cfg.DB, storeOptions{Logger: logger})
+	store, _, err := server.OpenStore(ctx, cfg.DB, logger, nil)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/recallhq/recall/internal/server"
 	"github.com/recallhq/recall/redis/redistest"
 )
 
@@ -79,7 +80,7 @@ func TestAdminCommand(t *testing.T) {
 			}
 			stored := func(username string) bool {
 				t.Helper()
-				s, _, err := openStore(t.Context(), cfg.DB, storeOptions{})
+				s, _, err := server.OpenStore(t.Context(), cfg.DB, nil, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
