@@ -2,9 +2,14 @@
 // argon2id password hashes, sign-in that issues opaque random tokens, token
 // authentication and revocation.
 //
-// A token is "rc_" followed by 32 random bytes in unpadded base64url. Only
-// the SHA-256 hash of a token is ever stored (recall.TokenStore), so a copy
-// of the database does not let anyone sign in; tokens are never logged.
+// A token is "rc_<user id>_" followed by 32 random bytes in unpadded
+// base64url (tokens issued before the user id was added, "rc_" and the 32
+// bytes, are still accepted). The user id in a token is a claim, not a
+// proof: Claim reads it so that a cache can find the token under its
+// user's keys (one Redis Cluster slot per user), and the token counts only
+// once its hash has been found stored for that user. Only the SHA-256 hash
+// of a whole token is ever stored (recall.TokenStore), so a copy of the
+// database does not let anyone sign in; tokens are never logged.
 package auth
 
 import (
@@ -29,8 +34,12 @@ const (
 	TokenPrefix = "rc_"
 	// tokenBytes is the number of random bytes in a token: 256 bits.
 	tokenBytes = 32
-	// tokenLen is the length of an encoded token.
-	tokenLen = len(TokenPrefix) + (tokenBytes*8+5)/6
+	// secretLen is the length of the encoded random bytes.
+	secretLen = (tokenBytes*8 + 5) / 6
+	// tokenLen is the length of a token of the old form, without a user id.
+	tokenLen = len(TokenPrefix) + secretLen
+	// maxClaimLen bounds the user id a token may carry.
+	maxClaimLen = 64
 )
 
 // Messages shown to people.
@@ -153,7 +162,7 @@ func (s *Service) Login(ctx context.Context, c recall.Credentials) (token string
 		return "", time.Time{}, recall.Errorf(recall.EUNAUTHORIZED, msgWrongPassword)
 	}
 
-	token, sum, err := newToken()
+	token, sum, err := newToken(u.ID)
 	if err != nil {
 		return "", time.Time{}, err
 	}
@@ -174,7 +183,13 @@ func (s *Service) Authenticate(ctx context.Context, token string) (userID string
 	if !ok {
 		return "", recall.Errorf(recall.EUNAUTHORIZED, msgBadToken)
 	}
-	t, err := s.tokens.TokenByHash(ctx, sum)
+	claim, claimed := Claim(token)
+	var t *recall.Token
+	if ut, ok := s.tokens.(UserTokenStore); ok && claimed {
+		t, err = ut.TokenOfUser(ctx, claim, sum)
+	} else {
+		t, err = s.tokens.TokenByHash(ctx, sum)
+	}
 	switch {
 	case recall.IsCode(err, recall.ENOTFOUND):
 		return "", recall.Errorf(recall.EUNAUTHORIZED, msgBadToken)
@@ -190,7 +205,58 @@ func (s *Service) Authenticate(ctx context.Context, token string) (userID string
 	if !s.now().Before(t.ExpiresAt) {
 		return "", recall.Errorf(recall.EUNAUTHORIZED, msgBadToken)
 	}
+	if claimed && t.UserID != claim {
+		// Cannot happen for an issued token (its hash covers the claim),
+		// but the claim must never name anyone but the token's owner.
+		return "", recall.Errorf(recall.EUNAUTHORIZED, msgBadToken)
+	}
 	return t.UserID, nil
+}
+
+// UserTokenStore is a recall.TokenStore that can look a token up under the
+// user it claims (the cache keeps tokens under their user's hash tag).
+// Authenticate uses it for tokens that carry a user id.
+type UserTokenStore interface {
+	// TokenOfUser returns the token with that hash if it belongs to
+	// userID; ENOTFOUND otherwise.
+	TokenOfUser(ctx context.Context, userID string, hash []byte) (*recall.Token, error)
+}
+
+// Claim returns the user id a well-formed token carries, without checking
+// it: ok is false for a malformed token and for one of the old form, which
+// carries none. Anyone can write a token that claims any user; only a
+// store that holds the token's hash for that user proves it.
+func Claim(token string) (userID string, ok bool) {
+	if len(token) <= tokenLen+1 || !strings.HasPrefix(token, TokenPrefix) {
+		return "", false
+	}
+	rest := token[len(TokenPrefix):]
+	id, secret := rest[:len(rest)-secretLen-1], rest[len(rest)-secretLen-1:]
+	if secret[0] != '_' || len(id) > maxClaimLen || !validClaim(id) {
+		return "", false
+	}
+	if _, ok := tokenHash(token); !ok {
+		return "", false
+	}
+	return id, true
+}
+
+// TokenHash returns the SHA-256 hash a well-formed token is stored under;
+// ok is false for a malformed token.
+func TokenHash(token string) (sum []byte, ok bool) { return tokenHash(token) }
+
+// validClaim reports whether id is a user id a token may carry: lower-case
+// letters and digits (recall.NewID), never the separator.
+func validClaim(id string) bool {
+	if id == "" {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // Revoke makes a token stop working at once. Revoking an unknown or
@@ -225,23 +291,34 @@ func (s *Service) dummy() string {
 	return s.dummyHash
 }
 
-// newToken returns a new token and the SHA-256 hash under which it is stored.
-func newToken() (token string, sum []byte, err error) {
+// newToken returns a new token of userID and the SHA-256 hash under which
+// it is stored.
+func newToken(userID string) (token string, sum []byte, err error) {
+	if !validClaim(userID) || len(userID) > maxClaimLen {
+		return "", nil, fmt.Errorf("a token cannot carry the user id %q", userID)
+	}
 	b := make([]byte, tokenBytes)
 	if _, err := rand.Read(b); err != nil {
 		return "", nil, fmt.Errorf("read token: %w", err)
 	}
-	token = TokenPrefix + base64.RawURLEncoding.EncodeToString(b)
+	token = TokenPrefix + userID + "_" + base64.RawURLEncoding.EncodeToString(b)
 	h := sha256.Sum256([]byte(token))
 	return token, h[:], nil
 }
 
-// tokenHash checks a token's form and returns its SHA-256 hash.
+// tokenHash checks a token's form, "rc_<secret>" or "rc_<user id>_<secret>",
+// and returns its SHA-256 hash.
 func tokenHash(token string) ([]byte, bool) {
-	if len(token) != tokenLen || !strings.HasPrefix(token, TokenPrefix) {
+	if len(token) < tokenLen || len(token) > tokenLen+maxClaimLen+1 || !strings.HasPrefix(token, TokenPrefix) {
 		return nil, false
 	}
-	raw, err := base64.RawURLEncoding.Strict().DecodeString(token[len(TokenPrefix):])
+	if len(token) > tokenLen {
+		id := token[len(TokenPrefix) : len(token)-secretLen-1]
+		if token[len(token)-secretLen-1] != '_' || !validClaim(id) {
+			return nil, false
+		}
+	}
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(token[len(token)-secretLen:])
 	if err != nil || len(raw) != tokenBytes {
 		return nil, false
 	}

@@ -226,8 +226,8 @@ func TestLogin(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.HasPrefix(tok, "rc_") || len(tok) != 46 {
-			t.Fatalf("token %q: want rc_ and 43 base64url characters", tok)
+		if !strings.HasPrefix(tok, "rc_"+u.ID+"_") || len(tok) != 3+len(u.ID)+1+43 {
+			t.Fatalf("token %q: want rc_<user id>_ and 43 base64url characters", tok)
 		}
 		if want := f.clock.Now().Add(recall.TokenLifetime); !exp.Equal(want) {
 			t.Fatalf("expiresAt = %v, want %v", exp, want)
@@ -315,7 +315,7 @@ func TestAuthenticate(t *testing.T) {
 		}
 	})
 	t.Run("ErrUnknown", func(t *testing.T) {
-		other, _, err := newToken()
+		other, _, err := newToken(u.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -453,5 +453,50 @@ func BenchmarkAuthenticate(b *testing.B) {
 		if _, err := f.svc.Authenticate(ctx, tok); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestTokenClaim: an issued token carries its user's id, which Claim reads;
+// a token whose claim is changed to another user's is refused (its hash is
+// stored for nobody), and a token of the old form, without a claim, still
+// works.
+func TestTokenClaim(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	ada := f.register(t, "ada", "correct horse")
+	bob := f.register(t, "bob", "battery staple")
+	tok := f.login(t, "ada", "correct horse")
+
+	if id, ok := Claim(tok); !ok || id != ada.ID {
+		t.Fatalf("Claim(issued) = %q, %v; want %q", id, ok, ada.ID)
+	}
+	forged := TokenPrefix + bob.ID + tok[len(TokenPrefix)+len(ada.ID):]
+	if id, ok := Claim(forged); !ok || id != bob.ID {
+		t.Fatalf("Claim(forged) = %q, %v; want the claim %q, unchecked", id, ok, bob.ID)
+	}
+	_, err := f.svc.Authenticate(ctx, forged)
+	wantCode(t, err, recall.EUNAUTHORIZED)
+
+	for _, bad := range []string{"", tok[:len(tok)-1], TokenPrefix + "_" + tok[len(tok)-secretLen:],
+		TokenPrefix + "Ada_" + tok[len(tok)-secretLen:], TokenPrefix + "a-b_" + tok[len(tok)-secretLen:],
+		TokenPrefix + strings.Repeat("a", maxClaimLen+1) + "_" + tok[len(tok)-secretLen:]} {
+		if id, ok := Claim(bad); ok {
+			t.Errorf("Claim(%q) = %q; want no claim", bad, id)
+		}
+		_, err := f.svc.Authenticate(ctx, bad)
+		wantCode(t, err, recall.EUNAUTHORIZED)
+	}
+
+	// A token of the old form: no claim, found by its hash alone.
+	old := TokenPrefix + tok[len(tok)-secretLen:]
+	if _, ok := Claim(old); ok {
+		t.Fatalf("Claim(old form) found a claim")
+	}
+	sum := sha256.Sum256([]byte(old))
+	if err := f.store.CreateToken(ctx, &recall.Token{Hash: sum[:], UserID: ada.ID, ExpiresAt: f.clock.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := f.svc.Authenticate(ctx, old); err != nil || id != ada.ID {
+		t.Fatalf("Authenticate(old form) = %q, %v; want %q", id, err, ada.ID)
 	}
 }

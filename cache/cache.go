@@ -17,7 +17,9 @@
 //	questions:{<topic_id>}   a topic's question bank (QuestionStore), a hash:
 //	                         field <question_id> = the question,
 //	                         field "_order" = the ids in bank order
-//	token:{<hex sha-256>}    a bearer token (TokenStore)
+//	token:{<user_id>}:<hex sha-256>
+//	                         a bearer token, under the user it claims (TokenStore)
+//	token:{<hex sha-256>}    a bearer token of the old form, which claims no user
 //	user:{<user_id>}         a user, with its time zone and FSRS weights (UserStore)
 //	memories:{<user_id>}:<topic_id>
 //	                         a user's memory states of a topic (MemoryStore)
@@ -532,8 +534,11 @@ func mayHaveWritten(err error) bool {
 func topicsKey(userID string) string     { return "topics:{" + userID + "}" }
 func questionsKey(topicID string) string { return "questions:{" + topicID + "}" }
 func tokenKey(hexHash string) string     { return "token:{" + hexHash + "}" }
-func daysKey(userID string) string       { return "days:{" + userID + "}" }
-func userKey(userID string) string       { return "user:{" + userID + "}" }
+
+// userTokenKey shares the user's hash tag.
+func userTokenKey(userID, hexHash string) string { return "token:{" + userID + "}:" + hexHash }
+func daysKey(userID string) string               { return "days:{" + userID + "}" }
+func userKey(userID string) string               { return "user:{" + userID + "}" }
 
 // memoriesKey shares the user's hash tag, so that a user's keys live in
 // one Redis Cluster slot.
@@ -554,5 +559,12 @@ func TopicsKey(userID string) string { return topicsKey(userID) }
 // QuestionsKey returns the backend key of a topic's question bank.
 func QuestionsKey(topicID string) string { return questionsKey(topicID) }
 
-// TokenKey returns the backend key of the token whose SHA-256 hash is hash.
+// TokenKey returns the backend key of the token whose SHA-256 hash is
+// hash, looked up by its hash alone (a token of the old form).
 func TokenKey(hash []byte) string { return tokenKey(hex.EncodeToString(hash)) }
+
+// UserTokenKey returns the backend key of the token whose SHA-256 hash is
+// hash, looked up under the user it claims.
+func UserTokenKey(userID string, hash []byte) string {
+	return userTokenKey(userID, hex.EncodeToString(hash))
+}

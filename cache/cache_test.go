@@ -222,6 +222,43 @@ func TestTokenStore(t *testing.T) {
 	})
 }
 
+// TestTokenOfUser: a token looked up under the user it claims is cached
+// under that user's key, another user's claim finds nothing, and a
+// revocation drops the user's key.
+func TestTokenOfUser(t *testing.T) {
+	forEachBackend(t, false, func(t *testing.T, k backendKind, space string) {
+		ctx := context.Background()
+		db := openDB(t)
+		f := newFixture(t, db)
+		in := newInstance(db, k.new(t, space), cache.Options{})
+		u, other := f.user(), f.user()
+		hash, tok := f.token(u)
+		for range 3 {
+			got, err := in.tokens.TokenOfUser(ctx, u.ID, hash)
+			if err != nil || !reflect.DeepEqual(got, tok) {
+				t.Fatalf("TokenOfUser = %+v, %v; want %+v", got, err, tok)
+			}
+		}
+		if n := in.inner.tokens.Load(); n != 1 {
+			t.Fatalf("3 lookups made %d loads; want 1", n)
+		}
+		for range 2 {
+			if _, err := in.tokens.TokenOfUser(ctx, other.ID, hash); !recall.IsCode(err, recall.ENOTFOUND) {
+				t.Fatalf("TokenOfUser under another user = %v; want ENOTFOUND", err)
+			}
+		}
+		if n := in.inner.tokens.Load(); n != 3 {
+			t.Fatalf("another user's claim was cached: %d loads, want 3", n)
+		}
+		if err := in.tokens.DeleteToken(ctx, hash); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := in.tokens.TokenOfUser(ctx, u.ID, hash); !recall.IsCode(err, recall.ENOTFOUND) {
+			t.Fatalf("TokenOfUser after DeleteToken = %v; want ENOTFOUND", err)
+		}
+	})
+}
+
 // TestRevocationOnEveryInstance: a token revoked through one instance stops
 // working at once on the others.
 func TestRevocationOnEveryInstance(t *testing.T) {

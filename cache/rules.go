@@ -44,6 +44,15 @@ func questionBank(w write) string { return keyOf(w.topicID, questionsKey) }
 // tokenEntry is the bearer token of the write's hash: token:{<hex hash>}.
 func tokenEntry(w write) string { return keyOf(hex.EncodeToString(w.tokenHash), tokenKey) }
 
+// userTokenEntry is the bearer token of the write's hash under its user:
+// token:{<user_id>}:<hex hash>.
+func userTokenEntry(w write) string {
+	if w.userID == "" || len(w.tokenHash) == 0 {
+		return ""
+	}
+	return userTokenKey(w.userID, hex.EncodeToString(w.tokenHash))
+}
+
 // userEntry is the write's user: user:{<user_id>}.
 func userEntry(w write) string { return keyOf(w.userID, userKey) }
 
@@ -159,8 +168,8 @@ func invalidationRules() map[string]rule {
 		// TokenStore: tokens are cached by hash, unknown hashes never.
 		"TokenStore.CreateToken": {none(), always,
 			"unknown tokens are never cached, so no entry holds the new hash"},
-		"TokenStore.DeleteToken": {drops(tokenEntry), always,
-			"a revoked token must stop working at once in every process"},
+		"TokenStore.DeleteToken": {drops(tokenEntry, userTokenEntry), always,
+			"a revoked token must stop working at once in every process, looked up by its hash or by its user"},
 	}
 }
 

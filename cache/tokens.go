@@ -8,10 +8,14 @@ import (
 
 var _ recall.TokenStore = (*TokenStore)(nil)
 
-// TokenStore is a recall.TokenStore that caches bearer tokens under
-// token:{<hex hash>}. DeleteToken deletes in the inner store, then
-// invalidates (see its rule in rules.go), so a revoked token stops working at once in every process
-// that shares the backend. Unknown tokens (ENOTFOUND) are never cached.
+// TokenStore is a recall.TokenStore that caches bearer tokens: under
+// token:{<user_id>}:<hex hash> when looked up by the user the token claims
+// (TokenOfUser: the user's hash tag, so that one script can check the token
+// with the user's other keys), under token:{<hex hash>} by TokenByHash
+// (tokens of the old form, which claim no user). DeleteToken deletes in the
+// inner store, then invalidates both (see its rule in rules.go), so a
+// revoked token stops working at once in every process that shares the
+// backend. Unknown tokens (ENOTFOUND) are never cached.
 type TokenStore struct {
 	inner recall.TokenStore
 	c     *core
@@ -59,10 +63,38 @@ func (s *TokenStore) TokenByHash(ctx context.Context, hash []byte) (*recall.Toke
 	})
 }
 
+// TokenOfUser returns the token with that hash if it belongs to userID,
+// from the cache under the user's key, filling it on a miss. Returns
+// ENOTFOUND, uncached, if the inner store has no such token or it is
+// another user's.
+func (s *TokenStore) TokenOfUser(ctx context.Context, userID string, hash []byte) (*recall.Token, error) {
+	if len(hash) == 0 || userID == "" {
+		return s.inner.TokenByHash(ctx, hash)
+	}
+	return lookup(ctx, s.c, request[*recall.Token]{
+		name: nameTokens,
+		key:  UserTokenKey(userID, hash),
+		cd:   s.cd,
+		load: func(ctx context.Context) (*recall.Token, error) {
+			t, err := s.inner.TokenByHash(ctx, hash)
+			if err == nil && t.UserID != userID {
+				return nil, recall.Errorf(recall.ENOTFOUND, "Token not found.")
+			}
+			return t, err
+		},
+	})
+}
+
 // DeleteToken revokes the token in the inner store, then drops the keys of
-// its rule: the token's.
+// its rule: the token's, under its hash and under its user. The user is
+// read from the inner store first (a revocation is rare; the interface
+// gives the hash alone).
 func (s *TokenStore) DeleteToken(ctx context.Context, hash []byte) error {
+	w := write{tokenHash: hash}
+	if t, err := s.inner.TokenByHash(ctx, hash); err == nil {
+		w.userID = t.UserID
+	}
 	err := s.inner.DeleteToken(ctx, hash)
-	s.c.after(ctx, "TokenStore.DeleteToken", write{tokenHash: hash}, err)
+	s.c.after(ctx, "TokenStore.DeleteToken", w, err)
 	return err
 }

@@ -27,8 +27,10 @@
 // microseconds) and decides with its own clock. The Redis one runs the
 // script redis/gcra.lua, in integer microseconds with Redis's clock (TIME
 // inside the script; no server clock takes part), for all the keys
-// <prefix>rl:{<principal>}:<policy> of a request in one EVALSHA. The keys
-// share the principal's hash tag, so this works on Redis Cluster, and each
+// <prefix>rl:<kind>:{<id>}:<policy> of a request's principal "<kind>:<id>"
+// in one EVALSHA (a user's are rl:user:{<id>}:<policy>, under the user's
+// hash tag). The keys share the principal's hash tag, so this works on
+// Redis Cluster, and each
 // key expires when its TAT passes. Concurrent decisions are pipelined on the
 // shared connections of the redis.Client; no lock is held across its I/O.
 // Without a Backend, the same arithmetic runs in nanoseconds in process

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/rueidis"
@@ -35,8 +36,9 @@ return redis.call('ZCARD', KEYS[1])
 `
 
 // RateLimiter is the Redis ratelimit.Backend: one EVALSHA of gcra.lua per
-// decision, over the keys <prefix>rl:{<principal>}:<policy> (one hash tag
-// per principal, so one slot on Redis Cluster), and the live instances in
+// decision, over the keys <prefix>rl:<kind>:{<id>}:<policy> of a principal
+// "<kind>:<id>" (rl:user:{<user id>}:default: the user's hash tag, which
+// all of a user's keys share, so one slot on Redis Cluster), and the live instances in
 // the sorted set <prefix>instances scored by Redis time. Every call goes
 // through the Client: its circuit breaker, its timeout (Options.Timeout,
 // --redis-timeout), Cluster and Sentinel handling. Calls are counted in
@@ -61,10 +63,7 @@ func (r *RateLimiter) Decide(ctx context.Context, principal string, rules []rate
 	var kbuf [4]string
 	var abuf [8]string
 	keys, args := kbuf[:0], abuf[:0]
-	if principal == "" {
-		principal = "-"
-	}
-	base := r.c.opts.Prefix + "rl:{" + principal + "}:"
+	base := r.c.opts.Prefix + RateLimitKeyBase(principal)
 	for _, rule := range rules {
 		keys = append(keys, base+rule.Policy)
 		args = append(args, strconv.FormatInt(int64(rule.Interval/time.Microsecond), 10),
@@ -95,6 +94,21 @@ func (r *RateLimiter) Decide(ctx context.Context, principal string, rules []rate
 		return nil
 	})
 	return admitted, err
+}
+
+// RateLimitKeyBase returns the key of principal's state of a policy,
+// without the Client's prefix and the policy's name: "rl:<kind>:{<id>}:"
+// for a principal "<kind>:<id>" ("user:<id>", "ip:<addr>"), so that a
+// user's limits share the user's hash tag, "rl:{<principal>}:" for any
+// other and "rl:{-}:" for none.
+func RateLimitKeyBase(principal string) string {
+	if principal == "" {
+		principal = "-"
+	}
+	if kind, id, ok := strings.Cut(principal, ":"); ok && kind != "" && id != "" {
+		return "rl:" + kind + ":{" + id + "}:"
+	}
+	return "rl:{" + principal + "}:"
 }
 
 // Heartbeat refreshes the instance's entry in <prefix>instances and returns

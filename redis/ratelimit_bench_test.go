@@ -125,7 +125,7 @@ func BenchmarkRedisBenchmarkEVALSHA(b *testing.B) {
 	args := []string{"-h", "127.0.0.1", "-p", "6379", "-n", strconv.Itoa(b.N), "-c", strconv.Itoa(benchClients),
 		"-P", "1", "-r", "10000", "--csv", "EVALSHA", sha, "3"}
 	for _, n := range benchNames {
-		args = append(args, prefix+"rl:{user:__rand_int__}:"+n)
+		args = append(args, prefix+"rl:user:{__rand_int__}:"+n)
 	}
 	for range benchNames {
 		// T and tau in microseconds of 1e9 per hour: 3 µs and one hour.

@@ -190,7 +190,7 @@ func TestRateLimiterOutage(t *testing.T) {
 	srv.Start(t)
 	resumed(t, ls, ms, "user:c")
 	rc := connectURL(t, srv.URL, redis.Options{DisableNearCache: true}).Rueidis()
-	if n, err := rc.Do(context.Background(), rc.B().Exists().Key("rl:rl:{user:c}:out").Build()).AsInt64(); err != nil || n != 1 {
+	if n, err := rc.Do(context.Background(), rc.B().Exists().Key("rl:rl:user:{c}:out").Build()).AsInt64(); err != nil || n != 1 {
 		t.Fatalf("the restarted Redis holds no state for user:c: %d, %v", n, err)
 	}
 	// The shared state is exact again: user:d gets one quota across instances.

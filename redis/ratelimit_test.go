@@ -70,12 +70,12 @@ func TestRateLimiterKeys(t *testing.T) {
 		}
 	}
 	rc := c.Rueidis()
-	n, err := rc.Do(ctx, rc.B().Exists().Key(prefix+"rl:{user:bob}:small", prefix+"rl:{user:bob}:big").Build()).AsInt64()
+	n, err := rc.Do(ctx, rc.B().Exists().Key(prefix+"rl:user:{bob}:small", prefix+"rl:user:{bob}:big").Build()).AsInt64()
 	if err != nil || n != 2 {
 		t.Fatalf("EXISTS = %d, %v", n, err)
 	}
 	// big is 2 × T = 72 s ahead: the refused requests wrote nothing.
-	ttl, err := rc.Do(ctx, rc.B().Pttl().Key(prefix+"rl:{user:bob}:big").Build()).AsInt64()
+	ttl, err := rc.Do(ctx, rc.B().Pttl().Key(prefix+"rl:user:{bob}:big").Build()).AsInt64()
 	if err != nil || ttl <= 36000 || ttl > 72000 {
 		t.Fatalf("PTTL of big = %d, %v; want within (36000, 72000] ms", ttl, err)
 	}

@@ -64,7 +64,7 @@ func TestClusterThreeMasters(t *testing.T) {
 			{prefix + cache.QuestionsKey("t1"), prefix + cache.QuestionsKey("t1") + ":lease"},
 			{prefix + cache.TokenKey([]byte{0xab, 0xcd}), prefix + cache.TokenKey([]byte{0xab, 0xcd}) + ":lease"},
 			// The rate limiter's keys of one principal (see ratelimit/redis.go).
-			{prefix + "rl:{user:u1}:default", prefix + "rl:{user:u1}:turns", prefix + "rl:{user:u1}:writes"},
+			{prefix + "rl:user:{u1}:default", prefix + "rl:user:{u1}:turns", prefix + "rl:user:{u1}:writes"},
 		}
 		for _, g := range groups {
 			want := cl.Slot(t, g[0])
