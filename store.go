@@ -12,6 +12,7 @@ type Store interface {
 	QuestionStore
 	SessionStore
 	MemoryStore
+	ConversationStore
 
 	// Ping returns nil while the database answers, EUNAVAILABLE otherwise.
 	Ping(ctx context.Context) error

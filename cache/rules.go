@@ -8,7 +8,8 @@ import (
 
 // This file is the one place that says which cached keys a write drops.
 // Every write method of the store interfaces of package recall (TopicStore,
-// QuestionStore, SessionStore, UserStore, TokenStore) has one row in
+// QuestionStore, SessionStore, UserStore, TokenStore, MemoryStore,
+// ConversationStore) has one row in
 // invalidationRules, writes that drop nothing included, with the reason.
 // The decorators look their rule up after the inner store has committed
 // (see core.after); nothing else in the code base decides what to drop.
@@ -155,6 +156,18 @@ func invalidationRules() map[string]rule {
 			"a turn that completes its session changes the topic's stats in the owner's list; a turn " +
 				"with a review changes the user's memory states of the topic and may add a day of study; " +
 				"no other cached key changes (the session cache gets the new version by Put)"},
+
+		// ConversationStore: conversation state is kept by the
+		// ConversationCache, which the tutor updates by version (Put refuses
+		// an older version) and drops on delete; no cached key holds a
+		// conversation, so no write drops one here (and no decorator wraps
+		// the interface).
+		"ConversationStore.CreateConversation": {none(), always,
+			"no cached key lists conversations; the engine puts the new one into the conversation cache"},
+		"ConversationStore.SaveConversation": {none(), always,
+			"only the conversation changes, and the conversation cache gets its new version by Put"},
+		"ConversationStore.DeleteConversation": {none(), always,
+			"no cached key lists conversations; the engine drops the conversation from its cache"},
 
 		// UserStore: a user is cached by id with its settings.
 		"UserStore.CreateUser": {none(), always,

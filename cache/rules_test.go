@@ -27,6 +27,7 @@ func TestEveryWriteHasARule(t *testing.T) {
 		reflect.TypeFor[recall.UserStore](),
 		reflect.TypeFor[recall.TokenStore](),
 		reflect.TypeFor[recall.MemoryStore](),
+		reflect.TypeFor[recall.ConversationStore](),
 	}
 	// The methods that only read: every other method is a write and needs
 	// a row. The test checks that each exists and has no row.
@@ -37,6 +38,8 @@ func TestEveryWriteHasARule(t *testing.T) {
 		"UserStore.UserByUsername", "UserStore.UserByID",
 		"TokenStore.TokenByHash",
 		"MemoryStore.Memories", "MemoryStore.StudyDays",
+		"ConversationStore.Conversation", "ConversationStore.Conversations",
+		"ConversationStore.ConversationMessages", "ConversationStore.MessageByKey",
 	}
 	rules := cache.RuleMethods()
 	methods := map[string]bool{}
@@ -334,6 +337,9 @@ func TestRules_WriteDropsItsKeys(t *testing.T) {
 		{"DeleteToken", "TokenStore.DeleteToken", func(t *testing.T, e *ruleEnv) (named, error) {
 			return named{hash: e.hash}, e.in.tokens.DeleteToken(ctx, e.hash)
 		}, false},
+		{"CreateConversation", "ConversationStore.CreateConversation", nil, false},
+		{"SaveConversation", "ConversationStore.SaveConversation", nil, false},
+		{"DeleteConversation", "ConversationStore.DeleteConversation", nil, false},
 	}
 
 	covered := map[string]bool{}

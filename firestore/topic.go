@@ -243,7 +243,7 @@ func (s *Store) DeleteTopic(ctx context.Context, userID, id string) error {
 	return s.deleteRefs(ctx, op, []*fs.DocumentRef{ref})
 }
 
-// cascade deletes the questions and sessions of topic id. A session goes
+// cascade deletes the questions, sessions and conversations of topic id. A session goes
 // in two steps. First a transaction reads it, deletes its guards and marks
 // it: its read conflicts with any turn being saved (a turn updates the
 // session), so once it commits no guard is left and no turn can be saved.
@@ -293,7 +293,7 @@ func (s *Store) cascade(ctx context.Context, op, id string) error {
 			return err
 		}
 	}
-	return nil
+	return s.cascadeConversations(ctx, op, id)
 }
 
 // refsOf returns the references of docs.

@@ -197,3 +197,46 @@ func classifyAll(err error, classify Classify) (code, msg string) {
 	}
 	return classify(err)
 }
+
+// ConversationNotFound is the error for a conversation that does not exist
+// or is another user's.
+func ConversationNotFound() error { return recall.Errorf(recall.ENOTFOUND, "Conversation not found.") }
+
+// ConversationExists is the error for a conversation ID that is used
+// already.
+func ConversationExists() error {
+	return recall.Errorf(recall.ECONFLICT, "That conversation exists already.")
+}
+
+// ConversationChanged is SaveConversation's error when the stored
+// conversation is not the version the change was built on, a message index
+// is taken or an idempotency key is used.
+func ConversationChanged() error {
+	return recall.Errorf(recall.ECONFLICT, "The conversation has changed; try again.")
+}
+
+// MessageNotFound is the error for a message a conversation does not have.
+func MessageNotFound() error { return recall.Errorf(recall.ENOTFOUND, "Message not found.") }
+
+// CheckConversation returns the EINVALID error SaveConversation gives when c
+// is missing or a message belongs to another conversation, and nil
+// otherwise.
+func CheckConversation(c *recall.Conversation, msgs []*recall.Message) error {
+	if c == nil {
+		return recall.Errorf(recall.EINVALID, "No conversation was given.")
+	}
+	for _, m := range msgs {
+		if m == nil || m.ConversationID != "" && m.ConversationID != c.ID {
+			return recall.Errorf(recall.EINVALID, "A message belongs to another conversation.")
+		}
+	}
+	return nil
+}
+
+// CheckConversationPage returns the EINVALID error of a page limit under 1.
+func CheckConversationPage(limit int) error {
+	if limit < 1 {
+		return recall.Errorf(recall.EINVALID, "The page limit must be at least 1.")
+	}
+	return nil
+}

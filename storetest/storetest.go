@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) recall.Store) {
 	runSessionPages(t, open)
 	runTurns(t, open)
 	runMemories(t, open)
+	runConversations(t, open)
 	runTimes(t, open)
 	runConcurrency(t, open)
 	runLifecycle(t, open)
