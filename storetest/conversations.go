@@ -70,7 +70,7 @@ func eqMessages(tb testing.TB, got, want []*recall.Message) {
 	for i := range want {
 		g, w := *got[i], *want[i]
 		eqTime(tb, "message CreatedAt", g.CreatedAt, w.CreatedAt)
-		g.CreatedAt, w.CreatedAt = w.CreatedAt, w.CreatedAt
+		g.CreatedAt = w.CreatedAt
 		if len(g.QuestionIDs) == 0 && len(w.QuestionIDs) == 0 {
 			g.QuestionIDs, w.QuestionIDs = nil, nil
 		}
