@@ -244,3 +244,59 @@ func (s *latencyStore) StudyDays(ctx context.Context, userID string) ([]int, err
 	}
 	return s.Store.StudyDays(ctx, userID)
 }
+
+// CreateConversation waits, then calls the store.
+func (s *latencyStore) CreateConversation(ctx context.Context, c *recall.Conversation) error {
+	if err := s.wait(ctx); err != nil {
+		return err
+	}
+	return s.Store.CreateConversation(ctx, c)
+}
+
+// Conversation waits, then calls the store.
+func (s *latencyStore) Conversation(ctx context.Context, id string) (*recall.Conversation, error) {
+	if err := s.wait(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.Conversation(ctx, id)
+}
+
+// Conversations waits, then calls the store.
+func (s *latencyStore) Conversations(ctx context.Context, userID string, page recall.ConversationPage) ([]*recall.Conversation, error) {
+	if err := s.wait(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.Conversations(ctx, userID, page)
+}
+
+// SaveConversation waits, then calls the store.
+func (s *latencyStore) SaveConversation(ctx context.Context, c *recall.Conversation, msgs []*recall.Message) error {
+	if err := s.wait(ctx); err != nil {
+		return err
+	}
+	return s.Store.SaveConversation(ctx, c, msgs)
+}
+
+// ConversationMessages waits, then calls the store.
+func (s *latencyStore) ConversationMessages(ctx context.Context, conversationID string, from, limit int) ([]*recall.Message, error) {
+	if err := s.wait(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.ConversationMessages(ctx, conversationID, from, limit)
+}
+
+// MessageByKey waits, then calls the store.
+func (s *latencyStore) MessageByKey(ctx context.Context, conversationID, key string) (*recall.Message, error) {
+	if err := s.wait(ctx); err != nil {
+		return nil, err
+	}
+	return s.Store.MessageByKey(ctx, conversationID, key)
+}
+
+// DeleteConversation waits, then calls the store.
+func (s *latencyStore) DeleteConversation(ctx context.Context, userID, id string) error {
+	if err := s.wait(ctx); err != nil {
+		return err
+	}
+	return s.Store.DeleteConversation(ctx, userID, id)
+}
