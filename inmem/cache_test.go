@@ -61,3 +61,9 @@ func TestCache_BoundedInBytes(t *testing.T) {
 		t.Fatalf("%d of 400 values of 10 KiB are held in 1 MiB; want some, at most ~100", hits)
 	}
 }
+
+func TestConversationCache_Contract(t *testing.T) {
+	cachetest.RunConversationCache(t, func(t *testing.T, now func() time.Time) (recall.ConversationCache, func(string, string, time.Duration)) {
+		return inmem.NewConversationCache(inmem.SessionCacheOptions{Now: now}), nil
+	})
+}

@@ -30,9 +30,9 @@ const (
 
 var _ recall.SessionCache = (*SessionCache)(nil)
 
-// SessionCacheOptions configures a SessionCache.
+// SessionCacheOptions configures a SessionCache (and a ConversationCache).
 type SessionCacheOptions struct {
-	// MaxEntries bounds the number of sessions held. When a Put needs room,
+	// MaxEntries bounds the number of entries held. When a Put needs room,
 	// expired entries go first, then the entries closest to their expiry.
 	// Zero means DefaultSessionCacheSize.
 	MaxEntries int
@@ -40,7 +40,7 @@ type SessionCacheOptions struct {
 	// clock.
 	Now func() time.Time
 	// Metrics, if not nil, counts each Get as a hit or a miss of the
-	// "sessions" cache.
+	// "sessions" (or "conversations") cache.
 	Metrics *metrics.Metrics
 }
 
@@ -50,79 +50,23 @@ type SessionCacheOptions struct {
 // removed when they are looked up, when a Put needs room, and a few at a
 // time by every Put. It is safe for concurrent use.
 type SessionCache struct {
-	now      func() time.Time
-	metrics  *metrics.Metrics
-	seed     maphash.Seed
-	shardMax int
-	shards   []sessionShard
-}
-
-type sessionShard struct {
-	mu sync.Mutex
-	m  map[string]*sessionEntry
-}
-
-type sessionEntry struct {
-	s       *recall.Session // never modified once stored
-	ttl     time.Duration
-	limit   time.Time // absolute expiry
-	expires time.Time // min(last Put or Get + ttl, limit)
+	states *stateCache[*recall.Session]
 }
 
 // NewSessionCache returns an empty cache.
 func NewSessionCache(opts SessionCacheOptions) *SessionCache {
-	size := opts.MaxEntries
-	if size <= 0 {
-		size = DefaultSessionCacheSize
-	}
-	n := 1
-	if size >= shardedMin {
-		n = sessionShards
-	}
-	c := &SessionCache{
-		now:      opts.Now,
-		metrics:  opts.Metrics,
-		seed:     maphash.MakeSeed(),
-		shardMax: (size + n - 1) / n,
-		shards:   make([]sessionShard, n),
-	}
-	if c.now == nil {
-		c.now = time.Now
-	}
-	for i := range c.shards {
-		c.shards[i].m = make(map[string]*sessionEntry)
-	}
-	return c
-}
-
-func (c *SessionCache) shard(id string) *sessionShard {
-	if len(c.shards) == 1 {
-		return &c.shards[0]
-	}
-	return &c.shards[maphash.String(c.seed, id)%uint64(len(c.shards))]
+	return &SessionCache{newStateCache(opts, "sessions", (*recall.Session).Clone,
+		func(s *recall.Session) int64 { return s.Version })}
 }
 
 // Get returns a copy of the cached session and restarts its idle time.
 // Returns ENOTFOUND on a miss, expired entries included.
 func (c *SessionCache) Get(ctx context.Context, id string) (*recall.Session, error) {
-	now := c.now()
-	sh := c.shard(id)
-	sh.mu.Lock()
-	e, ok := sh.m[id]
-	if ok && !now.Before(e.expires) {
-		delete(sh.m, id)
-		ok = false
-	}
+	s, ok := c.states.get(id)
 	if !ok {
-		sh.mu.Unlock()
-		c.metrics.Cache("sessions", "miss")
 		return nil, recall.Errorf(recall.ENOTFOUND, "Session not cached.")
 	}
-	e.expires = earlier(now.Add(e.ttl), e.limit)
-	s := e.s
-	sh.mu.Unlock()
-	c.metrics.Cache("sessions", "hit")
-	return s.Clone(), nil
+	return s, nil
 }
 
 // Put caches a copy of s for ttl after this Put or the last Get, and never
@@ -133,40 +77,134 @@ func (c *SessionCache) Put(ctx context.Context, s *recall.Session, ttl time.Dura
 	if s == nil {
 		return recall.Errorf(recall.EINVALID, "No session to cache.")
 	}
-	now := c.now()
-	e := &sessionEntry{s: s.Clone(), ttl: ttl, limit: expiresAt, expires: earlier(now.Add(ttl), expiresAt)}
-	sh := c.shard(s.ID)
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	old, ok := sh.m[s.ID]
-	if ok && now.Before(old.expires) && old.s.Version >= s.Version {
-		return nil
-	}
-	if ttl <= 0 || !now.Before(e.expires) {
-		delete(sh.m, s.ID)
-		return nil
-	}
-	if !ok {
-		sh.makeRoom(now, c.shardMax)
-	}
-	sh.m[s.ID] = e
-	sh.probe(now)
+	c.states.put(s.ID, s, ttl, expiresAt)
 	return nil
 }
 
 // Delete drops a session from the cache. Deleting a session that is not
 // cached is not an error.
 func (c *SessionCache) Delete(ctx context.Context, id string) error {
-	sh := c.shard(id)
-	sh.mu.Lock()
-	delete(sh.m, id)
-	sh.mu.Unlock()
+	c.states.delete(id)
 	return nil
 }
 
 // Len returns the number of entries held, including expired ones that have
 // not been removed yet.
-func (c *SessionCache) Len() int {
+func (c *SessionCache) Len() int { return c.states.len() }
+
+// stateCache holds versioned values (sessions, conversations) by key, for
+// an idle time and never past an absolute expiry, bounded in size.
+type stateCache[T any] struct {
+	now      func() time.Time
+	metrics  *metrics.Metrics
+	name     string
+	clone    func(T) T
+	version  func(T) int64
+	seed     maphash.Seed
+	shardMax int
+	shards   []stateShard[T]
+}
+
+type stateShard[T any] struct {
+	mu sync.Mutex
+	m  map[string]*stateEntry[T]
+}
+
+type stateEntry[T any] struct {
+	v       T // never modified once stored
+	ttl     time.Duration
+	limit   time.Time // absolute expiry
+	expires time.Time // min(last Put or Get + ttl, limit)
+}
+
+func newStateCache[T any](opts SessionCacheOptions, name string, clone func(T) T, version func(T) int64) *stateCache[T] {
+	size := opts.MaxEntries
+	if size <= 0 {
+		size = DefaultSessionCacheSize
+	}
+	n := 1
+	if size >= shardedMin {
+		n = sessionShards
+	}
+	c := &stateCache[T]{
+		now:      opts.Now,
+		metrics:  opts.Metrics,
+		name:     name,
+		clone:    clone,
+		version:  version,
+		seed:     maphash.MakeSeed(),
+		shardMax: (size + n - 1) / n,
+		shards:   make([]stateShard[T], n),
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	for i := range c.shards {
+		c.shards[i].m = make(map[string]*stateEntry[T])
+	}
+	return c
+}
+
+func (c *stateCache[T]) shard(key string) *stateShard[T] {
+	if len(c.shards) == 1 {
+		return &c.shards[0]
+	}
+	return &c.shards[maphash.String(c.seed, key)%uint64(len(c.shards))]
+}
+
+// get returns a copy of the value and restarts its idle time.
+func (c *stateCache[T]) get(key string) (T, bool) {
+	now := c.now()
+	sh := c.shard(key)
+	sh.mu.Lock()
+	e, ok := sh.m[key]
+	if ok && !now.Before(e.expires) {
+		delete(sh.m, key)
+		ok = false
+	}
+	if !ok {
+		sh.mu.Unlock()
+		c.metrics.Cache(c.name, "miss")
+		var zero T
+		return zero, false
+	}
+	e.expires = earlier(now.Add(e.ttl), e.limit)
+	v := e.v
+	sh.mu.Unlock()
+	c.metrics.Cache(c.name, "hit")
+	return c.clone(v), true
+}
+
+// put stores a copy of v unless a newer or equal version is held.
+func (c *stateCache[T]) put(key string, v T, ttl time.Duration, expiresAt time.Time) {
+	now := c.now()
+	e := &stateEntry[T]{v: c.clone(v), ttl: ttl, limit: expiresAt, expires: earlier(now.Add(ttl), expiresAt)}
+	sh := c.shard(key)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	old, ok := sh.m[key]
+	if ok && now.Before(old.expires) && c.version(old.v) >= c.version(v) {
+		return
+	}
+	if ttl <= 0 || !now.Before(e.expires) {
+		delete(sh.m, key)
+		return
+	}
+	if !ok {
+		sh.makeRoom(now, c.shardMax)
+	}
+	sh.m[key] = e
+	sh.probe(now)
+}
+
+func (c *stateCache[T]) delete(key string) {
+	sh := c.shard(key)
+	sh.mu.Lock()
+	delete(sh.m, key)
+	sh.mu.Unlock()
+}
+
+func (c *stateCache[T]) len() int {
 	n := 0
 	for i := range c.shards {
 		sh := &c.shards[i]
@@ -181,7 +219,7 @@ func (c *SessionCache) Len() int {
 // expired entries and, if the shard is still full, the eighth of its entries
 // closest to expiry (at least one), so that a full cache of live sessions
 // pays for the sort only once every limit/8 Puts. Callers hold sh.mu.
-func (sh *sessionShard) makeRoom(now time.Time, limit int) {
+func (sh *stateShard[T]) makeRoom(now time.Time, limit int) {
 	if len(sh.m) < limit {
 		return
 	}
@@ -213,7 +251,7 @@ func (sh *sessionShard) makeRoom(now time.Time, limit int) {
 
 // probe looks at a few entries (map iteration starts at a random place) and
 // removes those that have expired. Callers hold sh.mu.
-func (sh *sessionShard) probe(now time.Time) {
+func (sh *stateShard[T]) probe(now time.Time) {
 	n := 0
 	for id, e := range sh.m {
 		if !now.Before(e.expires) {
@@ -230,4 +268,47 @@ func earlier(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+var _ recall.ConversationCache = (*ConversationCache)(nil)
+
+// ConversationCache is the in-process recall.ConversationCache, with the
+// semantics of SessionCache (deep copies, version compare, idle and
+// absolute expiry, bounded size).
+type ConversationCache struct {
+	states *stateCache[*recall.Conversation]
+}
+
+// NewConversationCache returns an empty cache.
+func NewConversationCache(opts SessionCacheOptions) *ConversationCache {
+	return &ConversationCache{newStateCache(opts, "conversations", (*recall.Conversation).Clone,
+		func(c *recall.Conversation) int64 { return c.Version })}
+}
+
+func conversationKey(userID, id string) string { return userID + "\x00" + id }
+
+// Get returns a copy of the user's cached conversation and restarts its
+// idle time. Returns ENOTFOUND on a miss.
+func (c *ConversationCache) Get(ctx context.Context, userID, id string) (*recall.Conversation, error) {
+	v, ok := c.states.get(conversationKey(userID, id))
+	if !ok {
+		return nil, recall.Errorf(recall.ENOTFOUND, "Conversation not cached.")
+	}
+	return v, nil
+}
+
+// Put caches a copy of v unless the cache holds the same or a newer
+// version, for ttl after this Put or the last Get and never past expiresAt.
+func (c *ConversationCache) Put(ctx context.Context, v *recall.Conversation, ttl time.Duration, expiresAt time.Time) error {
+	if v == nil {
+		return recall.Errorf(recall.EINVALID, "No conversation to cache.")
+	}
+	c.states.put(conversationKey(v.UserID, v.ID), v, ttl, expiresAt)
+	return nil
+}
+
+// Delete drops a conversation from the cache.
+func (c *ConversationCache) Delete(ctx context.Context, userID, id string) error {
+	c.states.delete(conversationKey(userID, id))
+	return nil
 }

@@ -38,23 +38,42 @@ func sessionCacheContract(newClient func(t *testing.T) *redis.Client) cachetest.
 		redis.SetSessionCacheClock(s, now)
 		return s, func(id string, d time.Duration) {
 			t.Helper()
-			rc, key, ctx := c.Rueidis(), c.Prefix()+"session:"+id, context.Background()
-			ttl, err := rc.Do(ctx, rc.B().Pttl().Key(key).Build()).AsInt64()
-			if err != nil {
-				t.Fatalf("PTTL %s: %v", key, err)
-			}
-			if ttl < 0 {
-				return // no key, or one without a TTL
-			}
-			if left := ttl - d.Milliseconds(); left > 0 {
-				err = rc.Do(ctx, rc.B().Pexpire().Key(key).Milliseconds(left).Build()).Error()
-			} else {
-				err = rc.Do(ctx, rc.B().Del().Key(key).Build()).Error()
-			}
-			if err != nil {
-				t.Fatalf("age %s by %v: %v", key, d, err)
-			}
+			age(t, c, c.Prefix()+"session:"+id, d)
 		}
+	}
+}
+
+func TestConversationCache_Contract(t *testing.T) {
+	cachetest.RunConversationCache(t, func(t *testing.T, now func() time.Time) (recall.ConversationCache, func(string, string, time.Duration)) {
+		c := connect(t, redis.Options{})
+		s := redis.NewConversationCache(c)
+		redis.SetConversationCacheClock(s, now)
+		return s, func(userID, id string, d time.Duration) {
+			t.Helper()
+			age(t, c, c.Prefix()+"conv:{"+userID+"}:"+id, d)
+		}
+	})
+}
+
+// age shortens the TTL of key by d, as Redis would have after d, or
+// deletes it if that leaves none.
+func age(t *testing.T, c *redis.Client, key string, d time.Duration) {
+	t.Helper()
+	rc, ctx := c.Rueidis(), context.Background()
+	ttl, err := rc.Do(ctx, rc.B().Pttl().Key(key).Build()).AsInt64()
+	if err != nil {
+		t.Fatalf("PTTL %s: %v", key, err)
+	}
+	if ttl < 0 {
+		return // no key, or one without a TTL
+	}
+	if left := ttl - d.Milliseconds(); left > 0 {
+		err = rc.Do(ctx, rc.B().Pexpire().Key(key).Milliseconds(left).Build()).Error()
+	} else {
+		err = rc.Do(ctx, rc.B().Del().Key(key).Build()).Error()
+	}
+	if err != nil {
+		t.Fatalf("age %s by %v: %v", key, d, err)
 	}
 }
 

@@ -5,3 +5,6 @@ import "time"
 // SetSessionCacheClock makes s read the time from now, for the session
 // contract suite, which moves time itself.
 func SetSessionCacheClock(s *SessionCache, now func() time.Time) { s.now = now }
+
+// SetConversationCacheClock makes s read the time from now.
+func SetConversationCacheClock(s *ConversationCache, now func() time.Time) { s.now = now }
