@@ -145,12 +145,17 @@ type header struct {
 // MaxFieldBytes, more than MaxFields fields) is skipped and reported; Read
 // goes on until MaxErrors bad rows and then returns them as Errors. A
 // file with more than MaxRows rows or an unclosed quote stops reading
-// with an error in Errors. An error from fn stops reading and is
-// returned as it is; so is an error from r.
+// with an error in Errors, and so does a bad header line (an unknown
+// #separator, #html other than true or false, a column number out of
+// range, a header line over MaxHeaderBytes). An error from fn stops
+// reading and is returned as it is; so is an error from r.
 func Read(r io.Reader, opts Options, fn func(Row) error) error {
 	p := &parser{r: bufio.NewReaderSize(r, 64<<10), line: 1}
 	h, err := p.header(opts)
 	if err != nil {
+		if re := (*RowError)(nil); errors.As(err, &re) {
+			return Errors{re} // a bad header line: reported as a bad row is
+		}
 		return err
 	}
 	p.sep = h.sep

@@ -158,6 +158,8 @@ func TestReadErrors(t *testing.T) {
 		{"BadSeparator", "#separator:two\nq,a\n", 0, []int{1}, nil, "unknown separator"},
 		{"BadHTML", "#html:yes\nq,a\n", 0, []int{1}, nil, "#html must be true or false"},
 		{"BadColumnNumber", "#tags column:0\nq,a\n", 0, []int{1}, nil, "column number"},
+		{"EmptySeparator", "#separator:\nq,a\n", 0, []int{1}, nil, "unknown separator"},
+		{"BadGUIDColumn", "#html:false\n#guid column:0\nq,a\n", 0, []int{2}, nil, "#guid column must be a column number"},
 		{"LongHeader", "#tags:" + strings.Repeat("t ", MaxHeaderBytes) + "\nq,a\n", 0, []int{1}, nil, "header line over"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,16 +170,14 @@ func TestReadErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
+			// Every bad line, a header line's too, comes in Errors.
 			var lines []int
 			var es Errors
-			var re *RowError
-			switch {
-			case errors.As(err, &es):
-				for _, e := range es {
-					lines = append(lines, e.Line)
-				}
-			case errors.As(err, &re):
-				lines = []int{re.Line}
+			if !errors.As(err, &es) {
+				t.Fatalf("error %T %v, want Errors", err, err)
+			}
+			for _, e := range es {
+				lines = append(lines, e.Line)
 			}
 			if !reflect.DeepEqual(lines, tt.lines) {
 				t.Errorf("error lines %v, want %v", lines, tt.lines)

@@ -339,6 +339,23 @@ func TestImportErrors(t *testing.T) {
 			r.wantError(t, 415, "unsupported_media_type")
 		}
 	})
+	t.Run("BadHeaderLine", func(t *testing.T) {
+		// A header line Anki would refuse is the client's mistake: a 400
+		// naming the line, never a 500.
+		for _, tc := range []struct{ file, msg string }{
+			{"#separator:\nq,a\n", "line 1 of the file: unknown separator"},
+			{"#separator:comma\n#html:maybe\nq,a\n", "line 2 of the file: #html must be true or false"},
+			{"#html:false\n#deck:D\n#guid column:0\nq,a\n", "line 3 of the file: #guid column must be a column number"},
+		} {
+			ej := e.importFile(tok, tid, "text/csv", tc.file).wantError(t, 400, recall.EINVALID)
+			if !strings.Contains(ej.Message, tc.msg) || len(ej.Lines) != 1 {
+				t.Errorf("%q: %q %+v, want one line and a message saying %q", tc.file, ej.Message, ej.Lines, tc.msg)
+			}
+		}
+		if len(e.bank(tok, tid)) != 1 {
+			t.Error("a file with a bad header line added questions")
+		}
+	})
 	t.Run("Empty", func(t *testing.T) {
 		e.importFile(tok, tid, "text/csv", "#separator:comma\n\n").wantError(t, 400, recall.EINVALID)
 	})
