@@ -49,6 +49,18 @@ type SessionCacheOptions struct {
 // cached. Its size is bounded and it runs no goroutine: expired entries are
 // removed when they are looked up, when a Put needs room, and a few at a
 // time by every Put. It is safe for concurrent use.
+//
+// It is hand-written rather than built on github.com/maypok86/otter/v2
+// (which the other in-process caches use) because BenchmarkSessionCacheImpl
+// (session_otter_test.go, the same cache on otter: an ExpiryCalculator for
+// the idle and absolute expiry, a Compute for the monotonic Put) shows the
+// otter one no faster on a Get and slower on the Put every turn makes:
+// median 7.7 µs and 10 allocations here against 12.3 µs and 12 with otter
+// (go test -bench BenchmarkSessionCacheImpl -benchtime 200000x -count 5
+// ./inmem/, 10,000 sessions, 2 shared cores under other load: the
+// allocation counts are exact, the times only indicative). It also keeps
+// the documented eviction order (expired first, then closest to expiry)
+// that otter's W-TinyLFU does not, and runs no goroutine.
 type SessionCache struct {
 	states *stateCache[*recall.Session]
 }

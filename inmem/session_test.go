@@ -46,7 +46,7 @@ func mustMiss(tb testing.TB, c *inmem.SessionCache, id string) {
 	}
 }
 
-func mustPut(tb testing.TB, c *inmem.SessionCache, s *recall.Session, ttl time.Duration, expiresAt time.Time) {
+func mustPut(tb testing.TB, c sessionCacheImpl, s *recall.Session, ttl time.Duration, expiresAt time.Time) {
 	tb.Helper()
 	if err := c.Put(context.Background(), s, ttl, expiresAt); err != nil {
 		tb.Fatalf("Put(%q v%d): %v", s.ID, s.Version, err)
