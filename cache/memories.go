@@ -243,7 +243,7 @@ func encodeUser(u *recall.User) (entry, error) {
 	if u == nil {
 		return entry{}, errNilItem
 	}
-	e := newEncoderOf(userFormat, 32 + len(u.ID) + len(u.Username) + len(u.TimeZone) + 10*len(u.Weights))
+	e := newEncoderOf(userFormat, 32+len(u.ID)+len(u.Username)+len(u.TimeZone)+10*len(u.Weights))
 	e.str(u.ID)
 	e.str(u.Username)
 	e.time(u.CreatedAt)
