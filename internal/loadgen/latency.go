@@ -229,6 +229,14 @@ func (s *latencyStore) UpdateUser(ctx context.Context, u *recall.User) error {
 	return s.Store.UpdateUser(ctx, u)
 }
 
+// SetAdmin waits, then calls the store.
+func (s *latencyStore) SetAdmin(ctx context.Context, id string, admin bool) error {
+	if err := s.wait(ctx); err != nil {
+		return err
+	}
+	return s.Store.SetAdmin(ctx, id, admin)
+}
+
 // Memories waits, then calls the store.
 func (s *latencyStore) Memories(ctx context.Context, userID, topicID string) ([]*recall.Memory, error) {
 	if err := s.wait(ctx); err != nil {
