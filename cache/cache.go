@@ -308,7 +308,14 @@ func lookup[T any](ctx context.Context, c *core, r request[T]) (T, error) {
 			return c.loadOnly(ctx, load)
 		})
 	}
-	e, ok, err := c.read(ctx, r.key, r.hash)
+	e, ok, known := entry{}, false, false
+	var err error
+	if p := prefetchedOf(ctx); p != nil {
+		e, ok, known = p.get(r.key)
+	}
+	if !known {
+		e, ok, err = c.read(ctx, r.key, r.hash)
+	}
 	if err != nil {
 		c.m.Cache(r.name, "error")
 		return direct()
@@ -482,6 +489,9 @@ func (c *core) corrupt(ctx context.Context, key string, err error) {
 // cancelled: the write it follows has committed. A failure is logged and
 // returned; the decorators' writes ignore it (the write succeeded).
 func (c *core) invalidate(ctx context.Context, keys ...string) error {
+	if p := prefetchedOf(ctx); p != nil {
+		p.drop(keys...)
+	}
 	err := c.b.Invalidate(context.WithoutCancel(ctx), keys...)
 	if err != nil {
 		c.log.Warn("cache: invalidation failed", "keys", keys, "err", err)

@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/auth"
+	"github.com/recallhq/recall/cache"
+	"github.com/recallhq/recall/ratelimit"
 )
 
 // unmatchedRoute labels the metrics of requests that match no route.
@@ -175,24 +178,32 @@ func (s *Server) routeHandler(rt *Route) http.Handler {
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
-		principal := ""
+		var passed, ok bool
+		var retry time.Duration
 		if rt.Auth {
-			if err := s.authenticate(r, ri); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			principal = "user:" + ri.userID
-		} else if len(rt.Policies) > 0 {
-			principal = "ip:" + s.clientAddr(r)
+			r, passed, ok, retry = s.pass(w, r, rt, ri)
 		}
-		if s.cfg.Limiter != nil && len(rt.Policies) > 0 {
-			ok, retry := s.cfg.Limiter.Limit(r.Context(), principal, rt.Policies, w.Header())
-			if !ok {
-				secs := retryAfterSeconds(retry)
-				w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-				s.writeError(w, r, recall.Errorf(recall.ERATELIMITED, "Too many requests: try again in %d seconds.", secs))
-				return
+		if !passed {
+			principal := ""
+			if rt.Auth {
+				if err := s.authenticate(r, ri); err != nil {
+					s.writeError(w, r, err)
+					return
+				}
+				principal = "user:" + ri.userID
+			} else if len(rt.Policies) > 0 {
+				principal = "ip:" + s.clientAddr(r)
 			}
+			ok = true
+			if s.cfg.Limiter != nil && len(rt.Policies) > 0 {
+				ok, retry = s.cfg.Limiter.Limit(r.Context(), principal, rt.Policies, w.Header())
+			}
+		}
+		if !ok {
+			secs := retryAfterSeconds(retry)
+			w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+			s.writeError(w, r, recall.Errorf(recall.ERATELIMITED, "Too many requests: try again in %d seconds.", secs))
+			return
 		}
 		if err := rt.handle(w, r); err != nil {
 			s.writeError(w, r, err)
@@ -218,16 +229,68 @@ func retryAfterSeconds(d time.Duration) int64 {
 	return secs
 }
 
-// authenticate checks the bearer token and records the user in ri.
-func (s *Server) authenticate(r *http.Request, ri *requestInfo) error {
+// pass runs the request through Config.Gate: the token check, the
+// route's rate limits and the reads of its cached keys in one round trip.
+// passed is false when the gate is off or cannot vouch for the token (not
+// cached, revoked, expired, a claim that is not the token's, Redis
+// failing): nothing was charged, and the caller authenticates and limits
+// the usual way. Otherwise the user is recorded in ri, ok and retryAfter
+// are the rate-limit decision, and the returned request carries the values
+// read (cache.WithPrefetched).
+func (s *Server) pass(w http.ResponseWriter, r *http.Request, rt *Route, ri *requestInfo) (_ *http.Request, passed, ok bool, retryAfter time.Duration) {
+	lim, isVia := s.cfg.Limiter.(viaLimiter)
+	if s.cfg.Gate == nil || !isVia || len(rt.Policies) == 0 {
+		return r, false, false, 0
+	}
+	token, err := bearer(r)
+	if err != nil {
+		return r, false, false, 0
+	}
+	uid, claimed := auth.Claim(token)
+	sum, _ := auth.TokenHash(token)
+	if !claimed {
+		return r, false, false, 0
+	}
+	var keys []cache.PrefetchKey
+	if rt.prefetch != nil {
+		keys = rt.prefetch(r, uid)
+	}
+	pre := cache.NewPrefetched()
+	now := s.now()
+	ok, decided, retryAfter := lim.LimitVia(r.Context(), rt.Policies, w.Header(),
+		func(ctx context.Context, rules []ratelimit.Rule, d []time.Duration) (bool, bool, error) {
+			verified, admitted, err := s.cfg.Gate.Pass(ctx, uid, sum, now, rules, d, keys, pre)
+			return admitted, verified, err
+		})
+	if !decided {
+		return r, false, false, 0
+	}
+	ri.userID, ri.token = uid, token
+	if pre.Len() > 0 {
+		r = r.WithContext(cache.WithPrefetched(r.Context(), pre))
+	}
+	return r, true, ok, retryAfter
+}
+
+// bearer returns the request's bearer token.
+func bearer(r *http.Request) (string, error) {
 	hdr := r.Header.Get("Authorization")
 	if hdr == "" {
-		return recall.Errorf(recall.EUNAUTHORIZED, "This request needs an access token: send Authorization: Bearer <token>.")
+		return "", recall.Errorf(recall.EUNAUTHORIZED, "This request needs an access token: send Authorization: Bearer <token>.")
 	}
 	scheme, token, ok := strings.Cut(strings.TrimSpace(hdr), " ")
 	token = strings.TrimSpace(token)
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		return recall.Errorf(recall.EUNAUTHORIZED, "The Authorization header must be: Bearer <token>.")
+		return "", recall.Errorf(recall.EUNAUTHORIZED, "The Authorization header must be: Bearer <token>.")
+	}
+	return token, nil
+}
+
+// authenticate checks the bearer token and records the user in ri.
+func (s *Server) authenticate(r *http.Request, ri *requestInfo) error {
+	token, err := bearer(r)
+	if err != nil {
+		return err
 	}
 	uid, err := s.cfg.Auth.Authenticate(r.Context(), token)
 	if err != nil {

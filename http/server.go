@@ -33,6 +33,7 @@ import (
 
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/auth"
+	"github.com/recallhq/recall/cache"
 	"github.com/recallhq/recall/metrics"
 	"github.com/recallhq/recall/ratelimit"
 	"github.com/recallhq/recall/tutor"
@@ -74,6 +75,18 @@ type Limiter interface {
 	Limit(ctx context.Context, principal string, policies []string, h http.Header) (ok bool, retryAfter time.Duration)
 }
 
+// Gate checks a token, decides rate limits and reads cached keys in one
+// round trip (implemented by redis.Gate): see Config.Gate.
+type Gate interface {
+	Pass(ctx context.Context, userID string, tokenHash []byte, now time.Time, rules []ratelimit.Rule, d []time.Duration,
+		keys []cache.PrefetchKey, into *cache.Prefetched) (verified, admitted bool, err error)
+}
+
+// viaLimiter is a Limiter that can decide through a Gate.
+type viaLimiter interface {
+	LimitVia(ctx context.Context, policies []string, h http.Header, via ratelimit.Via) (ok, decided bool, retryAfter time.Duration)
+}
+
 // Config configures a Server. Auth, Topics, Questions and Tutor are
 // required; the rest have usable zero values.
 type Config struct {
@@ -96,6 +109,12 @@ type Config struct {
 	Tutor *tutor.Engine
 	// Limiter decides rate limits; nil means no rate limiting.
 	Limiter Limiter
+	// Gate, when set with a Limiter that can decide through it
+	// (ratelimit.Limiter's LimitVia), checks the token of a request that
+	// claims its user, decides the route's rate limits and reads the keys
+	// the route will read, in one round trip (redis.Gate); a request it
+	// cannot vouch for takes the usual path. nil: the usual path always.
+	Gate Gate
 	// TrustedProxies are the peers whose X-Forwarded-For is believed when
 	// finding a client's address.
 	TrustedProxies []netip.Prefix
@@ -146,6 +165,9 @@ type Route struct {
 	Timeout time.Duration
 
 	handle handlerFunc
+	// prefetch names the cached keys the route will read for the user, to
+	// be read with the token check (Config.Gate); nil reads none ahead.
+	prefetch func(r *http.Request, userID string) []cache.PrefetchKey
 }
 
 // handlerFunc is a route's handler: it writes a success response itself,
@@ -234,12 +256,12 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Pattern: "/v1/users", Policies: ip, handle: s.createUser},
 		{Method: "POST", Pattern: "/v1/tokens", Policies: ip, handle: s.createToken},
 		{Method: "DELETE", Pattern: "/v1/tokens/current", Auth: true, Policies: user, handle: s.deleteToken},
-		{Method: "GET", Pattern: "/v1/me", Auth: true, Policies: user, handle: s.me},
+		{Method: "GET", Pattern: "/v1/me", Auth: true, Policies: user, handle: s.me, prefetch: s.meKeys},
 		{Method: "PATCH", Pattern: "/v1/me", Auth: true, Policies: writes, handle: s.updateMe},
 
 		{Method: "POST", Pattern: "/v1/topics", Auth: true, Policies: writes, handle: s.createTopic},
-		{Method: "GET", Pattern: "/v1/topics", Auth: true, Policies: user, handle: s.listTopics},
-		{Method: "GET", Pattern: "/v1/topics/{id}", Auth: true, Policies: user, handle: s.getTopic},
+		{Method: "GET", Pattern: "/v1/topics", Auth: true, Policies: user, handle: s.listTopics, prefetch: s.topicListKeys},
+		{Method: "GET", Pattern: "/v1/topics/{id}", Auth: true, Policies: user, handle: s.getTopic, prefetch: s.topicKeys},
 		{Method: "PATCH", Pattern: "/v1/topics/{id}", Auth: true, Policies: writes, handle: s.updateTopic},
 		{Method: "DELETE", Pattern: "/v1/topics/{id}", Auth: true, Policies: writes, handle: s.deleteTopic},
 

@@ -315,6 +315,50 @@ func (l *Limiter) Limit(ctx context.Context, principal string, policies []string
 	return ok, retryAfter
 }
 
+// Via decides rules for the principal of a LimitVia call in place of the
+// Backend, in a call that carries more (redis.Gate also checks the
+// request's token and reads its data). Like Backend.Decide it sets d[i] to
+// TAT_i - now after the decision and reports whether the request is
+// admitted. decided is false when it made no decision and charged nothing
+// (the token did not prove to be the principal's): the caller then decides
+// with Limit, once it knows who is asking.
+type Via func(ctx context.Context, rules []Rule, d []time.Duration) (ok, decided bool, err error)
+
+// LimitVia is Limit with the shared decision made by via, for the
+// principal via decides for. With no
+// Backend, or when via fails or does not decide, it counts nothing, sets no
+// header and returns decided false: the caller falls back to its usual
+// path (which, with Redis failing, reaches the failure mode).
+func (l *Limiter) LimitVia(ctx context.Context, policies []string, h http.Header, via Via) (ok, decided bool, retryAfter time.Duration) {
+	if l.backend == nil {
+		return false, false, 0
+	}
+	var pbuf [4]*policyState
+	ps := l.resolve(policies, pbuf[:0])
+	if len(ps) == 0 {
+		return false, false, 0
+	}
+	var rbuf [4]Rule
+	var sbuf [4]time.Duration
+	rules, sd := sharedRules(ps, 1, rbuf[:0], sbuf[:0])
+	ok, decided, err := via(ctx, rules, sd)
+	if err != nil || !decided {
+		return false, false, 0
+	}
+	if l.down.CompareAndSwap(true, false) {
+		l.log.Info("rate limiter: Redis answers again; decisions are shared again")
+	}
+	var dbuf [4]int64
+	var gbuf [4]gcra
+	d, g := dbuf[:0], gbuf[:0]
+	for i, p := range ps {
+		g = append(g, p.shared)
+		d = append(d, int64(sd[i]))
+	}
+	ok, retryAfter = l.finish(ok, false, ps, g, 1, d, h)
+	return ok, true, retryAfter
+}
+
 // decide takes n units of every policy of ps for principal, all or nothing,
 // in one step (n = 1 for a request). With strict set, a Backend that cannot
 // decide is reported as err instead of handing the decision to the failure
@@ -341,15 +385,7 @@ func (l *Limiter) decide(ctx context.Context, principal string, ps []*policyStat
 
 	var rbuf [4]Rule
 	var sbuf [4]time.Duration
-	rules, sd := rbuf[:0], sbuf[:len(ps)]
-	if len(ps) > len(sbuf) {
-		sd = make([]time.Duration, len(ps))
-	}
-	for _, p := range ps {
-		r := p.rule
-		r.Interval *= time.Duration(n)
-		rules = append(rules, r)
-	}
+	rules, sd := sharedRules(ps, n, rbuf[:0], sbuf[:0])
 	ok, err = l.backend.Decide(ctx, principal, rules, sd)
 	if err == nil {
 		if l.down.CompareAndSwap(true, false) {
@@ -406,6 +442,19 @@ func (l *Limiter) decide(ctx context.Context, principal string, ps []*policyStat
 	ok = l.decideLocal(l.fallback, principal, ps, w, d)
 	ok, retryAfter = l.finish(ok, true, ps, g, n, d, h)
 	return ok, retryAfter, nil
+}
+
+// sharedRules appends to rules the Backend's rule of each policy of ps, n
+// units each, and returns them with a slice for their results (d of
+// Backend.Decide), grown from d.
+func sharedRules(ps []*policyState, n int64, rules []Rule, d []time.Duration) ([]Rule, []time.Duration) {
+	for _, p := range ps {
+		r := p.rule
+		r.Interval *= time.Duration(n)
+		rules = append(rules, r)
+		d = append(d, 0)
+	}
+	return rules, d
 }
 
 func (l *Limiter) decideLocal(lg *localGCRA, principal string, ps []*policyState, g []gcra, d []int64) bool {

@@ -1,12 +1,17 @@
 package redis_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"testing"
+	"time"
 
+	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/cache"
 	"github.com/recallhq/recall/cache/cachetest"
+	"github.com/recallhq/recall/ratelimit"
 	"github.com/recallhq/recall/redis"
 	"github.com/recallhq/recall/redis/redistest"
 )
@@ -50,4 +55,60 @@ func TestCluster(t *testing.T) {
 			}
 		}
 	})
+}
+
+// tokenStore is a recall.TokenStore of one token, the inner store of the
+// token cache a gate test fills.
+type tokenStore struct{ t *recall.Token }
+
+func (s tokenStore) CreateToken(context.Context, *recall.Token) error { return nil }
+func (s tokenStore) DeleteToken(context.Context, []byte) error        { return nil }
+func (s tokenStore) TokenByHash(_ context.Context, h []byte) (*recall.Token, error) {
+	if !bytes.Equal(h, s.t.Hash) {
+		return nil, recall.Errorf(recall.ENOTFOUND, "no token")
+	}
+	return s.t, nil
+}
+
+// TestGateCluster: on Redis Cluster the gate checks the token, decides and
+// reads the user's keys in one script (one slot: the user's hash tag), and
+// leaves a key of another slot for the request to read itself.
+func TestGateCluster(t *testing.T) {
+	srv := redistest.StartCluster(t)
+	c := connectURL(t, srv.URL, redis.Options{Prefix: "test:" + rand.Text() + ":", DisableNearCache: true})
+	ctx := context.Background()
+	b := redis.NewBackend(c)
+	now := time.Now()
+	sum := sha256.Sum256([]byte("rc_u1_secret"))
+	tok := &recall.Token{Hash: sum[:], UserID: "u1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+	if _, err := cache.NewTokenStore(tokenStore{tok}, b, cache.Options{}).TokenOfUser(ctx, "u1", sum[:]); err != nil {
+		t.Fatal(err)
+	}
+	fill(t, b, "topics:{u1}", "list")
+	fill(t, b, "questions:{t1}", "bank")
+	g := redis.NewGate(c)
+	rules := []ratelimit.Rule{{Policy: "default", Interval: time.Second, Tolerance: 10 * time.Second}}
+	keys := []cache.PrefetchKey{{Key: "topics:{u1}"}, {Key: "memories:{u1}:t1"}, {Key: "questions:{t1}"}}
+	d := make([]time.Duration, 1)
+	pre := cache.NewPrefetched()
+	verified, admitted, err := g.Pass(ctx, "u1", sum[:], now, rules, d, keys, pre)
+	if err != nil || !verified || !admitted {
+		t.Fatalf("Pass = %v, %v, %v; want verified and admitted", verified, admitted, err)
+	}
+	if d[0] != time.Second {
+		t.Fatalf("d = %v; want 1s (one interval ahead)", d[0])
+	}
+	if pre.Len() != 2 {
+		t.Fatalf("%d keys read; want 2 (the user's: the list and a miss), not the bank of another slot", pre.Len())
+	}
+	// Another user's claim with this token: not verified, nothing charged.
+	pre = cache.NewPrefetched()
+	verified, _, err = g.Pass(ctx, "u2", sum[:], now, rules, d, keys, pre)
+	if err != nil || verified || pre.Len() != 0 {
+		t.Fatalf("Pass under another user = %v, %v, %d keys read; want not verified, none", verified, err, pre.Len())
+	}
+	n, err := c.Rueidis().Do(ctx, c.Rueidis().B().Exists().Key(c.Prefix()+"rl:user:{u2}:default").Build()).AsInt64()
+	if err != nil || n != 0 {
+		t.Fatalf("the claimed user was charged: %d, %v", n, err)
+	}
 }

@@ -100,12 +100,13 @@ func TestBenchModes(t *testing.T) {
 			}
 		}
 	}
-	if _, redisCalls := op("redis", "dashboard"); redisCalls < 2 {
-		t.Errorf("redis dashboard: %.2f Redis calls per request; want the token and the list read from Redis", redisCalls)
-	}
-	_, redisCalls := op("redis", "dashboard")
-	if _, nearCalls := op("near", "dashboard"); nearCalls >= redisCalls {
-		t.Errorf("near dashboard: %.2f Redis calls per request, redis %.2f: the near-cache saves none", nearCalls, redisCalls)
+	// A cached dashboard is one round trip in both Redis modes: the gate
+	// (token, limits and reads) without the near-cache, the limiter's
+	// script with it; misses and refills add a little.
+	for _, mode := range []string{"redis", "near"} {
+		if _, calls := op(mode, "dashboard"); calls < 1 || calls >= 2 {
+			t.Errorf("%s dashboard: %.2f Redis calls per request; want one round trip, and a little for misses", mode, calls)
+		}
 	}
 	if svg, err := os.ReadFile(chart); err != nil || !strings.Contains(string(svg), "<svg") {
 		t.Errorf("chart: %v, %.40q", err, svg)

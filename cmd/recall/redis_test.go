@@ -167,20 +167,21 @@ func TestRedisRoundTrips(t *testing.T) {
 			if len(hot.db) != 0 {
 				t.Errorf("a hot dashboard read reached the database: %v", hot.db)
 			}
-			if hot.cache["topics/hit"] != 1 || hot.cache["tokens/hit"] != 1 {
-				t.Errorf("a hot dashboard read was not two cache hits (token, topics): %v", hot.cache)
+			if hot.cache["topics/hit"] != 1 || hot.cache["memories/hit"] != 2 {
+				t.Errorf("a hot dashboard read was not cache hits of the topics and each topic's memories: %v", hot.cache)
 			}
 			if mode.near {
-				if n := hot.redisTotal(); n != 0 {
-					t.Errorf("a repeated dashboard read with the near-cache made %v Redis round trips, want 0: %v", n, hot.redis)
+				if hot.cache["tokens/hit"] != 1 {
+					t.Errorf("a hot dashboard read with the near-cache did not take the token from the cache: %v", hot.cache)
 				}
-			} else if hot.redis["get"] != 4 || hot.redisTotal() != 4 {
-				// One GET for the bearer token (auth), one for the topic
-				// list, and one per topic (two here) for the memory states
-				// behind its learning stats. The per-topic GETs are a cost
-				// the learning stats added; folding them into one round
-				// trip is open performance work, and this count says so.
-				t.Errorf("a hot dashboard read without the near-cache made %v, want one GET for the token, one for the topics and one per topic's memories", hot.redis)
+				if n := hot.redisTotal(); n != 0 {
+					t.Errorf("a repeated dashboard read with the near-cache made %v Redis round trips besides the rate limit, want 0: %v", n, hot.redis)
+				}
+			} else if hot.redis["gate"] != 1 || hot.redisTotal() != 1 || hot.redis["ratelimit"] != 0 {
+				// One script (redis.Gate) checks the token, decides the
+				// rate limits and reads the topic list and the memory
+				// states of both topics.
+				t.Errorf("a hot dashboard read without the near-cache made %v, want the gate's one round trip", hot.redis)
 			}
 
 			// Session start on a topic whose bank is cached.
@@ -210,8 +211,8 @@ func TestRedisRoundTrips(t *testing.T) {
 			if len(turn.db) != 1 || turn.db["write/SaveTurn"] == 0 {
 				t.Errorf("a turn sent %v to the database, want the statements of one SaveTurn transaction and no read", turn.db)
 			}
-			if turn.redis["ratelimit"] != 1 {
-				t.Errorf("a turn made %v rate-limit decisions in Redis, want 1 (every policy in one script call)", turn.redis["ratelimit"])
+			if turn.redis["ratelimit"]+turn.redis["gate"] != 1 {
+				t.Errorf("a turn made %v rate-limit decisions in Redis, want 1 (every policy in one script call)", turn.redis)
 			}
 			if turn.redis["session_get"] != 1 || turn.redis["session_put"] != 1 {
 				t.Errorf("a turn made %v, want one session_get and one session_put", turn.redis)
@@ -223,14 +224,15 @@ func TestRedisRoundTrips(t *testing.T) {
 				if n := turn.redisTotal(); n > 4 {
 					t.Errorf("a turn with the near-cache made %v Redis round trips, want at most 4: %v", n, turn.redis)
 				}
-			} else if turn.redis["get"] != 2 || turn.redis["hgetall"] != 1 || turn.redis["invalidate"] != 1 || turn.redisTotal() != 6 {
-				// Without the near-cache, on top of the session's two round
-				// trips: GETs for the bearer token (auth) and the user (the
-				// review's time zone and weights), an HGETALL of the bank
-				// (which also proves the topic alive) and the invalidation of
-				// the memory states the review changed.
-				t.Errorf("a turn without the near-cache made %v, want get (token, user), hgetall (bank), invalidate, session_get, session_put", turn.redis)
+			} else if turn.redis["gate"] != 1 || turn.redis["get"] != 1 || turn.redis["hgetall"] != 1 || turn.redis["invalidate"] != 1 || turn.redisTotal() != 6 {
+				// Without the near-cache: the gate (token and rate limits),
+				// a GET of the user (the review's time zone and weights), an
+				// HGETALL of the bank (which also proves the topic alive),
+				// the session's two round trips and the invalidation of the
+				// memory states the review changed.
+				t.Errorf("a turn without the near-cache made %v, want gate, get (user), hgetall (bank), invalidate, session_get, session_put", turn.redis)
 			}
+
 		})
 	}
 }

@@ -145,6 +145,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		sessions    recall.SessionCache
 		redisStatus func(context.Context) string
 		limiterDB   ratelimit.Backend
+		gate        recallhttp.Gate
 	)
 	if cfg.Redis == "" {
 		mem := inmem.NewCache(inmem.CacheOptions{})
@@ -168,6 +169,12 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		sessions = redis.NewSessionCache(rc)
 		redisStatus = rc.Status
 		limiterDB = redis.NewRateLimiter(rc)
+		if !cfg.NearCache {
+			// Without the near-cache a cached request's token, limits and
+			// data travel in one round trip; with it the reads are local
+			// already and the limiter's call is the only one.
+			gate = redis.NewGate(rc)
+		}
 		s.redis = redis.Redact(cfg.Redis)
 		if cfg.NearCache {
 			s.redis += " with near-cache"
@@ -185,6 +192,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if cfg.NoCache {
 		topics, questions, tokens, sessionStore, memories, users = store, store, store, store, store, store
 		sessions = inmem.NopSessionCache{}
+		gate = nil // no token is cached for it to check
 	}
 
 	policies, err := ratelimit.LoadPolicies(cfg.RateLimitFile, cfg.RateLimits)
@@ -247,6 +255,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Users:          users,
 		Tutor:          engine,
 		Limiter:        limiter,
+		Gate:           gate,
 		TrustedProxies: trusted,
 		RedisStatus:    redisStatus,
 		RequestTimeout: cfg.RequestTimeout,
