@@ -18,12 +18,15 @@ import (
 const (
 	EINVALID      = "invalid"
 	EUNAUTHORIZED = "unauthorized"
-	ENOTFOUND     = "not_found"
-	ECONFLICT     = "conflict"
-	ETOOLARGE     = "too_large"
-	ERATELIMITED  = "rate_limited"
-	EINTERNAL     = "internal"
-	EUNAVAILABLE  = "unavailable"
+	// EFORBIDDEN says that a signed-in user lacks the role an operation
+	// needs (admin operations only: data of another user is ENOTFOUND).
+	EFORBIDDEN   = "forbidden"
+	ENOTFOUND    = "not_found"
+	ECONFLICT    = "conflict"
+	ETOOLARGE    = "too_large"
+	ERATELIMITED = "rate_limited"
+	EINTERNAL    = "internal"
+	EUNAVAILABLE = "unavailable"
 	// ENOTHINGDUE says that a due session has nothing to ask yet: no
 	// question is due and no new one is left for today. Error.NextDueAt
 	// says when the next one is due.

@@ -2,6 +2,7 @@ package http
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -70,6 +71,9 @@ func fill(tb testing.TB, pattern string, ids func(collection, name string) (stri
 type matrixBody struct {
 	body      func(topicID string) any
 	namesData bool
+	// adminOnly says the route is for admins: a user without the role
+	// gets 403 forbidden (it names no one's data).
+	adminOnly bool
 }
 
 // matrixBodies holds a valid body for every route that takes one. Bodies
@@ -98,6 +102,7 @@ var matrixBodies = map[string]matrixBody{
 	"GET /v1/sessions":                        {},
 	"GET /v1/topics":                          {},
 	"GET /v1/me":                              {},
+	"GET /v1/ops":                             {adminOnly: true},
 	"PATCH /v1/me":                            {body: func(string) any { return map[string]string{"time_zone": "Europe/Paris"} }},
 	"GET /healthz":                            {},
 	"GET /readyz":                             {},
@@ -258,6 +263,16 @@ func testAuthorizationMatrix(t *testing.T, e *env) {
 				t.Errorf("unknown, expired and revoked tokens are told apart:\n%s\n%s\n%s", same["Unknown"], same["Expired"], same["Revoked"])
 			}
 
+			if matrixBodies[name].adminOnly {
+				r := e.do(req{method: rt.Method, path: ownerPath, token: bob, body: body})
+				var eb errorBody
+				if r.status != http.StatusForbidden || json.Unmarshal(r.body, &eb) != nil || eb.Error.Code != recall.EFORBIDDEN {
+					t.Errorf("a user without the admin role: %d %s, want 403 forbidden", r.status, r.body)
+				}
+				reveals(t, "a user without the admin role", r.body)
+				return
+			}
+
 			// Another user's valid token on the owner's ids: exactly what a
 			// made-up id gives, a 404 that shows nothing.
 			if !strings.Contains(rt.Pattern, "{") && !namesData {
@@ -302,7 +317,7 @@ func testAuthorizationMatrix(t *testing.T, e *env) {
 
 	t.Run("OtherUsersListsShowNothing", func(t *testing.T) {
 		for _, rt := range routes {
-			if !rt.Auth || rt.Method != http.MethodGet || strings.Contains(rt.Pattern, "{") {
+			if !rt.Auth || rt.Method != http.MethodGet || strings.Contains(rt.Pattern, "{") || matrixBodies[rt.Method+" "+rt.Pattern].adminOnly {
 				continue
 			}
 			r := e.do(req{method: rt.Method, path: rt.Pattern + "?view=full", token: bob})
@@ -324,6 +339,14 @@ func testAuthorizationMatrix(t *testing.T, e *env) {
 	// last, the most specific first; a route without ids gets a token of
 	// its own (DELETE /v1/tokens/current revokes it).
 	t.Run("OwnerSucceeds", func(t *testing.T) {
+		// The admin-only routes are the owner's once she has the role.
+		u, _, err := e.store.UserByUsername(context.Background(), "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.store.SetAdmin(context.Background(), u.ID, true); err != nil {
+			t.Fatal(err)
+		}
 		order := slices.Clone(routes)
 		sort.SliceStable(order, func(i, j int) bool {
 			di, dj := order[i].Method == http.MethodDelete, order[j].Method == http.MethodDelete

@@ -30,6 +30,8 @@ func statusOf(code string) int {
 		return http.StatusBadRequest
 	case recall.EUNAUTHORIZED:
 		return http.StatusUnauthorized
+	case recall.EFORBIDDEN:
+		return http.StatusForbidden
 	case recall.ENOTFOUND:
 		return http.StatusNotFound
 	case errMethodNotAllowed:

@@ -24,6 +24,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -35,6 +36,7 @@ import (
 	"github.com/recallhq/recall/auth"
 	"github.com/recallhq/recall/cache"
 	"github.com/recallhq/recall/metrics"
+	"github.com/recallhq/recall/ops"
 	"github.com/recallhq/recall/ratelimit"
 	"github.com/recallhq/recall/tutor"
 	"github.com/recallhq/recall/webapp"
@@ -103,6 +105,18 @@ type Config struct {
 	// Users keeps the users' settings (PATCH /v1/me); usually the cache
 	// decorator over the primary store, which UpdateUser invalidates.
 	Users recall.UserStore
+	// Roles is where GET /v1/ops reads the caller's role on every request;
+	// nil means Users. With in-process caches it should be the primary
+	// store, which `recall admin` writes to directly; with Redis the cache
+	// decorator, whose copy `recall admin --redis` drops.
+	Roles interface {
+		UserByID(ctx context.Context, id string) (*recall.User, error)
+	}
+	// Ops gives the operations figures of GET /v1/ops (an *ops.Sampler);
+	// nil answers 503.
+	Ops interface {
+		View(ctx context.Context) ops.View
+	}
 	// Memories gives a user's memory states (usually the cache decorator).
 	Memories recall.MemoryStore
 	// Tutor runs learning sessions.
@@ -125,6 +139,9 @@ type Config struct {
 	Metrics *metrics.Metrics
 	// Gatherer is what GET /metrics exposes; nil exposes an empty registry.
 	Gatherer prometheus.Gatherer
+	// MetricsApart leaves GET /metrics out of this server (404): it is
+	// served on a listener of its own (MetricsServer).
+	MetricsApart bool
 	// Logger receives the access log and internal errors; nil discards.
 	Logger *slog.Logger
 	// Now returns the current time for the timestamps the server sets;
@@ -206,6 +223,9 @@ func NewServer(cfg Config) *Server {
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelError),
 	})
 	s.routes = s.routeTable()
+	if cfg.MetricsApart {
+		s.routes = slices.DeleteFunc(s.routes, func(rt Route) bool { return rt.Pattern == "/metrics" })
+	}
 	s.mux = http.NewServeMux()
 	s.byPattern = make(map[string]*Route, len(s.routes))
 	for i := range s.routes {
@@ -258,6 +278,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "DELETE", Pattern: "/v1/tokens/current", Auth: true, Policies: user, handle: s.deleteToken},
 		{Method: "GET", Pattern: "/v1/me", Auth: true, Policies: user, handle: s.me, prefetch: s.meKeys},
 		{Method: "PATCH", Pattern: "/v1/me", Auth: true, Policies: writes, handle: s.updateMe},
+		{Method: "GET", Pattern: "/v1/ops", Auth: true, Policies: user, handle: s.opsView},
 
 		{Method: "POST", Pattern: "/v1/topics", Auth: true, Policies: writes, handle: s.createTopic},
 		{Method: "GET", Pattern: "/v1/topics", Auth: true, Policies: user, handle: s.listTopics, prefetch: s.topicListKeys},

@@ -27,6 +27,7 @@ import (
 	"github.com/recallhq/recall/inmem"
 	"github.com/recallhq/recall/internal/fakeclock"
 	"github.com/recallhq/recall/metrics"
+	"github.com/recallhq/recall/ops"
 	"github.com/recallhq/recall/sqlite"
 	"github.com/recallhq/recall/tutor"
 )
@@ -124,6 +125,10 @@ func newEnvWith(tb testing.TB, cached bool, edit ...func(*Config)) *env {
 		Gatherer: e.reg,
 		Logger:   logger,
 		Now:      e.clock.Now,
+		// As the server is wired without Redis: the role is read from
+		// the primary store, where SetAdmin writes.
+		Roles: store,
+		Ops:   ops.New(ops.Config{Gatherer: e.reg, Instance: "test:1", Now: e.clock.Now}),
 	}
 	for _, f := range edit {
 		f(&cfg)

@@ -69,6 +69,7 @@ func (c *Config) flags(name string, out io.Writer) *flag.FlagSet {
 func (c *Config) serveFlags(out io.Writer) *flag.FlagSet {
 	fs := c.flags("serve", out)
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "serve GET /metrics on a listener of its own at this address (e.g. 127.0.0.1:9090), off the public port; empty: on --addr")
 	fs.StringVar(&c.Redis, "redis", "", "Redis URL: redis://[user:pass@]host:port[/db], rediss://… for TLS, redis://h1:p1,h2:p2 for a Cluster, redis-sentinel://[user:pass@]s1:p1,s2:p2/MASTER[?db=N] for Sentinel; empty: in-process equivalents")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", "recall:", "prefix of every Redis key")
 	fs.DurationVar(&c.RedisTimeout, "redis-timeout", 100*time.Millisecond, "the longest any request waits for Redis")

@@ -235,7 +235,7 @@ func (s *testServer) do(c apiCall) *apiResp {
 
 // statusOfCode is api.md's table, from error code to status.
 var statusOfCode = map[string]int{
-	"invalid": 400, "unauthorized": 401, "not_found": 404, "method_not_allowed": 405,
+	"invalid": 400, "unauthorized": 401, "forbidden": 403, "not_found": 404, "method_not_allowed": 405,
 	"conflict": 409, "too_large": 413, "unsupported_media_type": 415,
 	"rate_limited": 429, "internal": 500, "unavailable": 503,
 }

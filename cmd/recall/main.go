@@ -145,6 +145,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	fmt.Fprintf(stdout, "recall %s listening on http://%s (database: %s, redis: %s)\n", version, m.Addr(), m.DBDescription(), m.RedisDescription())
+	if a := m.MetricsAddr(); a != "" {
+		fmt.Fprintf(stdout, "metrics on http://%s/metrics\n", a)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- m.Serve() }()
 	select {

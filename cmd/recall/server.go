@@ -96,6 +96,9 @@ func (m *Main) DBDescription() string { return m.srv.DBDescription() }
 // RedisDescription says which Redis is used, or "disabled".
 func (m *Main) RedisDescription() string { return m.srv.RedisDescription() }
 
+// MetricsAddr is the address of the --metrics-addr listener, or "".
+func (m *Main) MetricsAddr() string { return m.srv.MetricsAddr() }
+
 // Close stops accepting requests, waits for those in flight (until ctx is
 // done), then closes the caches and the database. A Main that never
 // opened has nothing to close.

@@ -20,6 +20,7 @@ import (
 // Defines values for ErrorDetailCode.
 const (
 	ErrorDetailCodeConflict             ErrorDetailCode = "conflict"
+	ErrorDetailCodeForbidden            ErrorDetailCode = "forbidden"
 	ErrorDetailCodeHeadersTooLarge      ErrorDetailCode = "headers_too_large"
 	ErrorDetailCodeInternal             ErrorDetailCode = "internal"
 	ErrorDetailCodeInvalid              ErrorDetailCode = "invalid"
@@ -37,6 +38,8 @@ const (
 func (e ErrorDetailCode) Valid() bool {
 	switch e {
 	case ErrorDetailCodeConflict:
+		return true
+	case ErrorDetailCodeForbidden:
 		return true
 	case ErrorDetailCodeHeadersTooLarge:
 		return true
@@ -143,6 +146,48 @@ func (e NotReadyRedis) Valid() bool {
 	case NotReadyRedisDisabled:
 		return true
 	case NotReadyRedisOk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OpsSnapshotRedis.
+const (
+	OpsSnapshotRedisDegraded OpsSnapshotRedis = "degraded"
+	OpsSnapshotRedisDisabled OpsSnapshotRedis = "disabled"
+	OpsSnapshotRedisOk       OpsSnapshotRedis = "ok"
+)
+
+// Valid indicates whether the value is a known member of the OpsSnapshotRedis enum.
+func (e OpsSnapshotRedis) Valid() bool {
+	switch e {
+	case OpsSnapshotRedisDegraded:
+		return true
+	case OpsSnapshotRedisDisabled:
+		return true
+	case OpsSnapshotRedisOk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OpsViewSource.
+const (
+	Local     OpsViewSource = "local"
+	LocalOnly OpsViewSource = "local_only"
+	Redis     OpsViewSource = "redis"
+)
+
+// Valid indicates whether the value is a known member of the OpsViewSource enum.
+func (e OpsViewSource) Valid() bool {
+	switch e {
+	case Local:
+		return true
+	case LocalOnly:
+		return true
+	case Redis:
 		return true
 	default:
 		return false
@@ -564,6 +609,93 @@ type NotReadyRedis string
 // OpenAPIDocument An OpenAPI 3.1 document.
 type OpenAPIDocument map[string]interface{}
 
+// OpsCache defines model for OpsCache.
+type OpsCache struct {
+	Cache  string  `json:"cache"`
+	Errors float32 `json:"errors"`
+
+	// HitRatio Hits over lookups; null without a lookup.
+	HitRatio *float32 `json:"hit_ratio"`
+	Hits     float32  `json:"hits"`
+	Misses   float32  `json:"misses"`
+}
+
+// OpsRoute defines model for OpsRoute.
+type OpsRoute struct {
+	// LatencyCounts Requests of the interval per latency bucket (latency_bounds_ms, then +Inf).
+	LatencyCounts []float32 `json:"latency_counts"`
+	Method        string    `json:"method"`
+
+	// P50Ms Median latency, estimated from the buckets.
+	P50Ms     *float32 `json:"p50_ms"`
+	P99Ms     *float32 `json:"p99_ms"`
+	PerSecond float32  `json:"per_second"`
+
+	// Route The route pattern.
+	Route string `json:"route"`
+}
+
+// OpsSnapshot What an instance (or, as cluster, all of them) did over the last sampling interval (about 2 s), as rates per second.
+type OpsSnapshot struct {
+	At     time.Time  `json:"at"`
+	Caches []OpsCache `json:"caches"`
+	Db     struct {
+		Reads float32 `json:"reads"`
+
+		// ReadsAvoided Cache hits per second: reads the primary database did not serve.
+		ReadsAvoided float32 `json:"reads_avoided"`
+		Writes       float32 `json:"writes"`
+	} `json:"db"`
+
+	// Instance host:port, or cluster for the total.
+	Instance string `json:"instance"`
+
+	// LatencyBoundsMs Upper bounds of the latency buckets in milliseconds (+Inf left out).
+	LatencyBoundsMs []float32 `json:"latency_bounds_ms"`
+	NearCache       struct {
+		// CapacityBytes Bound of the near-cache per connection to a Redis node (summed for the cluster).
+		CapacityBytes int  `json:"capacity_bytes"`
+		Enabled       bool `json:"enabled"`
+	} `json:"near_cache"`
+	RateLimit struct {
+		Allowed float32 `json:"allowed"`
+
+		// Fallback Decisions of the local fallback limiter while Redis was unreachable.
+		Fallback float32 `json:"fallback"`
+		Limited  float32 `json:"limited"`
+	} `json:"rate_limit"`
+
+	// Redis For the cluster, the worst of its instances.
+	Redis OpsSnapshotRedis `json:"redis"`
+
+	// Routes Routes that answered in the interval, busiest first.
+	Routes []OpsRoute `json:"routes"`
+
+	// Seconds Length of the interval the rates cover; 0 before the second sample.
+	Seconds float32 `json:"seconds"`
+}
+
+// OpsSnapshotRedis For the cluster, the worst of its instances.
+type OpsSnapshotRedis string
+
+// OpsView defines model for OpsView.
+type OpsView struct {
+	// Cluster What an instance (or, as cluster, all of them) did over the last sampling interval (about 2 s), as rates per second.
+	Cluster OpsSnapshot `json:"cluster"`
+
+	// Instance The instance that answered (host:port).
+	Instance string `json:"instance"`
+
+	// Instances Each instance that published a snapshot within its TTL, by name.
+	Instances []OpsSnapshot `json:"instances"`
+
+	// Source redis: every instance's snapshot from Redis; local: no Redis, this instance alone; local_only: Redis could not be read, this instance alone.
+	Source OpsViewSource `json:"source"`
+}
+
+// OpsViewSource redis: every instance's snapshot from Redis; local: no Redis, this instance alone; local_only: Redis could not be read, this instance alone.
+type OpsViewSource string
+
 // Question defines model for Question.
 type Question struct {
 	// AbsTol Present only when set. A numeric answer is right within this absolute difference of an accepted answer, in its unit (0.01 accepts 3.14 for 3.1416).
@@ -829,6 +961,9 @@ type View string
 // Conflict The body of every error response.
 type Conflict = Error
 
+// Forbidden The body of every error response.
+type Forbidden = Error
+
 // HeadersTooLarge The body of every error response.
 type HeadersTooLarge = Error
 
@@ -1064,6 +1199,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/openapi.json (the `Openapi` operationId).
 	Openapi(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetOps Live operations figures of the cluster and of each instance (admins only).
+	//
+	// Requests per second and p50/p99 latency per route, cache hit ratios, database reads avoided, rate-limit decisions, Redis status and the near-cache, sampled every 2 s from the process's own metrics. With Redis every instance publishes its snapshot there (a key per instance, 10 s TTL) and any instance answers for all. The caller's role is checked on every request.
+	//
+	// Corresponds with GET /v1/ops (the `GetOps` operationId).
+	GetOps(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSessions The caller's sessions, newest first, optionally only those in one state, a page at a time.
 	//
@@ -1358,6 +1500,23 @@ func (c *Client) UpdateMe(ctx context.Context, body UpdateMeJSONRequestBody, req
 // Corresponds with GET /v1/openapi.json (the `Openapi` operationId).
 func (c *Client) Openapi(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewOpenapiRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetOps Live operations figures of the cluster and of each instance (admins only).
+//
+// Requests per second and p50/p99 latency per route, cache hit ratios, database reads avoided, rate-limit decisions, Redis status and the near-cache, sampled every 2 s from the process's own metrics. With Redis every instance publishes its snapshot there (a key per instance, 10 s TTL) and any instance answers for all. The caller's role is checked on every request.
+//
+// Corresponds with GET /v1/ops (the `GetOps` operationId).
+func (c *Client) GetOps(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetOpsRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -2029,6 +2188,33 @@ func NewOpenapiRequest(server string) (*http.Request, error) {
 	}
 
 	operationPath := fmt.Sprintf("/v1/openapi.json")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetOpsRequest constructs an http.Request for the GetOps method
+func NewGetOpsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/ops")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3167,6 +3353,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/openapi.json (the `Openapi` operationId).
 	OpenapiWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*OpenapiResponse, error)
 
+	// GetOpsWithResponse Live operations figures of the cluster and of each instance (admins only).
+	//
+	// Requests per second and p50/p99 latency per route, cache hit ratios, database reads avoided, rate-limit decisions, Redis status and the near-cache, sampled every 2 s from the process's own metrics. With Redis every instance publishes its snapshot there (a key per instance, 10 s TTL) and any instance answers for all. The caller's role is checked on every request.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/ops (the `GetOps` operationId).
+	GetOpsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpsResponse, error)
+
 	// ListSessionsWithResponse The caller's sessions, newest first, optionally only those in one state, a page at a time.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -3976,6 +4171,142 @@ func (r OpenapiResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r OpenapiResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetOpsResponse200Headers the declared response headers of an HTTP 200 response for GetOps
+type GetOpsResponse200Headers struct {
+	XRequestId string
+}
+
+// GetOpsResponse401Headers the declared response headers of an HTTP 401 response for GetOps
+type GetOpsResponse401Headers struct {
+	WWWAuthenticate string
+	XRequestId      string
+}
+
+// GetOpsResponse403Headers the declared response headers of an HTTP 403 response for GetOps
+type GetOpsResponse403Headers struct {
+	XRequestId string
+}
+
+// GetOpsResponse429Headers the declared response headers of an HTTP 429 response for GetOps
+type GetOpsResponse429Headers struct {
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      int
+	XRequestId      string
+}
+
+// GetOpsResponse431Headers the declared response headers of an HTTP 431 response for GetOps
+type GetOpsResponse431Headers struct {
+	XRequestId string
+}
+
+// GetOpsResponse500Headers the declared response headers of an HTTP 500 response for GetOps
+type GetOpsResponse500Headers struct {
+	XRequestId string
+}
+
+// GetOpsResponse503Headers the declared response headers of an HTTP 503 response for GetOps
+type GetOpsResponse503Headers struct {
+	XRequestId string
+}
+
+type GetOpsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *OpsView
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *RateLimited
+	// JSON431 the response for an HTTP 431 `application/json` response
+	JSON431 *HeadersTooLarge
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetOpsResponse200Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *GetOpsResponse401Headers
+	// Headers403 the parsed response headers for an HTTP 403 response
+	Headers403 *GetOpsResponse403Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetOpsResponse429Headers
+	// Headers431 the parsed response headers for an HTTP 431 response
+	Headers431 *GetOpsResponse431Headers
+	// Headers500 the parsed response headers for an HTTP 500 response
+	Headers500 *GetOpsResponse500Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetOpsResponse503Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetOpsResponse) GetJSON200() *OpsView {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetOpsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetOpsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetOpsResponse) GetJSON429() *RateLimited {
+	return r.JSON429
+}
+
+// GetJSON431 returns the response for an HTTP 431 `application/json` response
+func (r GetOpsResponse) GetJSON431() *HeadersTooLarge {
+	return r.JSON431
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetOpsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetOpsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetOpsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetOpsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetOpsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetOpsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7507,6 +7838,21 @@ func (c *ClientWithResponses) OpenapiWithResponse(ctx context.Context, reqEditor
 	return ParseOpenapiResponse(rsp)
 }
 
+// GetOpsWithResponse Live operations figures of the cluster and of each instance (admins only).
+//
+// Requests per second and p50/p99 latency per route, cache hit ratios, database reads avoided, rate-limit decisions, Redis status and the near-cache, sampled every 2 s from the process's own metrics. With Redis every instance publishes its snapshot there (a key per instance, 10 s TTL) and any instance answers for all. The caller's role is checked on every request.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/ops (the `GetOps` operationId).
+func (c *ClientWithResponses) GetOpsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpsResponse, error) {
+	rsp, err := c.GetOps(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetOpsResponse(rsp)
+}
+
 // ListSessionsWithResponse The caller's sessions, newest first, optionally only those in one state, a page at a time.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -8562,6 +8908,175 @@ func ParseOpenapiResponse(rsp *http.Response) (*OpenapiResponse, error) {
 			headers.XRequestId = value
 		}
 		response.Headers500 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetOpsResponse parses an HTTP response from a GetOpsWithResponse call
+func ParseGetOpsResponse(rsp *http.Response) (*GetOpsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetOpsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest OpsView
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest RateLimited
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 431:
+		var dest HeadersTooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON431 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetOpsResponse200Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 401:
+		var headers GetOpsResponse401Headers
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 403:
+		var headers GetOpsResponse403Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers403 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetOpsResponse429Headers
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers429 = &headers
+	case rsp.StatusCode == 431:
+		var headers GetOpsResponse431Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers431 = &headers
+	case rsp.StatusCode == 500:
+		var headers GetOpsResponse500Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers500 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetOpsResponse503Headers
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -3,4 +3,4 @@
 package apiclient
 
 // specSHA256 is the SHA-256 of the openapi.json this client was generated from.
-const specSHA256 = "8519b9803f2664b7efc2e97b913c76dfcd274011eec937e06e6a32bb599ed8db"
+const specSHA256 = "48a78d350f1015ef70e088e60ec495c01d981218d0c37e07375be0dc88fd1fae"

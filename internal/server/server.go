@@ -14,6 +14,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,6 +36,7 @@ import (
 	"github.com/recallhq/recall/inmem"
 	"github.com/recallhq/recall/llm"
 	"github.com/recallhq/recall/metrics"
+	"github.com/recallhq/recall/ops"
 	"github.com/recallhq/recall/postgres"
 	"github.com/recallhq/recall/ratelimit"
 	"github.com/recallhq/recall/redis"
@@ -48,6 +50,9 @@ import (
 type Config struct {
 	// Addr is the listen address; empty means 127.0.0.1:0.
 	Addr string
+	// MetricsAddr, when set, serves GET /metrics on a listener of its own
+	// at this address instead of Addr (to keep it off the public port).
+	MetricsAddr string
 	// DB is the primary database: sqlite:PATH (or a plain path),
 	// postgres://… or firestore://PROJECT_ID (see ParseDB).
 	DB string
@@ -86,6 +91,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now replaces the clock when set (tests).
 	Now func() time.Time
+	// OpsInterval is how often the operations figures are sampled (and,
+	// with Redis, published); zero means ops.DefaultInterval.
+	OpsInterval time.Duration
 
 	// WrapStore, when set, wraps the primary store before anything uses
 	// it (the load generator's database latency). `recall serve` never
@@ -105,7 +113,11 @@ type Server struct {
 	redis    string
 	http     *http.Server
 	listener net.Listener
-	closers  []func() error
+	// metricsHTTP and metricsLn serve /metrics apart (Config.MetricsAddr);
+	// nil without it.
+	metricsHTTP *http.Server
+	metricsLn   net.Listener
+	closers     []func() error
 }
 
 // New opens the database and the caches, wires the server and listens on
@@ -146,6 +158,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		redisStatus func(context.Context) string
 		limiterDB   ratelimit.Backend
 		gate        recallhttp.Gate
+		board       ops.Board
 	)
 	if cfg.Redis == "" {
 		mem := inmem.NewCache(inmem.CacheOptions{})
@@ -175,6 +188,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 			// already and the limiter's call is the only one.
 			gate = redis.NewGate(rc)
 		}
+		board = redis.NewOpsBoard(rc, nil) // real time, as the sampler: rates are of real seconds
 		s.redis = redis.Redact(cfg.Redis)
 		if cfg.NearCache {
 			s.redis += " with near-cache"
@@ -246,6 +260,46 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	authSvc := auth.New(auth.Config{Users: users, Tokens: tokens, Now: now, Logger: logger, HashParams: cfg.HashParams})
+
+	addr := cfg.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	s.listener = ln
+	s.closers = append(s.closers, func() error {
+		// Closed by Shutdown once served; this covers a failed New.
+		if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			return err
+		}
+		return nil
+	})
+
+	// The operations figures: sampled from the registry every interval
+	// and, with Redis, published for the other instances.
+	near := ops.NearCache{}
+	if cfg.Redis != "" && cfg.NearCache {
+		near = ops.NearCache{Enabled: true, CapacityBytes: int64(cmp.Or(cfg.NearCacheBytes, redis.DefaultNearCacheBytes))}
+	}
+	sampler := ops.New(ops.Config{
+		Gatherer: registry, Instance: instanceName(ln.Addr()), Board: board, NearCache: near,
+		Interval: cfg.OpsInterval, Logger: logger, // real time, never cfg.Now: rates are per real second
+	})
+	sctx, stop := context.WithCancel(context.Background())
+	sampled := make(chan struct{})
+	go func() { defer close(sampled); sampler.Run(sctx) }()
+	s.closers = append(s.closers, func() error { stop(); <-sampled; return nil })
+	// Without Redis a running server's users are cached in its own memory,
+	// which `recall admin` cannot reach: GET /v1/ops then reads the role
+	// from the database. With Redis the command drops the cached user.
+	var roles recall.UserStore = users
+	if cfg.Redis == "" {
+		roles = store
+	}
+
 	api := recallhttp.NewServer(recallhttp.Config{
 		Store:          store,
 		Auth:           authSvc,
@@ -253,6 +307,8 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Questions:      questions,
 		Memories:       memories,
 		Users:          users,
+		Roles:          roles,
+		Ops:            sampler,
 		Tutor:          engine,
 		Limiter:        limiter,
 		Gate:           gate,
@@ -264,24 +320,57 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Logger:         logger,
 		Now:            now,
 		App:            app,
+		MetricsApart:   cfg.MetricsAddr != "",
 	})
-
-	addr := cfg.Addr
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", addr, err)
-	}
-	s.listener = ln
 	s.http = api.HTTPServer(ln.Addr().String())
+
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return nil, fmt.Errorf("listen on %s (--metrics-addr): %w", cfg.MetricsAddr, err)
+		}
+		s.metricsLn = mln
+		s.closers = append(s.closers, func() error {
+			if err := mln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+				return err
+			}
+			return nil
+		})
+		s.metricsHTTP = recallhttp.MetricsServer(registry, logger)
+	}
 	return s, nil
 }
 
-// Serve serves HTTP until Close; it returns nil after a clean shutdown.
+// instanceName names this instance on the operations page: the listen
+// address, with the host name for an unspecified host (0.0.0.0, [::]),
+// which every instance of a deployment would share.
+func instanceName(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		if h, err := os.Hostname(); err == nil && h != "" {
+			host = h
+		}
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// Serve serves HTTP (and /metrics apart, with Config.MetricsAddr) until
+// Close; it returns nil after a clean shutdown.
 func (s *Server) Serve() error {
-	if err := s.http.Serve(s.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	errc := make(chan error, 1)
+	if s.metricsHTTP != nil {
+		go func() { errc <- s.metricsHTTP.Serve(s.metricsLn) }()
+	}
+	err := s.http.Serve(s.listener)
+	if s.metricsHTTP != nil {
+		if merr := <-errc; !errors.Is(merr, http.ErrServerClosed) {
+			err = errors.Join(err, merr)
+		}
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
@@ -291,6 +380,11 @@ func (s *Server) Serve() error {
 // done), then closes the limiter, the caches and the database.
 func (s *Server) Close(ctx context.Context) error {
 	var errs []error
+	if s.metricsHTTP != nil {
+		if err := s.metricsHTTP.Shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if s.http != nil {
 		if err := s.http.Shutdown(ctx); err != nil {
 			errs = append(errs, err)
@@ -329,6 +423,15 @@ func (s *Server) DBDescription() string { return s.dbDesc }
 
 // RedisDescription says which Redis is used, or "disabled".
 func (s *Server) RedisDescription() string { return s.redis }
+
+// MetricsAddr is the address of the /metrics listener of
+// Config.MetricsAddr, or "" when /metrics is on the main listener.
+func (s *Server) MetricsAddr() string {
+	if s.metricsLn == nil {
+		return ""
+	}
+	return s.metricsLn.Addr().String()
+}
 
 // OpenStore opens and migrates the primary database named by db (see
 // ParseDB) and says where its data lives. m may be nil.
