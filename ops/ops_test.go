@@ -233,7 +233,7 @@ func TestSamplerBoard(t *testing.T) {
 	if v.Source != "redis" || v.Instance != "a:1" || len(v.Instances) != 2 || v.Instances[0].Instance != "a:1" || v.Instances[1].Instance != "b:1" {
 		t.Fatalf("view %+v", v)
 	}
-	if v.Cluster.Routes[0].PerSecond != 3 || v.Instances[1].Routes[0].PerSecond != 2 || v.Cluster.Redis != "ok" {
+	if v.Cluster.Routes[0].PerSecond != 3 || v.Instances[1].Routes[0].PerSecond != 2 || v.Cluster.Redis != "ok" || v.Instances[1].Redis != "ok" {
 		t.Errorf("cluster %+v, b %+v", v.Cluster, v.Instances[1])
 	}
 	// The JSON of a view has no NaN or other value JSON cannot carry.

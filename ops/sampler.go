@@ -122,6 +122,9 @@ func (s *Sampler) Sample(ctx context.Context) error {
 	s.mu.Lock()
 	snap := s.cfg.diff(s.prev, cur)
 	s.prev = cur
+	// The status the others read is the last publication's; this
+	// instance's own copy gets this one's below.
+	snap.Redis = s.redisStatus()
 	s.mu.Unlock()
 
 	var perr error

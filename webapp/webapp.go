@@ -142,11 +142,10 @@ func (a *App) Serves(p string) bool {
 
 // isPage reports whether p is a page of the app, answered with index.html:
 // /, /signin, /signup, /topics/{id}, /study/{id}, /history, /history/{id}
-// (the routes of web/src/main.js). The operator's page (/ops, admin role)
-// joins them here when it is built.
+// and the operator's page /ops (the routes of web/src/main.js).
 func isPage(p string) bool {
 	switch p {
-	case "/", "/signin", "/signup", "/history":
+	case "/", "/signin", "/signup", "/history", "/ops":
 		return true
 	}
 	for _, prefix := range []string{"/topics/", "/study/", "/history/"} {

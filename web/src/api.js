@@ -143,6 +143,10 @@ export class Client {
   me() {
     return this.request('GET', '/v1/me');
   }
+  /** ops returns the operations figures (admins only: 403 for others). */
+  ops() {
+    return this.request('GET', '/v1/ops');
+  }
 
   // Topics.
   topics(view = 'dashboard') {
@@ -184,8 +188,9 @@ export class Client {
   startSession(topicID) {
     return this.request('POST', '/v1/sessions', { body: { topic_id: topicID } });
   }
-  sessions() {
-    return this.request('GET', '/v1/sessions');
+  /** sessions returns one page of the sessions, newest first; cursor continues a page. */
+  sessions(cursor = '') {
+    return this.request('GET', '/v1/sessions' + (cursor ? '?cursor=' + encodeURIComponent(cursor) : ''));
   }
   session(id) {
     return this.request('GET', `/v1/sessions/${encodeURIComponent(id)}`);

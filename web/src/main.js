@@ -9,11 +9,12 @@ import { AuthPage } from './auth.js';
 import { Dashboard } from './dashboard.js';
 import { TopicPage } from './topic.js';
 import { StudyPage, HistoryPage, TranscriptPage } from './study.js';
+import { OpsPage } from './ops.js';
 
 // routes maps the app's paths to pages; auth marks the pages that need a
 // signed-in learner. Keep it in step with webapp's server-side list.
-// The operator's page (/ops, admin role) is added here, and to the
-// server's list, by the operations work; it is not part of the learner's app.
+// /ops is the operator's page: any signed-in user may open it, and the API
+// tells a user without the admin role so (403), which the page shows.
 const routes = [
   { re: /^\/$/, page: 'dashboard', auth: true },
   { re: /^\/signin$/, page: 'signin' },
@@ -22,6 +23,7 @@ const routes = [
   { re: /^\/study\/([^/]+)$/, page: 'study', auth: true },
   { re: /^\/history$/, page: 'history', auth: true },
   { re: /^\/history\/([^/]+)$/, page: 'transcript', auth: true },
+  { re: /^\/ops$/, page: 'ops', auth: true },
 ];
 
 function match(path) {
@@ -55,6 +57,18 @@ function App() {
 
   const route = match(path);
   const signedIn = api.signedIn();
+  // admin shows the Operations link; the page itself asks the API.
+  const [admin, setAdmin] = useState(false);
+  useEffect(() => {
+    if (!signedIn) {
+      setAdmin(false);
+      return;
+    }
+    api.me().then(
+      (r) => setAdmin(!!r.user.admin),
+      () => setAdmin(false),
+    );
+  }, [signedIn]);
   useEffect(() => {
     if (route.auth && !signedIn) navigate('/signin', { replace: true });
     else if ((route.page === 'signin' || route.page === 'signup') && signedIn) navigate('/', { replace: true });
@@ -79,6 +93,7 @@ function App() {
   else if (route.page === 'study') page = html`<${StudyPage} key=${route.id} api=${api} id=${route.id} />`;
   else if (route.page === 'history') page = html`<${HistoryPage} api=${api} />`;
   else if (route.page === 'transcript') page = html`<${TranscriptPage} key=${route.id} api=${api} id=${route.id} />`;
+  else if (route.page === 'ops') page = html`<${OpsPage} api=${api} />`;
   else
     page = html`<main id="main"><h1>Page not found</h1><p>There is nothing at this address. <${Link} href="/">Go to your topics</${Link}>.</p></main>`;
 
@@ -89,6 +104,7 @@ function App() {
         ${signedIn &&
         html`<${Link} href="/" aria-current=${route.page === 'dashboard' ? 'page' : undefined}>Topics</${Link}>
           <${Link} href="/history" aria-current=${route.page === 'history' || route.page === 'transcript' ? 'page' : undefined}>History</${Link}>
+          ${admin && html`<${Link} href="/ops" aria-current=${route.page === 'ops' ? 'page' : undefined}>Operations</${Link}>`}
           <button type="button" class="link-button" onClick=${signOut}>Sign out</button>`}
       </nav>
     </header>

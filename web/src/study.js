@@ -227,23 +227,40 @@ export function StudyPage({ api, id }) {
 export function HistoryPage({ api }) {
   const [rows, setRows] = useState(null);
   const [error, setError] = useState('');
+  const [next, setNext] = useState(null); // the cursor of the next page, or null
+  const [more, setMore] = useState(false); // a page is loading
+  const titles = useRef({});
   const heading = useRef(null);
   useTitle('History');
   useFocusHeading(heading, 'history');
+  const named = (ss) => ss.map((x) => ({ ...x, title: titles.current[x.topic_id] || 'A deleted topic' }));
   useEffect(() => {
     (async () => {
       try {
         const [s, t] = await Promise.all([api.sessions(), api.topics('summary')]);
-        const titles = Object.fromEntries(t.topics.map((x) => [x.id, x.title]));
-        setRows(s.sessions.map((x) => ({ ...x, title: titles[x.topic_id] || 'A deleted topic' })));
+        titles.current = Object.fromEntries(t.topics.map((x) => [x.id, x.title]));
+        setRows(named(s.sessions));
+        setNext(s.next_cursor || null);
       } catch (err) {
         setError(err.message);
       }
     })();
   }, []);
+  const loadMore = async () => {
+    setMore(true);
+    try {
+      const s = await api.sessions(next);
+      setRows((r) => [...r, ...named(s.sessions)]);
+      setNext(s.next_cursor || null);
+      setError('');
+    } catch (err) {
+      setError(err.message);
+    } finally {
+      setMore(false);
+    }
+  };
   return html`<main id="main">
     <h1 tabindex="-1" ref=${heading}>History</h1>
-    ${error && html`<p class="error-message" role="alert">${error}</p>`}
     ${!rows && !error && html`<${Loading} label="Loading your sessions…" />`}
     ${rows &&
     (rows.length === 0
@@ -258,6 +275,12 @@ export function HistoryPage({ api }) {
             </li>`,
           )}
         </ul>`)}
+    ${error && html`<p class="error-message" role="alert">${error}</p>`}
+    ${rows &&
+    next &&
+    html`<p class="actions"><button type="button" class="button" onClick=${loadMore} disabled=${more} aria-busy=${more ? 'true' : undefined}>
+      ${more ? 'Loading…' : 'More sessions'}
+    </button></p>`}
   </main>`;
 }
 
