@@ -89,7 +89,8 @@ type viaLimiter interface {
 	LimitVia(ctx context.Context, policies []string, h http.Header, via ratelimit.Via) (ok, decided bool, retryAfter time.Duration)
 }
 
-// Config configures a Server. Auth, Topics, Questions and Tutor are
+// Config configures a Server. Auth, Topics, Questions, Tutor and
+// Conversations are
 // required; the rest have usable zero values.
 type Config struct {
 	// Store tells whether the primary database is ready (GET /readyz).
@@ -121,6 +122,8 @@ type Config struct {
 	Memories recall.MemoryStore
 	// Tutor runs learning sessions.
 	Tutor *tutor.Engine
+	// Conversations runs conversations with the tutor.
+	Conversations *tutor.Conversations
 	// Limiter decides rate limits; nil means no rate limiting.
 	Limiter Limiter
 	// Gate, when set with a Limiter that can decide through it
@@ -301,6 +304,13 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Pattern: "/v1/sessions/{id}/turns", Auth: true, Policies: turns, handle: s.createTurn},
 		{Method: "GET", Pattern: "/v1/sessions/{id}/turns", Auth: true, Policies: user, handle: s.listTurns},
 		{Method: "POST", Pattern: "/v1/sessions/{id}/end", Auth: true, Policies: user, handle: s.endSession},
+
+		{Method: "POST", Pattern: "/v1/conversations", Auth: true, Policies: writes, handle: s.startConversation},
+		{Method: "GET", Pattern: "/v1/conversations", Auth: true, Policies: user, handle: s.listConversations},
+		{Method: "GET", Pattern: "/v1/conversations/{id}", Auth: true, Policies: user, handle: s.getConversation},
+		{Method: "POST", Pattern: "/v1/conversations/{id}/messages", Auth: true, Policies: turns, Timeout: messageTimeout, handle: s.createMessage},
+		{Method: "POST", Pattern: "/v1/conversations/{id}/end", Auth: true, Policies: user, handle: s.endConversation},
+		{Method: "DELETE", Pattern: "/v1/conversations/{id}", Auth: true, Policies: writes, handle: s.deleteConversation},
 	}
 }
 

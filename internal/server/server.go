@@ -155,6 +155,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	var (
 		backend     cache.Backend
 		sessions    recall.SessionCache
+		convs       recall.ConversationCache
 		redisStatus func(context.Context) string
 		limiterDB   ratelimit.Backend
 		gate        recallhttp.Gate
@@ -165,6 +166,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		s.closers = append(s.closers, mem.Close)
 		backend = mem
 		sessions = inmem.NewSessionCache(inmem.SessionCacheOptions{Now: now, Metrics: m})
+		convs = inmem.NewConversationCache(inmem.SessionCacheOptions{Now: now, Metrics: m})
 	} else {
 		rc, err := redis.Connect(ctx, cfg.Redis, redis.Options{
 			Prefix:           cfg.RedisPrefix,
@@ -180,6 +182,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		s.closers = append(s.closers, func() error { rc.Close(); return nil })
 		backend = redis.NewBackend(rc)
 		sessions = redis.NewSessionCache(rc)
+		convs = redis.NewConversationCache(rc)
 		redisStatus = rc.Status
 		limiterDB = redis.NewRateLimiter(rc)
 		if !cfg.NearCache {
@@ -207,6 +210,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		topics, questions, tokens, sessionStore, memories, users = store, store, store, store, store, store
 		sessions = inmem.NopSessionCache{}
 		gate = nil // no token is cached for it to check
+		convs = inmem.NopConversationCache{}
 	}
 
 	policies, err := ratelimit.LoadPolicies(cfg.RateLimitFile, cfg.RateLimits)
@@ -255,6 +259,20 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Now:       now,
 		Logger:    logger,
 	})
+	convCfg := tutor.ConversationConfig{
+		Store:     store,
+		Topics:    topics,
+		Questions: questions,
+		Cache:     convs,
+		Idle:      cfg.SessionIdle,
+		Lifetime:  cfg.SessionLifetime,
+		Now:       now,
+		Logger:    logger,
+	}
+	if s.llm != nil {
+		convCfg.LLM = s.llm
+	}
+	conversations := tutor.NewConversations(convCfg)
 	app, err := webapp.New()
 	if err != nil {
 		return nil, err
@@ -310,6 +328,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Roles:          roles,
 		Ops:            sampler,
 		Tutor:          engine,
+		Conversations:  conversations,
 		Limiter:        limiter,
 		Gate:           gate,
 		TrustedProxies: trusted,
