@@ -25,8 +25,8 @@ import (
 // owned is the owner's data the matrix aims at, and the strings that must
 // never show in a response to anyone else.
 type owned struct {
-	topicID, questionID, sessionID string
-	secrets                        []string
+	topicID, questionID, sessionID, conversationID string
+	secrets                                        []string
 }
 
 // idFor returns the owner's id for the placeholder name in pattern, whose
@@ -37,6 +37,8 @@ func (o *owned) idFor(pattern, collection, name string) (string, bool) {
 		return o.topicID, true
 	case name == "id" && collection == "sessions":
 		return o.sessionID, true
+	case name == "id" && collection == "conversations":
+		return o.conversationID, true
 	case name == "qid" && collection == "questions":
 		return o.questionID, true
 	}
@@ -108,6 +110,12 @@ var matrixBodies = map[string]matrixBody{
 	"GET /readyz":                             {},
 	"GET /metrics":                            {},
 	"GET /v1/openapi.json":                    {},
+	"POST /v1/conversations":                  {body: func(tid string) any { return map[string]any{"topic_id": tid} }, namesData: true},
+	"GET /v1/conversations":                   {},
+	"GET /v1/conversations/{id}":              {},
+	"POST /v1/conversations/{id}/messages":    {body: func(string) any { return map[string]string{"content": "quiz me"} }},
+	"POST /v1/conversations/{id}/end":         {},
+	"DELETE /v1/conversations/{id}":           {},
 }
 
 // bodyOf returns the body the matrix sends to rt, failing the test for a
@@ -142,6 +150,7 @@ func (e *env) snapshot(token string, o *owned) string {
 		"/v1/me", "/v1/topics?view=full", "/v1/topics/" + o.topicID + "?view=full",
 		"/v1/topics/" + o.topicID + "/questions", "/v1/topics/" + o.topicID + "/questions/" + o.questionID,
 		"/v1/sessions", "/v1/sessions/" + o.sessionID, "/v1/sessions/" + o.sessionID + "/turns",
+		"/v1/conversations", "/v1/conversations/" + o.conversationID,
 	} {
 		r := e.do(req{method: "GET", path: path, token: token}).want(e.tb, 200, nil)
 		fmt.Fprintf(&b, "%s\n%s\n", path, r.body)
@@ -188,7 +197,16 @@ func testAuthorizationMatrix(t *testing.T, e *env) {
 	o.sessionID = sess.ID
 	e.do(req{method: "POST", path: "/v1/sessions/" + sess.ID + "/turns", token: alice,
 		body: map[string]string{"message": "ALICE-SECRET-MESSAGE"}}).want(t, 200, nil)
-	o.secrets = []string{"ALICE-SECRET", "alice", o.topicID, o.questionID, qs[1].ID, o.sessionID}
+	var cr struct {
+		Conversation struct {
+			ID string `json:"id"`
+		} `json:"conversation"`
+	}
+	e.do(req{method: "POST", path: "/v1/conversations", token: alice, body: map[string]string{"topic_id": o.topicID}}).want(t, 201, &cr)
+	o.conversationID = cr.Conversation.ID
+	e.do(req{method: "POST", path: "/v1/conversations/" + o.conversationID + "/messages", token: alice,
+		body: map[string]string{"content": "ALICE-SECRET-CONVERSATION"}}).want(t, 200, nil)
+	o.secrets = []string{"ALICE-SECRET", "alice", o.topicID, o.questionID, qs[1].ID, o.sessionID, o.conversationID}
 	bobTopic := e.createTopic(bob, "Bob's own topic")
 
 	before := e.snapshot(alice, o)

@@ -34,7 +34,7 @@ func conversationView(v *tutor.ConversationView) conversationJSON {
 	c := v.Conversation
 	return conversationJSON{
 		ID: c.ID, TopicID: c.TopicID, Title: c.Title, State: string(v.State), MessageCount: c.Messages,
-		Quizzing: c.Quizzing != "" && v.State == recall.ConversationActive,
+		Quizzing:  c.Quizzing != "" && v.State == recall.ConversationActive,
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), ExpiresAt: v.ExpiresAt.UTC(),
 	}
 }

@@ -100,9 +100,9 @@ func FuzzDecodeInputs(f *testing.F) {
 // decorators, the real tutor) with an owner who has a topic, questions and
 // an active session, for fuzzing requests through the handlers.
 type fuzzEnv struct {
-	e                              *env
-	token                          string
-	topicID, questionID, sessionID string
+	e                                              *env
+	token                                          string
+	topicID, questionID, sessionID, conversationID string
 }
 
 func newFuzzEnv(f *testing.F) *fuzzEnv {
@@ -115,6 +115,13 @@ func newFuzzEnv(f *testing.F) *fuzzEnv {
 	}
 	fe.questionID = fe.e.addQuestions(fe.token, fe.topicID, qs...)[0].ID
 	fe.sessionID = fe.e.startSession(fe.token, fe.topicID, 100).ID
+	var cr struct {
+		Conversation struct {
+			ID string `json:"id"`
+		} `json:"conversation"`
+	}
+	fe.e.do(req{method: "POST", path: "/v1/conversations", token: fe.token, body: map[string]string{"topic_id": fe.topicID}}).want(f, 201, &cr)
+	fe.conversationID = cr.Conversation.ID
 	return fe
 }
 
@@ -180,7 +187,7 @@ func FuzzHandlerBodies(f *testing.F) {
 		`{"questions":[{"prompt":"p?","answers":["a"],"choices":["a","b"]}]}`,
 		`{"prompt":"p?","choices":["x","y"]}`,
 		`{"topic_id":"` + fe.topicID + `","question_count":2}`,
-		`{"message":"answer"}`, `{"message":"/skip"}`,
+		`{"message":"answer"}`, `{"message":"/skip"}`, `{"content":"quiz me"}`, `{"content":"event: x\ndata: y"}`,
 		`{"title":"` + strings.Repeat("é", 300) + `"}`,
 		`{"questions":[]}`, `{"answers":[""]}`, "{\"message\":\"\\ud800\"}",
 	} {
@@ -194,6 +201,8 @@ func FuzzHandlerBodies(f *testing.F) {
 				return fe.topicID, true
 			case collection == "sessions":
 				return fe.sessionID, true
+			case collection == "conversations":
+				return fe.conversationID, true
 			case collection == "questions":
 				return fe.questionID, true
 			}

@@ -121,6 +121,10 @@ func newEnvWith(tb testing.TB, cached bool, edit ...func(*Config)) *env {
 			Sessions: sessStore, Topics: topics, Questions: questions, Cache: sessions,
 			Memories: memories, Users: users, Now: e.clock.Now, Logger: logger,
 		}),
+		Conversations: tutor.NewConversations(tutor.ConversationConfig{
+			Store: store, Topics: topics, Questions: questions, Now: e.clock.Now, Logger: logger,
+			Cache: inmem.NewConversationCache(inmem.SessionCacheOptions{Now: e.clock.Now}),
+		}),
 		Metrics:  e.metrics,
 		Gatherer: e.reg,
 		Logger:   logger,
@@ -215,7 +219,8 @@ func (e *env) do(r req) *response {
 	if res.Header.Get("X-Request-Id") == "" {
 		e.tb.Errorf("%s %s: no X-Request-Id", r.method, r.path)
 	}
-	if ct := res.Header.Get("Content-Type"); r.path != "/metrics" && ct != "application/json" && !(res.StatusCode == 200 && strings.Contains(r.path, "/questions/export")) {
+	if ct := res.Header.Get("Content-Type"); r.path != "/metrics" && ct != "application/json" && !(res.StatusCode == 200 && strings.Contains(r.path, "/questions/export")) &&
+		!(res.StatusCode == 200 && strings.HasPrefix(ct, "text/event-stream") && hr.Header.Get("Accept") == "text/event-stream") {
 		e.tb.Errorf("%s %s: Content-Type %q", r.method, r.path, ct)
 	}
 	if res.StatusCode >= 400 {

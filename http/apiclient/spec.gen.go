@@ -3,4 +3,4 @@
 package apiclient
 
 // specSHA256 is the SHA-256 of the openapi.json this client was generated from.
-const specSHA256 = "48a78d350f1015ef70e088e60ec495c01d981218d0c37e07375be0dc88fd1fae"
+const specSHA256 = "ea32e2f1b1d961f2a4ddafd7cccbea18cad63ef8bceeb407772b4993ada58493"

@@ -47,6 +47,8 @@ func newServer(t *testing.T) string {
 		Questions: store,
 		Tutor: tutor.New(tutor.Config{Sessions: store, Topics: store, Questions: store,
 			Cache: inmem.NewSessionCache(inmem.SessionCacheOptions{})}),
+		Conversations: tutor.NewConversations(tutor.ConversationConfig{Store: store, Topics: store, Questions: store,
+			Cache: inmem.NewConversationCache(inmem.SessionCacheOptions{})}),
 	})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
