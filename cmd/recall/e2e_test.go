@@ -655,6 +655,24 @@ func endToEnd(t *testing.T, target string, needs, all []string) {
 	step("OtherUsersIDsAreNotFound", func(t *testing.T) {
 		bobBank := srv.addQuestions(t, bobTok, bobTopic.ID, qFixture("Bob's question?", "yes"))
 		q0 := bank[0].ID
+		// Alice's conversation: started, a streamed message, a plain one.
+		var conv struct {
+			Conversation struct {
+				ID string `json:"id"`
+			} `json:"conversation"`
+		}
+		srv.do(apiCall{method: "POST", path: "/v1/conversations", token: aliceTok, body: map[string]string{"topic_id": capitals.ID}}).want(t, 201, &conv)
+		convPath := "/v1/conversations/" + conv.Conversation.ID
+		var ex struct {
+			Message struct {
+				Content     string   `json:"content"`
+				QuestionIDs []string `json:"question_ids"`
+			} `json:"message"`
+		}
+		srv.do(apiCall{method: "POST", path: convPath + "/messages", token: aliceTok, body: map[string]string{"content": "quiz me"}}).want(t, 200, &ex)
+		if !strings.Contains(ex.Message.Content, "Here is a question from your notes") || len(ex.Message.QuestionIDs) != 1 {
+			t.Fatalf("quiz reply %+v", ex.Message)
+		}
 		cases := []apiCall{
 			{method: "GET", path: "/v1/topics/" + capitals.ID},
 			{method: "GET", path: "/v1/topics/" + capitals.ID + "?view=full"},
@@ -680,6 +698,12 @@ func endToEnd(t *testing.T, target string, needs, all []string) {
 			{method: "GET", path: "/v1/sessions/" + open.ID + "/turns"},
 			{method: "GET", path: "/v1/sessions/" + quiz.ID + "/turns"},
 			{method: "POST", path: "/v1/sessions/" + open.ID + "/end"},
+			{method: "GET", path: convPath},
+			{method: "POST", path: convPath + "/messages", body: map[string]string{"content": "Paris"}},
+			{method: "POST", path: convPath + "/messages", header: map[string]string{"Accept": "text/event-stream"}, body: map[string]string{"content": "Paris"}},
+			{method: "POST", path: convPath + "/end"},
+			{method: "DELETE", path: convPath},
+			{method: "POST", path: "/v1/conversations", body: map[string]any{"topic_id": capitals.ID}},
 		}
 		covered := map[string]bool{}
 		for _, c := range cases {
@@ -1192,7 +1216,7 @@ func noSecrets(tb testing.TB, body []byte) {
 func routeOf(path string) string {
 	path, _, _ = strings.Cut(path, "?")
 	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
-	if len(parts) >= 3 && parts[0] == "v1" && (parts[1] == "topics" || parts[1] == "sessions") {
+	if len(parts) >= 3 && parts[0] == "v1" && (parts[1] == "topics" || parts[1] == "sessions" || parts[1] == "conversations") {
 		parts[2] = "{id}"
 		if len(parts) == 5 && parts[3] == "questions" && !slices.Contains([]string{"generate", "import", "export"}, parts[4]) {
 			parts[4] = "{qid}"
