@@ -250,6 +250,16 @@ func TestTokenOfUser(t *testing.T) {
 		if n := in.inner.tokens.Load(); n != 3 {
 			t.Fatalf("another user's claim was cached: %d loads, want 3", n)
 		}
+		// A revocation that cannot learn the token's user fails rather than
+		// leave the user's key to outlive it.
+		in.inner.failTokens.Store(true)
+		if err := in.tokens.DeleteToken(ctx, hash); err == nil {
+			t.Fatal("DeleteToken succeeded without reading the token's user")
+		}
+		in.inner.failTokens.Store(false)
+		if _, err := in.tokens.TokenOfUser(ctx, u.ID, hash); err != nil {
+			t.Fatalf("the failed revocation deleted the token: %v", err)
+		}
 		if err := in.tokens.DeleteToken(ctx, hash); err != nil {
 			t.Fatal(err)
 		}

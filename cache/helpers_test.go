@@ -28,6 +28,8 @@ type countingStore struct {
 	topics    atomic.Int64
 	questions atomic.Int64
 	tokens    atomic.Int64
+	// failTokens makes TokenByHash fail as a database that does not answer.
+	failTokens atomic.Bool
 }
 
 func (s *countingStore) Topics(ctx context.Context, userID string) ([]*recall.Topic, error) {
@@ -45,6 +47,9 @@ func (s *countingStore) Questions(ctx context.Context, topicID string) ([]*recal
 func (s *countingStore) TokenByHash(ctx context.Context, hash []byte) (*recall.Token, error) {
 	s.tokens.Add(1)
 	time.Sleep(s.delay)
+	if s.failTokens.Load() {
+		return nil, recall.Errorf(recall.EUNAVAILABLE, "The database did not answer.")
+	}
 	return s.Store.TokenByHash(ctx, hash)
 }
 

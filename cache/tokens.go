@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/recallhq/recall"
 )
@@ -91,10 +92,17 @@ func (s *TokenStore) TokenOfUser(ctx context.Context, userID string, hash []byte
 // gives the hash alone).
 func (s *TokenStore) DeleteToken(ctx context.Context, hash []byte) error {
 	w := write{tokenHash: hash}
-	if t, err := s.inner.TokenByHash(ctx, hash); err == nil {
+	t, err := s.inner.TokenByHash(ctx, hash)
+	switch {
+	case err == nil:
 		w.userID = t.UserID
+	case recall.ErrorCode(err) != recall.ENOTFOUND:
+		// Without the user, the key under the user's tag would outlive the
+		// revocation: fail, and let the caller retry, rather than report a
+		// revocation that some instances would not see for a minute.
+		return fmt.Errorf("read the token's user: %w", err)
 	}
-	err := s.inner.DeleteToken(ctx, hash)
+	err = s.inner.DeleteToken(ctx, hash)
 	s.c.after(ctx, "TokenStore.DeleteToken", w, err)
 	return err
 }

@@ -209,6 +209,9 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	key := r.Header.Get("Idempotency-Key")
+	// A reply may take up to messageTimeout, longer than the server's
+	// write timeout: give this response the time its route has.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(messageTimeout + 10*time.Second))
 	if !wantsEventStream(r) {
 		x, err := s.cfg.Conversations.Send(r.Context(), userID(r), r.PathValue("id"), body.Content, key, nil)
 		if err != nil {

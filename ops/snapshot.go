@@ -135,7 +135,10 @@ func Quantile(q float64, bounds, counts []float64) *float64 {
 		return &v
 	}
 	// Rounding left the rank past the last count.
-	v := bounds[len(bounds)-1]
+	v := 0.0
+	if len(bounds) > 0 {
+		v = bounds[len(bounds)-1]
+	}
 	return &v
 }
 

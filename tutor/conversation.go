@@ -274,6 +274,14 @@ func (e *Conversations) End(ctx context.Context, userID, id string) (*Conversati
 
 // Delete deletes one of the user's conversations with its messages.
 func (e *Conversations) Delete(ctx context.Context, userID, id string) error {
+	// Under the conversation's lock, so that an exchange of this process
+	// that saved just before cannot put the state back in the cache after
+	// the delete below dropped it.
+	unlock, err := e.locks.lock(ctx, id)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if err := e.store.DeleteConversation(ctx, userID, id); err != nil {
 		return err
 	}
@@ -312,7 +320,7 @@ type Stream struct {
 // ECONFLICT if the conversation is not active, full, or a concurrent
 // message (on another server instance) won.
 func (e *Conversations) Send(ctx context.Context, userID, id, content, key string, stream *Stream) (*Exchange, error) {
-	if err := checkMessage(content); err != nil {
+	if err := checkContent(content); err != nil {
 		return nil, err
 	}
 	if err := checkKey(key); err != nil {

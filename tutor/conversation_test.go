@@ -392,3 +392,26 @@ func TestConversation_LLMFaults(t *testing.T) {
 		t.Fatalf("%d messages, %v", len(msgs), err)
 	}
 }
+
+// TestConversation_LLMReplyTheStoresRefuse: a model's reply holding a NUL
+// (which PostgreSQL refuses) is a fault like any other: the rules answer,
+// the stream is reset, and the exchange is stored.
+func TestConversation_LLMReplyTheStoresRefuse(t *testing.T) {
+	srv := llmtest.New(t)
+	srv.Respond(func(llmtest.Request) string { return "The Nile\x00 flows through Cairo [1]." })
+	e := newConvEnv(t, newLLM(t, srv))
+	c := e.start()
+	x := e.send(c.ID, "Which river is in Cairo?", "")
+	if x.Reply.Tutor != tutor.TutorRules || strings.ContainsRune(x.Reply.Content, 0) ||
+		!strings.Contains(x.Reply.Content, "Answer: The Nile") {
+		t.Fatalf("reply %+v", x.Reply)
+	}
+	if e.stream.text() != x.Reply.Content {
+		t.Fatalf("the stream holds %q; the reply is %q", e.stream.text(), x.Reply.Content)
+	}
+	// A bad message names the body's field.
+	_, err := e.eng.Send(context.Background(), e.user.ID, c.ID, " ", "", nil)
+	if err == nil || recall.ErrorFields(err)["content"] == "" {
+		t.Fatalf("empty message: %v", err)
+	}
+}

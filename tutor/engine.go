@@ -637,14 +637,19 @@ func (e *Engine) clock() time.Time {
 	return e.now().UTC().Truncate(time.Microsecond)
 }
 
-func checkMessage(m string) error {
+func checkMessage(m string) error { return checkText("message", m) }
+
+// checkContent checks a conversation message, whose body field is content.
+func checkContent(m string) error { return checkText("content", m) }
+
+func checkText(field, m string) error {
 	switch {
 	case recall.TextProblem(m) != "":
-		return recall.Invalid("message", "The message "+recall.TextProblem(m)+".")
+		return recall.Invalid(field, "The message "+recall.TextProblem(m)+".")
 	case utf8.RuneCountInString(m) > MaxMessageLength:
-		return recall.Invalid("message", fmt.Sprintf("The message must be at most %d characters long.", MaxMessageLength))
+		return recall.Invalid(field, fmt.Sprintf("The message must be at most %d characters long.", MaxMessageLength))
 	case strings.TrimSpace(m) == "":
-		return recall.Invalid("message", "The message must not be empty.")
+		return recall.Invalid(field, "The message must not be empty.")
 	}
 	return nil
 }

@@ -93,12 +93,20 @@ func (e *Conversations) respond(ctx context.Context, n *recall.Conversation, b b
 	n.QuestionIDs = ids
 	reply.QuestionIDs = ids
 	if e.llm != nil {
+		emit(prefix) // what the stored reply starts with, streamed first
 		r, err := e.llm.Reply(ctx, e.chatRequest(ctx, n, qs, content), func(s string) error {
 			if stream != nil && stream.Chunk != nil {
 				return stream.Chunk(s)
 			}
 			return nil
 		})
+		if err == nil {
+			if p := recall.TextProblem(r.Text); p != "" {
+				// A reply the stores could refuse (a NUL, bad UTF-8) is a
+				// fault of the model like any other: the rules answer.
+				err = fmt.Errorf("the LLM's reply %s", p)
+			}
+		}
 		if err == nil {
 			reply.Content, reply.Tutor = prefix+r.Text, TutorLLM
 			if len(r.Cited) > 0 {
