@@ -34,7 +34,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		users       = fs.Int("users", 1000, "users to seed")
 		topics      = fs.Int("topics", 10, "topics per user")
 		questions   = fs.Int("questions", 30, "questions per topic")
-		mix         = fs.String("mix", loadgen.DefaultMix, "weights of the operations, op=weight,… of dashboard, topics, topic, session_start, turn, write, login, session_start_due: the share of virtual users that run each")
+		mix         = fs.String("mix", loadgen.DefaultMix, "weights of the operations, op=weight,… of dashboard, topics, topic, session_start, turn, write, login, session_start_due, conversation_start, message: the share of virtual users that run each")
 		db          = fs.String("db", "", "primary database, seeded once and copied fresh for each mode: empty for SQLite files in a temporary directory (removed after), sqlite:PATH (files PATH-<run>-template and PATH-<run>-<mode>, kept), or postgres://… (databases <name>_bench_<run>_*, dropped after); a run on N > 1 instances uses <mode>-N for <mode>")
 		redisURL    = fs.String("redis", "redis://127.0.0.1:6379", "Redis of the redis and near modes; each run uses its own key prefix and deletes its keys after")
 		cluster     = fs.Bool("redis-cluster", false, "start a Redis Cluster of three masters (redis-server and redis-cli from PATH, free loopback ports) for the redis and near modes instead of --redis, and stop it after")

@@ -226,3 +226,16 @@ func TestNewClientBadURL(t *testing.T) {
 		}
 	}
 }
+
+// TestQuizzedPrompt reads the question out of a tutor's quiz, so that the
+// message operation answers it rightly.
+func TestQuizzedPrompt(t *testing.T) {
+	q := makeQuestion(5, 1, 3)
+	reply := "Here is a question from your notes: " + q.Prompt + "\n\nYour next message is your answer."
+	if got := rightAnswer(quizzedPrompt(reply)); got != q.Answers[0] {
+		t.Errorf("the answer read from the quiz is %q, want %q", got, q.Answers[0])
+	}
+	if got := quizzedPrompt("I could not find anything about that in your notes."); got != "" {
+		t.Errorf("quizzedPrompt of a reply that asks nothing = %q", got)
+	}
+}

@@ -58,11 +58,19 @@ const (
 	// OpSessionStartDue starts a spaced-repetition session ("mode": "due");
 	// a 409 nothing_due is a valid answer, not an error.
 	OpSessionStartDue = "session_start_due"
+	// OpConversationStart starts a conversation with the tutor on one of
+	// the user's topics (POST /v1/conversations).
+	OpConversationStart = "conversation_start"
+	// OpMessage sends a message in the user's conversation with the
+	// rule-based tutor (POST /v1/conversations/{id}/messages); a new
+	// conversation, counted as a conversation_start, when it has none.
+	OpMessage = "message"
 )
 
 // Ops lists every operation in report order.
 func Ops() []string {
-	return []string{OpDashboard, OpTopics, OpTopic, OpSessionStart, OpTurn, OpWrite, OpLogin, OpSessionStartDue}
+	return []string{OpDashboard, OpTopics, OpTopic, OpSessionStart, OpTurn, OpWrite, OpLogin, OpSessionStartDue,
+		OpConversationStart, OpMessage}
 }
 
 // opIndex returns the position of op in Ops, or -1.
@@ -81,7 +89,7 @@ const (
 )
 
 // DefaultMix is the default operation mix, in percent.
-const DefaultMix = "dashboard=40,topics=15,topic=10,session_start=5,turn=25,write=4,login=1,session_start_due=5"
+const DefaultMix = "dashboard=40,topics=15,topic=10,session_start=5,turn=25,write=4,login=1,session_start_due=5,conversation_start=1,message=5"
 
 // DefaultModes are the modes run by default.
 const DefaultModes = "none,redis,near"
@@ -91,7 +99,7 @@ const DefaultModes = "none,redis,near"
 type Mix [numOps]int
 
 // numOps is len(Ops()).
-const numOps = 8
+const numOps = 10
 
 // ParseMix reads "op=weight,op=weight,…". Every op must be one of Ops,
 // at most once; weights are integers from 0 to 1,000,000; at least one

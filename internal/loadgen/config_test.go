@@ -15,7 +15,7 @@ func TestParseMix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := Mix{40, 15, 10, 5, 25, 4, 1, 5}
+		want := Mix{40, 15, 10, 5, 25, 4, 1, 5, 1, 5}
 		if m != want {
 			t.Fatalf("ParseMix(default) = %v, want %v", m, want)
 		}
@@ -63,11 +63,12 @@ func TestAllocate(t *testing.T) {
 		n    int
 		want [numOps]int
 	}{
-		// One each (8), the other 24 by weight (of 105): 9.14, 3.43, 2.29,
-		// 1.14, 5.71, 0.91, 0.23, 1.14 → floors 21, the three largest
-		// remainders (write, turn, topics) get one more.
-		{def, 32, [numOps]int{10, 5, 3, 2, 7, 2, 1, 2}},
-		{def, 8, [numOps]int{1, 1, 1, 1, 1, 1, 1, 1}},
+		// One each (10), the other 22 by weight (of 111): 7.93, 2.97,
+		// 1.98, 0.99, 4.95, 0.79, 0.20, 0.99, 0.20, 0.99 → floors 14, the
+		// eight largest remainders (session_start, session_start_due,
+		// message, topic, topics, turn, dashboard, write) get one more.
+		{def, 32, [numOps]int{9, 4, 3, 2, 6, 2, 1, 2, 1, 2}},
+		{def, 10, [numOps]int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1}},
 		{Mix{1, 0, 0, 0, 1, 0, 0}, 5, [numOps]int{3, 0, 0, 0, 2, 0, 0}},
 		{Mix{0, 0, 0, 0, 7, 0, 0}, 4, [numOps]int{0, 0, 0, 0, 4, 0, 0}},
 	} {

@@ -121,7 +121,7 @@ func smallConfig(modes ...string) Config {
 	mix, _ := ParseMix(DefaultMix)
 	return Config{
 		Modes: modes, Duration: time.Second, Warmup: 200 * time.Millisecond,
-		Concurrency: 8, Users: 20, Topics: 2, Questions: 5, Mix: mix, Isolated: 10, Seed: 7,
+		Concurrency: 10, Users: 20, Topics: 2, Questions: 5, Mix: mix, Isolated: 10, Seed: 7,
 		DBLatency: 200 * time.Microsecond, Redis: testRedis,
 		OpenStore: openTestStore,
 	}
@@ -171,7 +171,7 @@ func TestRunModeNone(t *testing.T) {
 		t.Errorf("mode none started %+v, want no cache and the 200µs latency wrapper", in)
 	}
 	// The database alone: every read goes to it, none to Redis.
-	for _, op := range []string{OpDashboard, OpTopics, OpTopic, OpTurn, OpLogin} {
+	for _, op := range []string{OpDashboard, OpTopics, OpTopic, OpTurn, OpLogin, OpConversationStart, OpMessage} {
 		if o := r.Ops[op]; o.DBReadsPerOp < 1 || o.RedisCallsPerOp != 0 {
 			t.Errorf("none, %s: %.2f db reads, %.2f Redis calls per op; want ≥ 1 and 0", op, o.DBReadsPerOp, o.RedisCallsPerOp)
 		}
@@ -216,6 +216,11 @@ func TestRunModesRedisAndNear(t *testing.T) {
 		// is not (the isolated phase primes each user first).
 		if o := r.Ops[OpTopics]; o.DBReadsPerOp != 0 {
 			t.Errorf("%s, topics: %.2f db reads per op, want 0", r.Mode, o.DBReadsPerOp)
+		}
+		// A message on a cached conversation reads its state and the
+		// topic's bank from the caches: no database row.
+		if o := r.Ops[OpMessage]; o.DBReadsPerOp != 0 || o.RedisCallsPerOp < 1 {
+			t.Errorf("%s, message: %.2f db reads, %.2f Redis calls per op; want 0 and ≥ 1", r.Mode, o.DBReadsPerOp, o.RedisCallsPerOp)
 		}
 	}
 	near := rep.Runs[1]

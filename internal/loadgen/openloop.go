@@ -205,7 +205,8 @@ func openLoopConns(cfg *Config, instances int, steps [][numOps]float64) int {
 // request's latency runs from its intended start to its answer, so that
 // time spent waiting for an earlier, slow answer counts (no coordinated
 // omission, as wrk2 measures). A turn's user without a session starts one
-// first, recorded as a session_start from its own send.
+// first, recorded as a session_start from its own send; a message's user
+// without a conversation likewise starts one, a conversation_start.
 func (b *bencher) openLoop(ctx context.Context, label string, f fleet, users []*userState, rate Rate, rates [numOps]float64, d time.Duration) (*phaseStats, error) {
 	cfg := b.cfg
 	// The schedule starts a little after the virtual users are made, so
@@ -226,7 +227,6 @@ func (b *bencher) openLoop(ctx context.Context, label string, f fleet, users []*
 		return fmt.Sprintf("%-6s open %-6s %5.0fs/%.0fs  target %7.0f/s  requests %9d  errors %d",
 			label, rate, elapsed.Seconds(), d.Seconds(), total, n, st.errTotal.Load())
 	})
-	sessionStart := opIndex(OpSessionStart)
 	var wg sync.WaitGroup
 	for _, w := range workers {
 		wg.Go(func() {
@@ -243,9 +243,9 @@ func (b *bencher) openLoop(ctx context.Context, label string, f fleet, users []*
 					}
 				}
 				u := w.users[w.rng.IntN(len(w.users))]
-				if needsSession(w.op, u) {
-					_ = st.timed(ctx, sessionStart, time.Now(), func() error { return w.startSession(ctx, u, true) })
-					if u.session == nil {
+				if s := setupOp(w.op, u); s >= 0 {
+					_ = st.timed(ctx, s, time.Now(), func() error { return w.setUp(ctx, s, u) })
+					if setupOp(w.op, u) >= 0 {
 						continue
 					}
 				}

@@ -139,7 +139,7 @@ type Totals struct {
 const openLoopMethod = "open_loop: after the isolated phase, each load of --rate runs for rate_duration on the same server: requests arrive at a constant rate whatever the answers' speed, " +
 	"and each request's latency runs from its intended start to the end of its answer (as wrk2 measures), so a request that waits behind a slow one counts the wait (no coordinated omission). " +
 	"A load in percent runs each operation at that share of its throughput in near's closed-loop mixed phase (near runs first); requests per second are shared out by the mix weights. " +
-	"Each operation's rate is spread over enough virtual users (each its own connection, schedules staggered) that none sends more than one request every 20 ms; a turn's user without a session first starts one, recorded as session_start from its own send. " +
+	"Each operation's rate is spread over enough virtual users (each its own connection, schedules staggered) that none sends more than one request every 20 ms; a turn's user without a session first starts one, recorded as session_start from its own send, and a message's user without a conversation starts one, recorded as conversation_start. " +
 	"rps is what was answered within the load's time; below target_rps the server could not keep up and the latencies grow with the backlog. The peak of a mode is its closed-loop throughput (total.rps)."
 
 // method states how the figures are made.
@@ -147,6 +147,7 @@ const method = "The virtual users are shared out among the operations by the mix
 	"for a random one of the seeded users it serves (the virtual users of an operation split the users between them; every operation reaches every user, so reads meet the writes' invalidations), and waits for the whole answer before the next. " +
 	"So a slow operation (a write queueing on the database) does not slow the others, and the counts follow each operation's speed, not the weights. " +
 	"A turn answers rightly 60%, wrongly 25%, asks /hint 15%; when its user has no active session, a session start (counted as session_start) comes first. " +
+	"A message goes to its user's conversation with the rule-based tutor: the answer to the question the tutor asked (right 60%, wrong 40%), else \"quiz me\" or a question about one of the topic's cards (half each); when its user has no active conversation, a conversation start (counted as conversation_start) comes first. " +
 	"Writes cycle through topic title PATCH, question PATCH, topic description PATCH and question POST. " +
 	"count, rps and the latency percentiles (log-linear histogram, <0.8% bucket error) cover the measured mixed phase, after the warm-up; errors are its non-2xx answers and transport errors. " +
 	"db_reads_per_op and redis_calls_per_op come from the server's own /metrics (recall_db_queries_total{kind=\"read\"}, recall_redis_calls_total), in an isolated phase after the mixed one: each operation alone, sequentially, " +

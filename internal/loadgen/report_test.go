@@ -93,7 +93,7 @@ func TestReportJSONShape(t *testing.T) {
 		if err := json.Unmarshal(run["ops"], &ops); err != nil {
 			t.Fatal(err)
 		}
-		if got := keysOf(ops); !slices.Equal(got, []string{"dashboard", "login", "session_start", "session_start_due", "topic", "topics", "turn", "write"}) {
+		if got := keysOf(ops); !slices.Equal(got, []string{"conversation_start", "dashboard", "login", "message", "session_start", "session_start_due", "topic", "topics", "turn", "write"}) {
 			t.Fatalf("ops %v", got)
 		}
 		for op, fields := range ops {
@@ -240,9 +240,9 @@ func TestReportSVG(t *testing.T) {
 	if root != "svg" || depth != 0 {
 		t.Fatalf("root element %q, depth at the end %d", root, depth)
 	}
-	// Two panels × 8 operations × 2 modes.
-	if bars != 2*8*2 {
-		t.Fatalf("%d bars, want %d", bars, 2*8*2)
+	// Two panels × 10 operations × 2 modes.
+	if bars != 2*numOps*2 {
+		t.Fatalf("%d bars, want %d", bars, 2*numOps*2)
 	}
 	// An empty report still draws a valid (empty) chart.
 	b.Reset()

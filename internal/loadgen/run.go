@@ -559,14 +559,13 @@ func (b *bencher) phase(ctx context.Context, mode, name string, d time.Duration,
 			mode, name, elapsed.Seconds(), d.Seconds(), n, float64(n)/elapsed.Seconds(), st.errTotal.Load())
 	})
 	var wg sync.WaitGroup
-	sessionStart := opIndex(OpSessionStart)
 	for _, w := range workers {
 		wg.Go(func() {
 			for ctx.Err() == nil && time.Now().Before(deadline) {
 				u := w.users[w.rng.IntN(len(w.users))]
-				if needsSession(w.op, u) {
-					_ = st.timed(ctx, sessionStart, time.Now(), func() error { return w.startSession(ctx, u, true) })
-					if u.session == nil {
+				if s := setupOp(w.op, u); s >= 0 {
+					_ = st.timed(ctx, s, time.Now(), func() error { return w.setUp(ctx, s, u) })
+					if setupOp(w.op, u) >= 0 {
 						continue
 					}
 				}
@@ -594,7 +593,7 @@ type isoResult struct {
 // measured requests cycling through the users and, independently, through
 // the instances, with the counters of every instance read right before and
 // after each and summed. A session a turn needs is started between
-// measurements, outside them.
+// measurements, outside them, as is a conversation a message needs.
 func isolate(ctx context.Context, cfg *Config, f fleet, users []*userState, op int) (isoResult, error) {
 	res := isoResult{by: map[string]float64{}}
 	k := min(len(users), isolatedUsers)
@@ -606,14 +605,15 @@ func isolate(ctx context.Context, cfg *Config, f fleet, users []*userState, op i
 		}
 	}
 	prepare := func(u *userState) bool {
-		if !needsSession(op, u) {
+		s := setupOp(op, u)
+		if s < 0 {
 			return true
 		}
-		if err := w.startSession(ctx, u, true); err != nil {
+		if err := w.setUp(ctx, s, u); err != nil {
 			fail(err)
 			return false
 		}
-		return u.session != nil
+		return setupOp(op, u) < 0
 	}
 	for _, c := range f {
 		w.c = c
@@ -635,7 +635,7 @@ func isolate(ctx context.Context, cfg *Config, f fleet, users []*userState, op i
 	for i := range cfg.Isolated {
 		u := w.users[i%k]
 		w.c = f[i%len(f)]
-		if needsSession(op, u) {
+		if setupOp(op, u) >= 0 {
 			if !prepare(u) {
 				continue
 			}

@@ -121,8 +121,11 @@ type userState struct {
 	token    string
 	topics   []*topicState
 	session  *sessionState
-	writes   int
-	added    int
+	// conversation is the user's conversation with the tutor, nil until
+	// the message operation starts one.
+	conversation *conversationState
+	writes       int
+	added        int
 }
 
 // cloneUsers returns a copy of the seeded users as they were before any
@@ -131,7 +134,7 @@ func cloneUsers(seeded []*userState) []*userState {
 	out := make([]*userState, len(seeded))
 	for i, u := range seeded {
 		c := *u
-		c.session, c.writes = nil, 0
+		c.session, c.conversation, c.writes = nil, nil, 0
 		c.topics = make([]*topicState, len(u.topics))
 		for j, t := range u.topics {
 			tc := *t

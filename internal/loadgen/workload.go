@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+
+	"github.com/recallhq/recall/tutor"
 )
 
 // worker runs operations for the users it owns. A worker is used by one
@@ -37,9 +39,30 @@ func (u *userState) adopt(s sessionJSON) {
 	u.session = &sessionState{id: s.ID, question: s.CurrentQuestion.ID, prompt: s.CurrentQuestion.Prompt}
 }
 
-// needsSession reports whether op must first start a session for u.
-func needsSession(op int, u *userState) bool {
-	return Ops()[op] == OpTurn && u.session == nil
+// setupOp returns the operation that must run for u before op can (a
+// session before a turn, a conversation before a message), or -1 if none
+// must.
+func setupOp(op int, u *userState) int {
+	switch Ops()[op] {
+	case OpTurn:
+		if u.session == nil {
+			return opIndex(OpSessionStart)
+		}
+	case OpMessage:
+		if u.conversation == nil {
+			return opIndex(OpConversationStart)
+		}
+	}
+	return -1
+}
+
+// setUp runs setup, the operation setupOp named, for u and adopts what it
+// started: the session or conversation u goes on with.
+func (w *worker) setUp(ctx context.Context, setup int, u *userState) error {
+	if Ops()[setup] == OpConversationStart {
+		return w.startConversation(ctx, u, true)
+	}
+	return w.startSession(ctx, u, true)
 }
 
 func (w *worker) topic(u *userState) *topicState { return u.topics[w.rng.IntN(len(u.topics))] }
@@ -84,6 +107,10 @@ func (w *worker) do(ctx context.Context, op int, u *userState) error {
 		return w.write(ctx, u)
 	case OpLogin:
 		return w.c.call(ctx, "POST", "/v1/tokens", "", map[string]string{"username": u.name, "password": u.password}, nil)
+	case OpConversationStart:
+		return w.startConversation(ctx, u, false)
+	case OpMessage:
+		return w.message(ctx, u)
 	}
 	return fmt.Errorf("unknown operation %d", op)
 }
@@ -139,4 +166,90 @@ func (w *worker) write(ctx context.Context, u *userState) error {
 		t.count++
 		return nil
 	}
+}
+
+// conversationState is a user's conversation with the tutor, as the bench
+// follows it.
+type conversationState struct {
+	id    string
+	topic *topicState
+	// quiz is the prompt of the question the tutor asked and the user has
+	// yet to answer; "" when none.
+	quiz string
+}
+
+// conversationJSON is what the bench reads of a conversation.
+type conversationJSON struct {
+	ID           string `json:"id"`
+	State        string `json:"state"`
+	MessageCount int    `json:"message_count"`
+	Quizzing     bool   `json:"quizzing"`
+}
+
+// startConversation starts a conversation on a random topic of u; with
+// adopt, it becomes the conversation u holds (only the message's virtual
+// user, which owns u.conversation, adopts).
+func (w *worker) startConversation(ctx context.Context, u *userState, adopt bool) error {
+	t := w.topic(u)
+	var out struct {
+		Conversation conversationJSON `json:"conversation"`
+	}
+	if err := w.c.call(ctx, "POST", "/v1/conversations", u.token, map[string]string{"topic_id": t.id}, &out); err != nil {
+		return err
+	}
+	if adopt {
+		u.conversation = &conversationState{id: out.Conversation.ID, topic: t}
+	}
+	return nil
+}
+
+// message sends the next message of u's conversation: the answer to the
+// question the tutor asked (right 60% of the time), else "quiz me" half of
+// the time and a question about one of the topic's cards the other half,
+// which the tutor answers from the notes.
+func (w *worker) message(ctx context.Context, u *userState) error {
+	c := u.conversation
+	if c == nil {
+		return fmt.Errorf("message: user %s has no conversation", u.name)
+	}
+	var msg string
+	switch {
+	case c.quiz != "" && w.rng.IntN(100) < 60:
+		msg = rightAnswer(c.quiz)
+	case c.quiz != "":
+		msg = wrongAnswer
+	case w.rng.IntN(2) == 0:
+		msg = "quiz me"
+	default:
+		msg = fmt.Sprintf("What is the code word of card %d?", 1+w.rng.IntN(c.topic.count))
+	}
+	var out struct {
+		Message struct {
+			Content string `json:"content"`
+		} `json:"message"`
+		Conversation conversationJSON `json:"conversation"`
+	}
+	err := w.c.call(ctx, "POST", "/v1/conversations/"+c.id+"/messages", u.token, map[string]string{"content": msg}, &out)
+	if err != nil {
+		u.conversation = nil // start afresh rather than repeat a failing message
+		return err
+	}
+	c.quiz = ""
+	if out.Conversation.Quizzing {
+		c.quiz = quizzedPrompt(out.Message.Content)
+	}
+	if out.Conversation.State != "active" || out.Conversation.MessageCount+2 > tutor.MaxConversationMessages {
+		u.conversation = nil
+	}
+	return nil
+}
+
+// quizzedPrompt returns the prompt of the data set's question that a
+// tutor's reply asks: the reply from the prompt's start on.
+func quizzedPrompt(reply string) string {
+	i := strings.Index(reply, promptFormat[:strings.IndexByte(promptFormat, ' ')+1])
+	if i < 0 {
+		return ""
+	}
+	return reply[i:]
 }
