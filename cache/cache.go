@@ -160,6 +160,10 @@ type Options struct {
 	// the inner store and its write to the backend. It is a test hook: a
 	// test blocks in it to pause a fill deterministically.
 	AfterLoad func(key string)
+	// Refill, if set, puts back the topic lists and question banks that
+	// the decorators' writes drop, off the request path (see Refiller).
+	// The decorators that share one must share their Backend.
+	Refill *Refiller
 }
 
 // Cache names used in metrics.
@@ -197,6 +201,16 @@ type flight struct {
 	// with a smaller sequence number started before that read, so e is
 	// fresh enough for it.
 	valid uint64
+	// filled says that e was stored under this flight's lease.
+	filled bool
+	// skipped says that the flight was a refill that loaded nothing (see
+	// refill): a caller that joined it looks again.
+	skipped bool
+	// present says that the key held a value when the flight looked.
+	present bool
+	// err is why a refill's flight loaded or filled nothing, if it
+	// failed.
+	err error
 }
 
 // core is the fill protocol shared by the decorators.
@@ -209,6 +223,7 @@ type core struct {
 	log       *slog.Logger
 	afterLoad func(string)
 	rules     map[string]rule
+	refill    *Refiller
 	sf        singleflight.Group
 	seq       atomic.Uint64
 }
@@ -223,6 +238,7 @@ func newCore(b Backend, opts Options) *core {
 		log:       opts.Logger,
 		afterLoad: opts.AfterLoad,
 		rules:     invalidationRules(),
+		refill:    opts.Refill,
 	}
 	if c.ttl <= 0 {
 		c.ttl = DefaultTTL
@@ -344,18 +360,7 @@ func lookup[T any](ctx context.Context, c *core, r request[T]) (T, error) {
 func shared[T any](ctx context.Context, c *core, r request[T], fkey string, load func(context.Context) (T, error),
 	fn func(context.Context, func(context.Context) (entry, error)) (*flight, error)) (T, error) {
 	var zero T
-	loadEntry := func(ctx context.Context) (entry, error) {
-		v, err := load(ctx)
-		if err != nil {
-			return entry{}, err
-		}
-		e, err := r.cd.encode(v)
-		if err != nil {
-			c.log.Warn("cache: a value does not encode", "key", r.key, "err", err)
-			return entry{}, errUncacheable
-		}
-		return e, nil
-	}
+	loadEntry := encoded(c, r, load)
 	// start orders this lookup against the flights' reads. It is taken
 	// once: a flight that begins after the one this lookup joined first
 	// began after the lookup itself, so it serves the lookup's second
@@ -385,7 +390,7 @@ func shared[T any](ctx context.Context, c *core, r request[T], fkey string, load
 			return zero, res.Err
 		}
 		f := res.Val.(*flight)
-		if !leader && start > f.valid {
+		if f.skipped || (!leader && start > f.valid) {
 			continue // the flight read before this lookup began: look again
 		}
 		v, err := r.cd.valueVia(r.key, f.e, r.part)
@@ -396,6 +401,23 @@ func shared[T any](ctx context.Context, c *core, r request[T], fkey string, load
 		return v, nil
 	}
 	return load(ctx)
+}
+
+// encoded returns load with its value encoded by r's codec; a value that
+// does not encode is errUncacheable.
+func encoded[T any](c *core, r request[T], load func(context.Context) (T, error)) func(context.Context) (entry, error) {
+	return func(ctx context.Context) (entry, error) {
+		v, err := load(ctx)
+		if err != nil {
+			return entry{}, err
+		}
+		e, err := r.cd.encode(v)
+		if err != nil {
+			c.log.Warn("cache: a value does not encode", "key", r.key, "err", err)
+			return entry{}, errUncacheable
+		}
+		return e, nil
+	}
 }
 
 // read is a plain backend read of key.
@@ -417,14 +439,20 @@ func (c *core) fill(ctx context.Context, key string, hash bool, load func(contex
 	case err != nil:
 		return c.loadOnly(ctx, load)
 	case l.Found:
-		return &flight{e: entry{val: l.Val, fields: l.Fields}, valid: s}, nil
+		return &flight{e: entry{val: l.Val, fields: l.Fields}, valid: s, present: true}, nil
 	case l.Token == "":
 		return c.await(ctx, key, hash, load)
 	}
-	s = c.seq.Add(1)
+	return c.loadAndFill(ctx, key, hash, l.Token, load)
+}
+
+// loadAndFill loads the value of key and fills it under the lease token,
+// which the caller holds.
+func (c *core) loadAndFill(ctx context.Context, key string, hash bool, token string, load func(context.Context) (entry, error)) (*flight, error) {
+	s := c.seq.Add(1)
 	e, err := load(ctx)
 	if err != nil {
-		if rerr := c.b.Release(ctx, key, l.Token); rerr != nil {
+		if rerr := c.b.Release(ctx, key, token); rerr != nil {
 			c.log.Debug("cache: release failed", "key", key, "err", rerr)
 		}
 		return nil, err
@@ -436,15 +464,16 @@ func (c *core) fill(ctx context.Context, key string, hash bool, load func(contex
 	s = c.seq.Add(1)
 	var filled bool
 	if hash {
-		filled, err = c.b.FillHash(ctx, key, l.Token, e.fields, c.ttl)
+		filled, err = c.b.FillHash(ctx, key, token, e.fields, c.ttl)
 	} else {
-		filled, err = c.b.Fill(ctx, key, l.Token, e.val, c.ttl)
+		filled, err = c.b.Fill(ctx, key, token, e.val, c.ttl)
 	}
 	if err == nil && filled {
 		// No invalidation reached the key between the lease and the fill,
 		// so the load is current for every caller that joined before it.
-		f.valid = s
+		f.valid, f.filled = s, true
 	}
+	f.err = err
 	return f, nil
 }
 
@@ -522,8 +551,14 @@ func (c *core) after(ctx context.Context, method string, w write, err error) {
 			}
 		}
 	}
-	if len(keys) > 0 {
-		_ = c.invalidate(ctx, keys...)
+	if len(keys) == 0 {
+		return
+	}
+	if err := c.invalidate(ctx, keys...); err != nil || c.refill == nil {
+		return // a refill would meet the backend that just failed
+	}
+	for _, t := range refills(method, w, keys) {
+		c.refill.enqueue(t)
 	}
 }
 

@@ -4,3 +4,6 @@ import "github.com/recallhq/recall"
 
 // DecodeTopics decodes a topic list as the backend holds it (tests).
 func DecodeTopics(val []byte) ([]*recall.Topic, error) { return decodeTopics(entry{val: val}) }
+
+// Wait returns once no refill is queued or running.
+func (r *Refiller) Wait() { r.wait() }

@@ -33,12 +33,20 @@ type QuestionStore struct {
 }
 
 // NewQuestionStore wraps inner with a cache kept in b.
+// With opts.Refill set, the writes of every decorator sharing it refill
+// the question banks they drop through this store.
 func NewQuestionStore(inner recall.QuestionStore, b Backend, opts Options) *QuestionStore {
-	return &QuestionStore{
+	s := &QuestionStore{
 		inner: inner,
 		c:     newCore(b, opts),
 		cd:    codec[[]*recall.Question]{encode: encodeQuestions, decode: decodeQuestions, clone: cloneQuestions, memo: newMemo[[]*recall.Question](opts.MemoBytes)},
 	}
+	if opts.Refill != nil {
+		opts.Refill.register(nameQuestions, filler{m: opts.Metrics, fill: func(ctx context.Context, topicID string) (*flight, error) {
+			return refill(ctx, s.c, s.request(topicID))
+		}})
+	}
+	return s
 }
 
 // AddQuestions adds qs in the inner store, then drops the keys of its rule.
@@ -54,7 +62,11 @@ func (s *QuestionStore) Questions(ctx context.Context, topicID string) ([]*recal
 	if topicID == "" {
 		return s.inner.Questions(ctx, topicID)
 	}
-	return lookup(ctx, s.c, request[[]*recall.Question]{
+	return lookup(ctx, s.c, s.request(topicID))
+}
+
+func (s *QuestionStore) request(topicID string) request[[]*recall.Question] {
+	return request[[]*recall.Question]{
 		name: nameQuestions,
 		key:  questionsKey(topicID),
 		hash: true,
@@ -62,7 +74,7 @@ func (s *QuestionStore) Questions(ctx context.Context, topicID string) ([]*recal
 		load: func(ctx context.Context) ([]*recall.Question, error) {
 			return s.inner.Questions(ctx, topicID)
 		},
-	})
+	}
 }
 
 // UpdateQuestion updates the question in the inner store, then drops the

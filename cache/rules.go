@@ -199,3 +199,29 @@ func (r rule) keys(w write) []string {
 	}
 	return keys
 }
+
+// refillTarget is a dropped key that a writer puts back (Options.Refill):
+// the cache that knows how to load it, and the id its key is made of.
+type refillTarget struct {
+	key   string
+	cache string
+	id    string
+}
+
+// refills returns which of the keys that method dropped for w are put back
+// off the request path: the topic list and the question bank, which every
+// page of a user's topics reads next; not the bank of a topic the write
+// deleted, which nobody reads again. The other kinds are read by the user
+// who wrote, on the next request, which fills them as any miss does.
+func refills(method string, w write, dropped []string) []refillTarget {
+	var ts []refillTarget
+	for _, key := range dropped {
+		switch {
+		case key == topicList(w):
+			ts = append(ts, refillTarget{key: key, cache: nameTopics, id: w.userID})
+		case key == questionBank(w) && method != "TopicStore.DeleteTopic":
+			ts = append(ts, refillTarget{key: key, cache: nameQuestions, id: w.topicID})
+		}
+	}
+	return ts
+}

@@ -20,12 +20,20 @@ type TopicStore struct {
 }
 
 // NewTopicStore wraps inner with a cache kept in b.
+// With opts.Refill set, the writes of every decorator sharing it refill
+// the topic lists they drop through this store.
 func NewTopicStore(inner recall.TopicStore, b Backend, opts Options) *TopicStore {
-	return &TopicStore{
+	s := &TopicStore{
 		inner: inner,
 		c:     newCore(b, opts),
 		cd:    codec[[]*recall.Topic]{encode: encodeTopics, decode: decodeTopics, clone: cloneTopics, memo: newMemo[[]*recall.Topic](opts.MemoBytes)},
 	}
+	if opts.Refill != nil {
+		opts.Refill.register(nameTopics, filler{m: opts.Metrics, fill: func(ctx context.Context, userID string) (*flight, error) {
+			return refill(ctx, s.c, s.request(userID))
+		}})
+	}
+	return s
 }
 
 // CreateTopic creates t in the inner store, then drops the keys of its rule.

@@ -27,6 +27,10 @@ type Metrics struct {
 	// CacheRequests counts cache lookups by cache (topics, questions,
 	// sessions, tokens) and result (hit, miss, error).
 	CacheRequests *prometheus.CounterVec
+	// CacheRefills counts the refills a write asks for after it dropped a
+	// cached value (cache.Refiller), by cache and result (filled, lost,
+	// present, skipped, error, dropped, coalesced).
+	CacheRefills *prometheus.CounterVec
 	// RedisCalls counts round trips to Redis by operation.
 	RedisCalls *prometheus.CounterVec
 	// RateLimitDecisions counts rate-limit outcomes by policy and result
@@ -51,9 +55,9 @@ type Metrics struct {
 	// methods: WithLabelValues checks and hashes the values byte by byte
 	// and takes the vector's lock on every call, four or more times per
 	// cached request; a sync.Map read is neither (BenchmarkCount).
-	dbMemo, cacheMemo memo[[2]string, prometheus.Counter]
-	redisMemo         memo[string, prometheus.Counter]
-	httpMemo          memo[httpKey, httpSeries]
+	dbMemo, cacheMemo, refillMemo memo[[2]string, prometheus.Counter]
+	redisMemo                     memo[string, prometheus.Counter]
+	httpMemo                      memo[httpKey, httpSeries]
 }
 
 // httpKey names the series of one kind of response.
@@ -109,6 +113,10 @@ func New(reg prometheus.Registerer) *Metrics {
 			Namespace: "recall", Subsystem: "cache", Name: "requests_total",
 			Help: "Cache lookups by cache and result (hit|miss|error).",
 		}, []string{"cache", "result"}),
+		CacheRefills: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "recall", Subsystem: "cache", Name: "refills_total",
+			Help: "Refills after a write dropped a cached value, by cache and result (filled|lost|present|skipped|error|dropped|coalesced).",
+		}, []string{"cache", "result"}),
 		RedisCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "recall", Subsystem: "redis", Name: "calls_total",
 			Help: "Round trips to Redis by operation.",
@@ -134,7 +142,7 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help: "Times the rules answered instead of the LLM, by op and reason.",
 		}, []string{"op", "reason"}),
 	}
-	reg.MustRegister(m.HTTPRequests, m.HTTPDuration, m.DBQueries, m.DBBatchWrites, m.CacheRequests, m.RedisCalls, m.RateLimitDecisions,
+	reg.MustRegister(m.HTTPRequests, m.HTTPDuration, m.DBQueries, m.DBBatchWrites, m.CacheRequests, m.CacheRefills, m.RedisCalls, m.RateLimitDecisions,
 		m.LLMCalls, m.LLMTokens, m.LLMFailures, m.LLMFallbacks)
 	return m
 }
@@ -166,6 +174,13 @@ func (m *Metrics) DBBatch(n int) {
 func (m *Metrics) Cache(cache, result string) {
 	if m != nil {
 		m.cacheMemo.get([2]string{cache, result}, func() prometheus.Counter { return m.CacheRequests.WithLabelValues(cache, result) }).Inc()
+	}
+}
+
+// Refill counts one refill's result. It is safe on a nil *Metrics.
+func (m *Metrics) Refill(cache, result string) {
+	if m != nil {
+		m.refillMemo.get([2]string{cache, result}, func() prometheus.Counter { return m.CacheRefills.WithLabelValues(cache, result) }).Inc()
 	}
 }
 

@@ -49,6 +49,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		quiet       = fs.Bool("quiet", false, "no progress line on stderr")
 		logLevel    = fs.String("log-level", "error", "log level of the servers started in process: debug, info, warn or error")
 		cpuProfile  = fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and load generator) to this file")
+		refill      = fs.Bool("refill", true, "in the redis and near modes, refill the topic lists and question banks that writes drop (serve's --refill); false to compare without")
 	)
 	if err := parseFlags(fs, args, func(string) string { return "" }); err != nil {
 		return err
@@ -71,6 +72,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		DBLatency:   *dbLatency,
 		Redis:       *redisURL,
 		Target:      *target,
+		NoRefill:    !*refill,
 	}
 	if *rate != "" {
 		if cfg.Rates, err = loadgen.ParseRates(*rate); err != nil {
@@ -91,8 +93,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *target != "" {
-		if set["modes"] || set["db"] || set["db-latency"] || set["instances"] || set["redis-cluster"] {
-			return errors.New("--modes, --db, --db-latency, --instances and --redis-cluster do not apply with --target: the target has its own")
+		if set["modes"] || set["db"] || set["db-latency"] || set["instances"] || set["redis-cluster"] || set["refill"] {
+			return errors.New("--modes, --db, --db-latency, --instances, --redis-cluster and --refill do not apply with --target: the target has its own")
 		}
 	} else {
 		if cfg.Modes, err = loadgen.ParseModes(*modes); err != nil {
@@ -135,6 +137,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			c.RedisPrefix = in.Mode.RedisPrefix
 		}
 		c.NearCache = in.Mode.NearCache
+		c.Refill = in.Mode.Refill
 		c.RateLimits = in.RateLimits
 		c.Instances = in.Count
 		if err := c.validate(); err != nil {

@@ -75,6 +75,7 @@ func (c *Config) serveFlags(out io.Writer) *flag.FlagSet {
 	fs.DurationVar(&c.RedisTimeout, "redis-timeout", 100*time.Millisecond, "the longest any request waits for Redis")
 	fs.BoolVar(&c.NearCache, "near-cache", true, "keep a coherent in-process copy of hot Redis keys (server-assisted client-side caching)")
 	fs.IntVar(&c.NearCacheBytes, "near-cache-bytes", 64<<20, "bytes of near-cache per Redis connection")
+	fs.BoolVar(&c.Refill, "refill", true, "after a write drops a cached topic list or question bank, put it back in the background (under the same lease as a read miss) so that the next read hits")
 	fs.Var(listFlag{&c.RateLimits}, "rate-limit", "override a rate-limit policy, NAME=QUOTA/WINDOW (repeatable), e.g. turns=30/1m")
 	fs.StringVar(&c.RateLimitFile, "rate-limit-file", "", "file of extra rate-limit policies, one NAME=QUOTA/WINDOW a line")
 	fs.StringVar(&c.RateLimitFailure, "rate-limit-failure", "local", "what the limiter does while Redis is down: open, local or closed")

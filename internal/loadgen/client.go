@@ -208,6 +208,9 @@ type counters struct {
 	found       bool // recall_db_queries_total was present
 	// by names each series by its op label: "db:Topics", "redis:get".
 	by map[string]float64
+	// lookups counts cache lookups by cache and result, "topics/miss";
+	// refills the refills after writes by result, "filled".
+	lookups, refills map[string]float64
 }
 
 // metrics reads the server's /metrics.
@@ -228,10 +231,11 @@ func (c *client) metrics(ctx context.Context) (counters, error) {
 
 // parseMetrics sums, from the Prometheus text format, the database reads
 // (recall_db_queries_total{kind="read"}), the Redis round trips
-// (recall_redis_calls_total) and the resident memory
-// (process_resident_memory_bytes).
+// (recall_redis_calls_total), the cache lookups and refills
+// (recall_cache_requests_total, recall_cache_refills_total) and the
+// resident memory (process_resident_memory_bytes).
 func parseMetrics(r io.Reader) (counters, error) {
-	c := counters{by: map[string]float64{}}
+	c := counters{by: map[string]float64{}, lookups: map[string]float64{}, refills: map[string]float64{}}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -259,6 +263,9 @@ func parseMetrics(r io.Reader) (counters, error) {
 			if hasLabel(labels, "result", "error") {
 				c.cacheErrors += value
 			}
+			c.lookups[labelValue(labels, "cache")+"/"+labelValue(labels, "result")] += value
+		case "recall_cache_refills_total":
+			c.refills[labelValue(labels, "result")] += value
 		case "process_cpu_seconds_total":
 			c.cpuSeconds = value
 		}
@@ -371,7 +378,7 @@ func (f fleet) close() {
 // CPU time) are the first instance's: the instances a run starts in
 // process are one process and report the same.
 func (f fleet) metrics(ctx context.Context) (counters, error) {
-	sum := counters{by: map[string]float64{}}
+	sum := counters{by: map[string]float64{}, lookups: map[string]float64{}, refills: map[string]float64{}}
 	for i, c := range f {
 		m, err := c.metrics(ctx)
 		if err != nil {
@@ -386,6 +393,12 @@ func (f fleet) metrics(ctx context.Context) (counters, error) {
 		sum.cacheErrors += m.cacheErrors
 		for k, v := range m.by {
 			sum.by[k] += v
+		}
+		for k, v := range m.lookups {
+			sum.lookups[k] += v
+		}
+		for k, v := range m.refills {
+			sum.refills[k] += v
 		}
 	}
 	if !sum.found {

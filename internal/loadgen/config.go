@@ -262,6 +262,9 @@ type Mode struct {
 	RedisPrefix string
 	// NearCache turns on the near-cache (mode near).
 	NearCache bool
+	// Refill turns on the refill after writes (serve's --refill) in the
+	// cached modes, unless Config.NoRefill.
+	Refill bool
 }
 
 // Config configures a benchmark.
@@ -321,6 +324,9 @@ type Config struct {
 	HashParams string
 	// RateLimits describes the rate-limit policies in force, for the report.
 	RateLimits []string
+	// NoRefill runs the cached modes without the refill after writes
+	// (serve's --refill=false; see Mode.Refill).
+	NoRefill bool
 
 	// Progress receives the live progress line; nil prints nothing.
 	Progress io.Writer

@@ -50,6 +50,7 @@ func startTestServer(ctx context.Context, in Instance) (Server, error) {
 		Redis:       in.Mode.Redis,
 		RedisPrefix: in.Mode.RedisPrefix,
 		NearCache:   in.Mode.NearCache,
+		Refill:      in.Mode.Refill,
 		RateLimits:  in.RateLimits,
 		Instances:   in.Count,
 		HashParams:  in.HashParams,

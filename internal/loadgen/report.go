@@ -50,7 +50,9 @@ type ReportConfig struct {
 	Target       string   `json:"target,omitempty"`
 	HashParams   string   `json:"hash_params"`
 	RateLimits   []string `json:"rate_limits"`
-	Isolated     int      `json:"isolated_requests_per_op"`
+	// Refill says whether the cached modes refill after writes.
+	Refill   bool `json:"refill"`
+	Isolated int  `json:"isolated_requests_per_op"`
 	// Rates are the open-loop loads (--rate), RateDuration the length of
 	// each.
 	Rates        []string `json:"rates,omitempty"`
@@ -93,6 +95,12 @@ type RunReport struct {
 	// Breakdown details db_reads_per_op and redis_calls_per_op by the
 	// series' op label ("db:Topics", "redis:get"), per operation.
 	Breakdown map[string]map[string]float64 `json:"breakdown,omitempty"`
+	// Cache are the mixed phase's cache lookups, per cache (topics,
+	// questions, memories, …).
+	Cache map[string]CacheResult `json:"cache,omitempty"`
+	// Refills are the mixed phase's refills after writes, by result
+	// (filled, lost, present, skipped, error, dropped, coalesced).
+	Refills map[string]uint64 `json:"refills,omitempty"`
 	// OpenLoop are the open-loop loads, in the order of --rate; the run's
 	// peak throughput is Total.RPS, its closed-loop mixed phase's.
 	OpenLoop []OpenLoopStep `json:"open_loop,omitempty"`
@@ -133,6 +141,61 @@ type Totals struct {
 	// (recall_cache_requests_total{result="error"}): each was served from
 	// the database instead.
 	CacheErrors uint64 `json:"cache_errors"`
+	// DBReadsPerRequest is the mixed phase's database reads over its
+	// requests, every operation together.
+	DBReadsPerRequest float64 `json:"db_reads_per_request"`
+}
+
+// CacheResult is one cache's lookups in the mixed phase.
+type CacheResult struct {
+	Hits   uint64 `json:"hits"`
+	Misses uint64 `json:"misses"`
+	Errors uint64 `json:"errors"`
+	// MissRate is Misses over all the lookups.
+	MissRate float64 `json:"miss_rate"`
+}
+
+// cacheResults returns the lookups of each cache between two readings of
+// the counters.
+func cacheResults(before, after counters) map[string]CacheResult {
+	out := map[string]CacheResult{}
+	for k, v := range after.lookups {
+		name, result, ok := strings.Cut(k, "/")
+		n := uint64(v - before.lookups[k])
+		if !ok || n == 0 {
+			continue
+		}
+		r := out[name]
+		switch result {
+		case "hit":
+			r.Hits += n
+		case "miss":
+			r.Misses += n
+		default:
+			r.Errors += n
+		}
+		out[name] = r
+	}
+	for name, r := range out {
+		r.MissRate = round3(float64(r.Misses) / float64(r.Hits+r.Misses+r.Errors))
+		out[name] = r
+	}
+	return out
+}
+
+// refillResults returns the refills after writes by result between two
+// readings of the counters, or nil if there were none.
+func refillResults(before, after counters) map[string]uint64 {
+	var out map[string]uint64
+	for k, v := range after.refills {
+		if n := uint64(v - before.refills[k]); n > 0 {
+			if out == nil {
+				out = map[string]uint64{}
+			}
+			out[k] = n
+		}
+	}
+	return out
 }
 
 // openLoopMethod states how the open-loop figures are made.
@@ -178,6 +241,7 @@ func newReportConfig(cfg *Config) ReportConfig {
 		Target:       cfg.Target,
 		HashParams:   cfg.HashParams,
 		RateLimits:   cfg.RateLimits,
+		Refill:       !cfg.NoRefill,
 		Isolated:     cfg.Isolated,
 		Method:       method,
 		Machine:      machine(),
@@ -273,6 +337,11 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "seeded through the API in %.1fs\n", c.SeedSeconds)
 	} else {
 		fmt.Fprintf(w, "seeded in %.1fs (once; each mode runs on a fresh copy)\n", c.SeedSeconds)
+		refill := "on"
+		if !c.Refill {
+			refill = "off"
+		}
+		fmt.Fprintf(w, "refill after writes (--refill): %s\n", refill)
 	}
 	fmt.Fprintf(w, "machine: %d CPUs (GOMAXPROCS %d) %s, %s, load average at start %s\n\n",
 		c.Machine.CPUs, c.Machine.GOMAXPROCS, c.Machine.CPUModel, c.Machine.Go, c.Machine.LoadAvg)
@@ -285,6 +354,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "mode %s: %.0f req/s over %.1fs, %d errors (warm-up %d, isolated %d), %d cache errors, RSS %.1f MiB\n",
 			r.label(run), t.RPS, t.Seconds, t.Errors, t.WarmupErrors, t.IsolatedErrors, t.CacheErrors, run.RSSMB)
 		fmt.Fprintf(w, "  %.2f CPU cores used (%.0f req/s per core), load average %s\n", t.CPUCores, t.RPSPerCore, run.LoadAvg)
+		writeMixedCache(w, run)
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 		fmt.Fprintln(tw, "op\tcount\trps\tp50 ms\tp95 ms\tp99 ms\tmax ms\terrors\tdb reads/op\tredis calls/op\t")
 		for _, op := range Ops() {
@@ -325,6 +395,28 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintln(w, line)
 	}
 	return nil
+}
+
+// writeMixedCache writes the mixed phase's database reads per request,
+// cache misses per cache and refills.
+func writeMixedCache(w io.Writer, run *RunReport) {
+	var parts []string
+	for _, name := range slices.Sorted(maps.Keys(run.Cache)) {
+		c := run.Cache[name]
+		parts = append(parts, fmt.Sprintf("%s %.1f%% of %d", name, 100*c.MissRate, c.Hits+c.Misses+c.Errors))
+	}
+	line := fmt.Sprintf("  mixed phase: %.3f db reads/request", run.Total.DBReadsPerRequest)
+	if len(parts) > 0 {
+		line += "; cache misses " + strings.Join(parts, ", ")
+	}
+	if len(run.Refills) > 0 {
+		var rs []string
+		for _, k := range slices.Sorted(maps.Keys(run.Refills)) {
+			rs = append(rs, fmt.Sprintf("%s %d", k, run.Refills[k]))
+		}
+		line += "; refills " + strings.Join(rs, ", ")
+	}
+	fmt.Fprintln(w, line)
 }
 
 // writeOpenLoop writes run's open-loop loads: per load, every operation

@@ -243,6 +243,7 @@ func (b *bencher) runMode(ctx context.Context, name string, count int, tmpl *Tem
 		mode.Redis = cfg.Redis
 		mode.RedisPrefix = "recall-bench:" + id + ":" + label + ":"
 		mode.NearCache = name == ModeNear
+		mode.Refill = !cfg.NoRefill
 	default:
 		return r, fmt.Errorf("unknown mode %q", name)
 	}
@@ -414,6 +415,11 @@ func (b *bencher) drive(ctx context.Context, mode string, urls []string, users [
 		r.Total.RPSPerCore = round3(r.Total.RPS / r.Total.CPUCores)
 	}
 	r.Total.CacheErrors = uint64(after.cacheErrors - m.cacheErrors)
+	if r.Total.Requests > 0 {
+		r.Total.DBReadsPerRequest = round3((after.dbReads - m.dbReads) / float64(r.Total.Requests))
+	}
+	r.Cache = cacheResults(m, after)
+	r.Refills = refillResults(m, after)
 	if redis {
 		// The isolated phase measures a healthy server: if the load tripped
 		// the Redis circuit breaker, wait for it to close.

@@ -64,6 +64,10 @@ type Config struct {
 	RedisTimeout   time.Duration
 	NearCache      bool
 	NearCacheBytes int
+	// Refill puts back, off the request path, the topic lists and question
+	// banks that writes drop from the cache (cache.Refiller), so that the
+	// next read hits.
+	Refill bool
 
 	// RateLimits and RateLimitFile override the rate-limit policies (see
 	// ratelimit.LoadPolicies); RateLimitFailure is what the limiter does
@@ -198,6 +202,13 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 	}
 	copts := cache.Options{Metrics: m, Logger: logger}
+	if cfg.Refill && !cfg.NoCache {
+		rf := cache.NewRefiller(cache.RefillOptions{Logger: logger})
+		// Closed after the HTTP server has drained and before the caches
+		// and the database: the refills waiting are abandoned.
+		s.closers = append(s.closers, func() error { rf.Close(); return nil })
+		copts.Refill = rf
+	}
 	var (
 		topics       recall.TopicStore    = cache.NewTopicStore(store, backend, copts)
 		questions    recall.QuestionStore = cache.NewQuestionStore(store, backend, copts)
