@@ -37,7 +37,7 @@ func TestParseDefaults(t *testing.T) {
 	want := Config{
 		Config: server.Config{
 			Addr: "127.0.0.1:8080", DB: "sqlite:" + DefaultDBPath, RedisPrefix: "recall:", RedisTimeout: 100 * time.Millisecond,
-			NearCache: true, NearCacheBytes: 64 << 20, RateLimitFailure: "local",
+			NearCache: true, NearCacheBytes: 64 << 20, Refill: true, RateLimitFailure: "local",
 			SessionIdle: 2 * time.Hour, SessionLifetime: 24 * time.Hour, RequestTimeout: 5 * time.Second, DesiredRetention: 0.9,
 		},
 		LogLevel: "info", LogFormat: "text", ShutdownTimeout: 15 * time.Second,
