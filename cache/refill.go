@@ -43,6 +43,10 @@ type RefillOptions struct {
 	// Queue bounds the keys waiting for a worker; zero means
 	// DefaultRefillQueue. A refill that finds it full is dropped.
 	Queue int
+	// Metrics gets the number of refills queued or running
+	// (recall_cache_refills_pending); nil counts nothing. The results are
+	// counted in the Options.Metrics of the decorators.
+	Metrics *metrics.Metrics
 	// Logger receives the refills' failures at debug level; nil discards
 	// them.
 	Logger *slog.Logger
@@ -52,6 +56,7 @@ type RefillOptions struct {
 // Options.Refill) on a bounded pool of goroutines. Close stops it.
 type Refiller struct {
 	log *slog.Logger
+	m   *metrics.Metrics
 
 	// ctx is the refills' context, cancelled by Close.
 	ctx    context.Context
@@ -91,6 +96,7 @@ func NewRefiller(opts RefillOptions) *Refiller {
 	}
 	r := &Refiller{
 		log:     opts.Logger,
+		m:       opts.Metrics,
 		queue:   make(chan string, queue),
 		fillers: map[string]filler{},
 		pending: map[string]refillTarget{},
@@ -118,6 +124,7 @@ func (r *Refiller) Close() {
 	}
 	r.closed = true
 	r.outstanding -= len(r.pending)
+	r.m.RefillsPending(r.outstanding)
 	clear(r.pending)
 	close(r.queue)
 	r.idle.Broadcast()
@@ -153,6 +160,7 @@ func (r *Refiller) enqueue(t refillTarget) {
 	}
 	r.pending[t.key] = t
 	r.outstanding++
+	r.m.RefillsPending(r.outstanding)
 	r.queue <- t.key
 }
 
@@ -170,6 +178,7 @@ func (r *Refiller) work() {
 		f.m.Refill(t.cache, r.run(t, f.fill))
 		r.mu.Lock()
 		r.outstanding--
+		r.m.RefillsPending(r.outstanding)
 		if r.outstanding == 0 {
 			r.idle.Broadcast()
 		}

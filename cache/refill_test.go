@@ -11,6 +11,7 @@ import (
 
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/cache"
+	"github.com/recallhq/recall/metrics"
 	"github.com/recallhq/recall/redis"
 	"github.com/recallhq/recall/redis/redistest"
 )
@@ -79,6 +80,7 @@ func (p *pause) afterLoad(key string) {
 // held is a Refiller of one worker, held by the paused refill of another
 // user's topic list, and a user's topic, whose refills queue behind it.
 type held struct {
+	m  *metrics.Metrics // the Refiller's
 	f  *fixture
 	db recall.Store
 	in *instance
@@ -93,7 +95,7 @@ func holdWorker(t *testing.T, b cache.Backend) *held {
 	t.Helper()
 	ctx := context.Background()
 	db := openDB(t)
-	h := &held{f: newFixture(t, db), db: db}
+	h := &held{f: newFixture(t, db), db: db, m: metrics.New(nil)}
 	other := h.f.user()
 	h.u = h.f.user()
 	blocker := h.f.newTopic(other, "b0")
@@ -103,7 +105,7 @@ func holdWorker(t *testing.T, b cache.Backend) *held {
 			t.Fatal(err)
 		}
 	}
-	h.rf = newRefiller(t, cache.RefillOptions{Workers: 1})
+	h.rf = newRefiller(t, cache.RefillOptions{Workers: 1, Metrics: h.m})
 	h.p = newPause(t, cache.TopicsKey(other.ID))
 	h.in = newInstance(db, b, cache.Options{Refill: h.rf, AfterLoad: h.p.afterLoad})
 	if _, err := h.in.topics.UpdateTopic(ctx, other.ID, blocker.ID, recall.TopicInput{Title: strp("b1")}, h.f.tick()); err != nil {
@@ -311,8 +313,14 @@ func TestRefillCoalesces(t *testing.T) {
 	for _, title := range []string{"v1", "v2", "v3"} {
 		h.update(t, title)
 	}
+	if got := testutil.ToFloat64(h.m.CacheRefillsPending); got != 2 {
+		t.Fatalf("refills pending = %v; want 2 (the held one and u's)", got)
+	}
 	h.p.release()
 	h.rf.Wait()
+	if got := testutil.ToFloat64(h.m.CacheRefillsPending); got != 0 {
+		t.Fatalf("refills pending = %v after Wait; want 0", got)
+	}
 	if got := h.in.refills("topics", "coalesced"); got != 2 {
 		t.Fatalf("refills coalesced = %d; want 2", got)
 	}

@@ -31,6 +31,8 @@ type Metrics struct {
 	// cached value (cache.Refiller), by cache and result (filled, lost,
 	// present, skipped, error, dropped, coalesced).
 	CacheRefills *prometheus.CounterVec
+	// CacheRefillsPending is the number of refills queued or running.
+	CacheRefillsPending prometheus.Gauge
 	// RedisCalls counts round trips to Redis by operation.
 	RedisCalls *prometheus.CounterVec
 	// RateLimitDecisions counts rate-limit outcomes by policy and result
@@ -117,6 +119,10 @@ func New(reg prometheus.Registerer) *Metrics {
 			Namespace: "recall", Subsystem: "cache", Name: "refills_total",
 			Help: "Refills after a write dropped a cached value, by cache and result (filled|lost|present|skipped|error|dropped|coalesced).",
 		}, []string{"cache", "result"}),
+		CacheRefillsPending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Namespace: "recall", Subsystem: "cache", Name: "refills_pending",
+			Help: "Refills after writes queued or running.",
+		}),
 		RedisCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "recall", Subsystem: "redis", Name: "calls_total",
 			Help: "Round trips to Redis by operation.",
@@ -142,7 +148,7 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help: "Times the rules answered instead of the LLM, by op and reason.",
 		}, []string{"op", "reason"}),
 	}
-	reg.MustRegister(m.HTTPRequests, m.HTTPDuration, m.DBQueries, m.DBBatchWrites, m.CacheRequests, m.CacheRefills, m.RedisCalls, m.RateLimitDecisions,
+	reg.MustRegister(m.HTTPRequests, m.HTTPDuration, m.DBQueries, m.DBBatchWrites, m.CacheRequests, m.CacheRefills, m.CacheRefillsPending, m.RedisCalls, m.RateLimitDecisions,
 		m.LLMCalls, m.LLMTokens, m.LLMFailures, m.LLMFallbacks)
 	return m
 }
@@ -181,6 +187,14 @@ func (m *Metrics) Cache(cache, result string) {
 func (m *Metrics) Refill(cache, result string) {
 	if m != nil {
 		m.refillMemo.get([2]string{cache, result}, func() prometheus.Counter { return m.CacheRefills.WithLabelValues(cache, result) }).Inc()
+	}
+}
+
+// RefillsPending sets the number of refills queued or running. It is safe
+// on a nil *Metrics.
+func (m *Metrics) RefillsPending(n int) {
+	if m != nil {
+		m.CacheRefillsPending.Set(float64(n))
 	}
 }
 

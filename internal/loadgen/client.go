@@ -211,6 +211,9 @@ type counters struct {
 	// lookups counts cache lookups by cache and result, "topics/miss";
 	// refills the refills after writes by result, "filled".
 	lookups, refills map[string]float64
+	// refillsPending are the refills queued or running
+	// (recall_cache_refills_pending).
+	refillsPending float64
 }
 
 // metrics reads the server's /metrics.
@@ -266,6 +269,8 @@ func parseMetrics(r io.Reader) (counters, error) {
 			c.lookups[labelValue(labels, "cache")+"/"+labelValue(labels, "result")] += value
 		case "recall_cache_refills_total":
 			c.refills[labelValue(labels, "result")] += value
+		case "recall_cache_refills_pending":
+			c.refillsPending = value
 		case "process_cpu_seconds_total":
 			c.cpuSeconds = value
 		}
@@ -373,6 +378,27 @@ func (f fleet) close() {
 	}
 }
 
+// maxSettle bounds settled's wait.
+const maxSettle = 5 * time.Second
+
+// settled is metrics once no instance has a refill after a write queued
+// or running (or after maxSettle): the isolated phase then attributes a
+// write's refills to the write, and none to the requests that follow.
+func (f fleet) settled(ctx context.Context) (counters, error) {
+	deadline := time.Now().Add(maxSettle)
+	for {
+		m, err := f.metrics(ctx)
+		if err != nil || m.refillsPending == 0 || time.Now().After(deadline) {
+			return m, err
+		}
+		select {
+		case <-ctx.Done():
+			return m, ctx.Err()
+		case <-time.After(time.Millisecond):
+		}
+	}
+}
+
 // metrics reads every instance's /metrics and sums their counters, which
 // is what the run as a whole did. The process figures (resident memory,
 // CPU time) are the first instance's: the instances a run starts in
@@ -400,6 +426,7 @@ func (f fleet) metrics(ctx context.Context) (counters, error) {
 		for k, v := range m.refills {
 			sum.refills[k] += v
 		}
+		sum.refillsPending += m.refillsPending
 	}
 	if !sum.found {
 		// A counter appears once the server has counted something: an

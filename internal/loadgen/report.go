@@ -214,7 +214,7 @@ const method = "The virtual users are shared out among the operations by the mix
 	"Writes cycle through topic title PATCH, question PATCH, topic description PATCH and question POST. " +
 	"count, rps and the latency percentiles (log-linear histogram, <0.8% bucket error) cover the measured mixed phase, after the warm-up; errors are its non-2xx answers and transport errors. " +
 	"db_reads_per_op and redis_calls_per_op come from the server's own /metrics (recall_db_queries_total{kind=\"read\"}, recall_redis_calls_total), in an isolated phase after the mixed one: each operation alone, sequentially, " +
-	"first one unmeasured request for each of 20 users, then the measured requests cycling over them, the counters read right before and after each request. " +
+	"first one unmeasured request for each of 20 users, then the measured requests cycling over them, the counters read right before and after each request (after, once the server has no refill after a write pending: a write's refills count as the write's). " +
 	"recall_redis_calls_total counts every round trip the server makes to Redis (caches, sessions, the rate limiter); a near-cache hit is none. The breakdown names the series by their op label. " +
 	"rss_mb is process_resident_memory_bytes after seeding and warm-up; in process it is the whole bench process (server and load generator) after a forced GC. " +
 	"A run on several instances starts that many servers in this process on the same database, Redis and key prefix, deals the virtual users out to them in turn, " +

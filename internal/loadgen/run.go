@@ -598,8 +598,9 @@ type isoResult struct {
 // instance's caches hold what a returning user needs), then cfg.Isolated
 // measured requests cycling through the users and, independently, through
 // the instances, with the counters of every instance read right before and
-// after each and summed. A session a turn needs is started between
-// measurements, outside them, as is a conversation a message needs.
+// after each (once no refill after a write is pending, so that a write's
+// refills count as its own) and summed. A session a turn needs is started
+// between measurements, outside them, as is a conversation a message needs.
 func isolate(ctx context.Context, cfg *Config, f fleet, users []*userState, op int) (isoResult, error) {
 	res := isoResult{by: map[string]float64{}}
 	k := min(len(users), isolatedUsers)
@@ -634,7 +635,7 @@ func isolate(ctx context.Context, cfg *Config, f fleet, users []*userState, op i
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	before, err := f.metrics(ctx)
+	before, err := f.settled(ctx)
 	if err != nil {
 		return res, err
 	}
@@ -645,7 +646,7 @@ func isolate(ctx context.Context, cfg *Config, f fleet, users []*userState, op i
 			if !prepare(u) {
 				continue
 			}
-			if before, err = f.metrics(ctx); err != nil {
+			if before, err = f.settled(ctx); err != nil {
 				return res, err
 			}
 		}
@@ -655,7 +656,7 @@ func isolate(ctx context.Context, cfg *Config, f fleet, users []*userState, op i
 			}
 			fail(err)
 		}
-		after, err := f.metrics(ctx)
+		after, err := f.settled(ctx)
 		if err != nil {
 			return res, err
 		}

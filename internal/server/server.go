@@ -203,7 +203,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	copts := cache.Options{Metrics: m, Logger: logger}
 	if cfg.Refill && !cfg.NoCache {
-		rf := cache.NewRefiller(cache.RefillOptions{Logger: logger})
+		rf := cache.NewRefiller(cache.RefillOptions{Metrics: m, Logger: logger})
 		// Closed after the HTTP server has drained and before the caches
 		// and the database: the refills waiting are abandoned.
 		s.closers = append(s.closers, func() error { rf.Close(); return nil })
