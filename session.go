@@ -166,8 +166,9 @@ type SessionStore interface {
 // for the embedded default, in Redis when Redis is configured. It is only an
 // accelerator: the SessionStore is the truth, and a miss is rebuilt from it.
 type SessionCache interface {
-	// Get returns a cached session. Returns ENOTFOUND on a miss.
-	Get(ctx context.Context, id string) (*Session, error)
+	// Get returns a cached session of the user. Returns ENOTFOUND on a
+	// miss (another user's session included).
+	Get(ctx context.Context, userID, id string) (*Session, error)
 
 	// Put stores s unless the cache holds the same or a newer version of
 	// it, so a slow writer never replaces newer state with older state.
@@ -175,6 +176,6 @@ type SessionCache interface {
 	// never past s's absolute expiry given by expiresAt.
 	Put(ctx context.Context, s *Session, ttl time.Duration, expiresAt time.Time) error
 
-	// Delete drops a session from the cache.
-	Delete(ctx context.Context, id string) error
+	// Delete drops a session of the user from the cache.
+	Delete(ctx context.Context, userID, id string) error
 }

@@ -554,6 +554,15 @@ func (c *core) after(ctx context.Context, method string, w write, err error) {
 	if len(keys) == 0 {
 		return
 	}
+	if d := deferredOf(ctx); d != nil && err == nil {
+		// Dropped later, with the caller's next write; no refill (it
+		// would race that drop): the next read refills.
+		if p := prefetchedOf(ctx); p != nil {
+			p.drop(keys...)
+		}
+		d.add(keys)
+		return
+	}
 	if err := c.invalidate(ctx, keys...); err != nil || c.refill == nil {
 		return // a refill would meet the backend that just failed
 	}
@@ -600,6 +609,10 @@ func UserKey(userID string) string { return userKey(userID) }
 
 // TopicsKey returns the backend key of a user's topic list.
 func TopicsKey(userID string) string { return topicsKey(userID) }
+
+// SessionKey returns the key of a session's state (kept by a
+// recall.SessionCache, not by a Backend), under its user's hash tag.
+func SessionKey(userID, id string) string { return "session:{" + userID + "}:" + id }
 
 // QuestionsKey returns the backend key of a topic's question bank.
 func QuestionsKey(topicID string) string { return questionsKey(topicID) }

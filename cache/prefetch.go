@@ -16,11 +16,15 @@ import (
 // invalidates from the prefetched set, so the request never reads back
 // what it has just changed.
 
-// PrefetchKey is a key a request will read: a plain value, or a hash that
-// the backend stores whole (FillHash).
+// PrefetchKey is a key a request will read: a plain value, a hash that
+// the backend stores whole (FillHash), or a versioned state that a state
+// cache keeps (a session: see SessionKey), read the way that cache reads
+// it (its idle time restarts, a value past its absolute expiry is a miss).
+// A state is never near-cached.
 type PrefetchKey struct {
-	Key  string
-	Hash bool
+	Key   string
+	Hash  bool
+	State bool
 }
 
 // Prefetched holds the values read ahead for one request, by key. It is
@@ -68,6 +72,22 @@ func (p *Prefetched) get(key string) (e entry, found, known bool) {
 	v, known := p.m[key]
 	p.mu.Unlock()
 	return v.e, v.found, known
+}
+
+// PrefetchedState returns, and forgets, the state value the request's
+// gate read at key (PrefetchKey.State): found is false for a miss, known
+// false if nothing was read ahead for key. It is taken once: a second
+// lookup in the same request reads the cache again.
+func PrefetchedState(ctx context.Context, key string) (val []byte, found, known bool) {
+	p := prefetchedOf(ctx)
+	if p == nil {
+		return nil, false, false
+	}
+	p.mu.Lock()
+	v, known := p.m[key]
+	delete(p.m, key)
+	p.mu.Unlock()
+	return v.e.val, v.found, known
 }
 
 // drop forgets keys (the request changed them).
@@ -139,6 +159,20 @@ func (s *TopicStore) KnownTopicIDs(userID string) []string {
 		ids[i] = t.ID
 	}
 	return ids
+}
+
+// TurnKeys are the keys of POST /v1/sessions/{id}/turns: the session's
+// state and, with reviews, the user (the review's time zone and weights).
+// None for an id that cannot be a session's.
+func TurnKeys(userID, sessionID string, reviews bool) []PrefetchKey {
+	if sessionID == "" || len(sessionID) > maxPrefetchID {
+		return nil
+	}
+	ks := []PrefetchKey{{Key: SessionKey(userID, sessionID), State: true}}
+	if reviews {
+		ks = append(ks, PrefetchKey{Key: userKey(userID)})
+	}
+	return ks
 }
 
 // MeKeys are the keys of GET /v1/me: the user, and with days the user's

@@ -255,6 +255,11 @@ func (s *Server) pass(w http.ResponseWriter, r *http.Request, rt *Route, ri *req
 	if rt.prefetch != nil {
 		keys = rt.prefetch(r, uid)
 	}
+	if s.cfg.GateStatesOnly {
+		if keys = stateKeys(keys); len(keys) == 0 {
+			return r, false, false, 0
+		}
+	}
 	pre := cache.NewPrefetched()
 	now := s.now()
 	ok, decided, retryAfter := lim.LimitVia(r.Context(), rt.Policies, w.Header(),

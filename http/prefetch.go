@@ -38,6 +38,23 @@ func (s *Server) topicKeys(r *http.Request, userID string) []cache.PrefetchKey {
 	return cache.TopicKeys(userID, r.PathValue("id"), stats)
 }
 
+// turnKeys are the keys of POST /v1/sessions/{id}/turns: the session's
+// state and, when turns review, the user.
+func (s *Server) turnKeys(r *http.Request, userID string) []cache.PrefetchKey {
+	return cache.TurnKeys(userID, r.PathValue("id"), s.cfg.Memories != nil)
+}
+
+// stateKeys keeps the keys of keys that are states (PrefetchKey.State).
+func stateKeys(keys []cache.PrefetchKey) []cache.PrefetchKey {
+	var out []cache.PrefetchKey
+	for _, k := range keys {
+		if k.State {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // meKeys are the keys of GET /v1/me: the user, and the days of study.
 func (s *Server) meKeys(_ *http.Request, userID string) []cache.PrefetchKey {
 	return cache.MeKeys(userID, s.cfg.Memories != nil)

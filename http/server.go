@@ -132,6 +132,12 @@ type Config struct {
 	// the route will read, in one round trip (redis.Gate); a request it
 	// cannot vouch for takes the usual path. nil: the usual path always.
 	Gate Gate
+	// GateStatesOnly says that the keys the gate would read are
+	// near-cached (local already) but for states (sessions, which are
+	// never near-cached): the gate then serves only the routes that read
+	// a state, and reads only the states; the other routes authenticate
+	// and limit the usual way (the limiter's one round trip).
+	GateStatesOnly bool
 	// TrustedProxies are the peers whose X-Forwarded-For is believed when
 	// finding a client's address.
 	TrustedProxies []netip.Prefix
@@ -301,7 +307,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "POST", Pattern: "/v1/sessions", Auth: true, Policies: user, handle: s.startSession},
 		{Method: "GET", Pattern: "/v1/sessions", Auth: true, Policies: user, handle: s.listSessions},
 		{Method: "GET", Pattern: "/v1/sessions/{id}", Auth: true, Policies: user, handle: s.getSession},
-		{Method: "POST", Pattern: "/v1/sessions/{id}/turns", Auth: true, Policies: turns, handle: s.createTurn},
+		{Method: "POST", Pattern: "/v1/sessions/{id}/turns", Auth: true, Policies: turns, handle: s.createTurn, prefetch: s.turnKeys},
 		{Method: "GET", Pattern: "/v1/sessions/{id}/turns", Auth: true, Policies: user, handle: s.listTurns},
 		{Method: "POST", Pattern: "/v1/sessions/{id}/end", Auth: true, Policies: user, handle: s.endSession},
 

@@ -15,7 +15,7 @@ type NopSessionCache struct{}
 var _ recall.SessionCache = NopSessionCache{}
 
 // Get always misses.
-func (NopSessionCache) Get(ctx context.Context, id string) (*recall.Session, error) {
+func (NopSessionCache) Get(ctx context.Context, userID, id string) (*recall.Session, error) {
 	return nil, recall.Errorf(recall.ENOTFOUND, "The session is not cached.")
 }
 
@@ -25,7 +25,7 @@ func (NopSessionCache) Put(ctx context.Context, s *recall.Session, ttl time.Dura
 }
 
 // Delete has nothing to drop.
-func (NopSessionCache) Delete(ctx context.Context, id string) error { return nil }
+func (NopSessionCache) Delete(ctx context.Context, userID, id string) error { return nil }
 
 // NopConversationCache is a recall.ConversationCache that keeps nothing:
 // every Get misses, so every message reads its conversation from the store.

@@ -73,9 +73,9 @@ func NewSessionCache(opts SessionCacheOptions) *SessionCache {
 
 // Get returns a copy of the cached session and restarts its idle time.
 // Returns ENOTFOUND on a miss, expired entries included.
-func (c *SessionCache) Get(ctx context.Context, id string) (*recall.Session, error) {
+func (c *SessionCache) Get(ctx context.Context, userID, id string) (*recall.Session, error) {
 	s, ok := c.states.get(id)
-	if !ok {
+	if !ok || s.UserID != userID {
 		return nil, recall.Errorf(recall.ENOTFOUND, "Session not cached.")
 	}
 	return s, nil
@@ -95,7 +95,7 @@ func (c *SessionCache) Put(ctx context.Context, s *recall.Session, ttl time.Dura
 
 // Delete drops a session from the cache. Deleting a session that is not
 // cached is not an error.
-func (c *SessionCache) Delete(ctx context.Context, id string) error {
+func (c *SessionCache) Delete(ctx context.Context, userID, id string) error {
 	c.states.delete(id)
 	return nil
 }

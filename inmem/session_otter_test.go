@@ -56,9 +56,9 @@ func newOtterSessions(maxEntries int) *otterSessions {
 	return o
 }
 
-func (o *otterSessions) Get(_ context.Context, id string) (*recall.Session, error) {
+func (o *otterSessions) Get(_ context.Context, userID, id string) (*recall.Session, error) {
 	e, ok := o.c.GetIfPresent(id)
-	if !ok {
+	if !ok || e.s.UserID != userID {
 		return nil, recall.Errorf(recall.ENOTFOUND, "Session not cached.")
 	}
 	return e.s.Clone(), nil
@@ -81,7 +81,7 @@ func (o *otterSessions) Put(_ context.Context, s *recall.Session, ttl time.Durat
 
 // sessionCacheImpl is what the benchmark needs of either cache.
 type sessionCacheImpl interface {
-	Get(context.Context, string) (*recall.Session, error)
+	Get(context.Context, string, string) (*recall.Session, error)
 	Put(context.Context, *recall.Session, time.Duration, time.Time) error
 }
 
@@ -117,7 +117,7 @@ func BenchmarkSessionCacheImpl(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				if _, err := c.Get(ctx, ids[i%n]); err != nil {
+				if _, err := c.Get(ctx, "u1", ids[i%n]); err != nil {
 					b.Fatal(err)
 				}
 				i++
@@ -140,7 +140,7 @@ func BenchmarkSessionCacheImpl(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				i := 0
 				for pb.Next() {
-					if _, err := c.Get(ctx, ids[i%n]); err != nil {
+					if _, err := c.Get(ctx, "u1", ids[i%n]); err != nil {
 						b.Fatal(err)
 					}
 					i += 7
@@ -158,11 +158,11 @@ func TestOtterSessionsAgree(t *testing.T) {
 	exp := time.Now().Add(time.Hour)
 	mustPut(t, o, session("s", 2), time.Hour, exp)
 	mustPut(t, o, session("s", 1), time.Hour, exp) // older: kept out
-	if s, err := o.Get(ctx, "s"); err != nil || s.Version != 2 {
+	if s, err := o.Get(ctx, "u1", "s"); err != nil || s.Version != 2 {
 		t.Fatalf("Get = %+v, %v; want version 2", s, err)
 	}
 	mustPut(t, o, session("s", 3), time.Hour, time.Now().Add(-time.Second)) // already expired: drops it
-	if _, err := o.Get(ctx, "s"); !recall.IsCode(err, recall.ENOTFOUND) {
+	if _, err := o.Get(ctx, "u1", "s"); !recall.IsCode(err, recall.ENOTFOUND) {
 		t.Fatalf("Get after an expired Put: %v, want ENOTFOUND", err)
 	}
 }

@@ -32,7 +32,7 @@ func session(id string, version int64) *recall.Session {
 
 func mustGet(tb testing.TB, c *inmem.SessionCache, id string) *recall.Session {
 	tb.Helper()
-	s, err := c.Get(context.Background(), id)
+	s, err := c.Get(context.Background(), "u1", id)
 	if err != nil {
 		tb.Fatalf("Get(%q): %v", id, err)
 	}
@@ -41,7 +41,7 @@ func mustGet(tb testing.TB, c *inmem.SessionCache, id string) *recall.Session {
 
 func mustMiss(tb testing.TB, c *inmem.SessionCache, id string) {
 	tb.Helper()
-	if s, err := c.Get(context.Background(), id); !recall.IsCode(err, recall.ENOTFOUND) {
+	if s, err := c.Get(context.Background(), "u1", id); !recall.IsCode(err, recall.ENOTFOUND) {
 		tb.Fatalf("Get(%q) = %+v, %v; want ENOTFOUND", id, s, err)
 	}
 }
@@ -179,11 +179,11 @@ func TestSessionCache_Delete(t *testing.T) {
 	clk := newClock()
 	c := inmem.NewSessionCache(inmem.SessionCacheOptions{Now: clk.Now})
 	mustPut(t, c, session("s1", 1), time.Hour, clk.Now().Add(time.Hour))
-	if err := c.Delete(context.Background(), "s1"); err != nil {
+	if err := c.Delete(context.Background(), "u1", "s1"); err != nil {
 		t.Fatal(err)
 	}
 	mustMiss(t, c, "s1")
-	if err := c.Delete(context.Background(), "never"); err != nil {
+	if err := c.Delete(context.Background(), "u1", "never"); err != nil {
 		t.Fatalf("Delete of a missing entry: %v", err)
 	}
 	// After a Delete any version may be stored again.
@@ -285,7 +285,7 @@ func TestSessionCache_Concurrent(t *testing.T) {
 	for range 2 {
 		wg.Go(func() {
 			for j := range versions * ids {
-				if s, err := c.Get(ctx, fmt.Sprint("s", j%ids)); err == nil {
+				if s, err := c.Get(ctx, "u1", fmt.Sprint("s", j%ids)); err == nil {
 					s.QuestionIDs[0] = "mutated" // must not reach the cache
 				}
 			}
@@ -293,7 +293,7 @@ func TestSessionCache_Concurrent(t *testing.T) {
 	}
 	wg.Go(func() {
 		for range 50 {
-			_ = c.Delete(ctx, "s0")
+			_ = c.Delete(ctx, "u1", "s0")
 		}
 	})
 	wg.Wait()
@@ -323,7 +323,7 @@ func BenchmarkSessionCache_Get(b *testing.B) {
 	mustPut(b, c, session("s1", 1), time.Hour, time.Now().Add(time.Hour))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := c.Get(ctx, "s1"); err != nil {
+		if _, err := c.Get(ctx, "u1", "s1"); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -329,21 +329,7 @@ func (b *Backend) Release(ctx context.Context, key, token string) error {
 // holds no local copy of them. If Redis cannot be reached, the keys are
 // kept and deleted before the Client makes any other call.
 func (b *Backend) Invalidate(ctx context.Context, keys ...string) error {
-	if len(keys) == 0 {
-		return nil
-	}
-	groups := make([][]string, len(keys))
-	for i, k := range keys {
-		full := b.key(k)
-		groups[i] = []string{full, full + leaseSuffix}
-	}
-	err := b.c.Call(ctx, func(ctx context.Context, rc rueidis.Client) error {
-		return b.c.invalidate(ctx, rc, groups)
-	})
-	if err != nil {
-		b.c.addPending(groups)
-	}
-	return err
+	return b.c.invalidateKeys(ctx, keys)
 }
 
 func millis(d time.Duration) string {

@@ -38,7 +38,7 @@ func sessionCacheContract(newClient func(t *testing.T) *redis.Client) cachetest.
 		redis.SetSessionCacheClock(s, now)
 		return s, func(id string, d time.Duration) {
 			t.Helper()
-			age(t, c, c.Prefix()+"session:"+id, d)
+			age(t, c, c.Prefix()+"session:{u1}:"+id, d)
 		}
 	}
 }

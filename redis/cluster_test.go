@@ -86,9 +86,19 @@ func TestGateCluster(t *testing.T) {
 	}
 	fill(t, b, "topics:{u1}", "list")
 	fill(t, b, "questions:{t1}", "bank")
+	// A session of u1 and one of u2, read as states (PrefetchKey.State).
+	sc := redis.NewSessionCache(c)
+	for _, u := range []string{"u1", "u2"} {
+		s := &recall.Session{ID: "s-" + u, UserID: u, TopicID: "t1", State: recall.SessionActive,
+			QuestionIDs: []string{"q1"}, Version: 3, CreatedAt: now, UpdatedAt: now}
+		if err := sc.Put(ctx, s, time.Hour, now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	g := redis.NewGate(c)
 	rules := []ratelimit.Rule{{Policy: "default", Interval: time.Second, Tolerance: 10 * time.Second}}
-	keys := []cache.PrefetchKey{{Key: "topics:{u1}"}, {Key: "memories:{u1}:t1"}, {Key: "questions:{t1}"}}
+	keys := []cache.PrefetchKey{{Key: "topics:{u1}"}, {Key: "memories:{u1}:t1"}, {Key: "questions:{t1}"},
+		{Key: cache.SessionKey("u1", "s-u1"), State: true}}
 	d := make([]time.Duration, 1)
 	pre := cache.NewPrefetched()
 	verified, admitted, err := g.Pass(ctx, "u1", sum[:], now, rules, d, keys, pre)
@@ -98,11 +108,19 @@ func TestGateCluster(t *testing.T) {
 	if d[0] != time.Second {
 		t.Fatalf("d = %v; want 1s (one interval ahead)", d[0])
 	}
-	if pre.Len() != 2 {
-		t.Fatalf("%d keys read; want 2 (the user's: the list and a miss), not the bank of another slot", pre.Len())
+	if pre.Len() != 3 {
+		t.Fatalf("%d keys read; want 3 (the user's: the list, a miss and the session), not the bank of another slot", pre.Len())
 	}
-	// Another user's claim with this token: not verified, nothing charged.
+	ctxPre := cache.WithPrefetched(ctx, pre)
+	if val, found, known := cache.PrefetchedState(ctxPre, cache.SessionKey("u1", "s-u1")); !known || !found {
+		t.Fatalf("the session was not read as a state: found %v, known %v", found, known)
+	} else if s, err := cache.DecodeSession(val); err != nil || s.ID != "s-u1" || s.Version != 3 {
+		t.Fatalf("the session read = %+v, %v", s, err)
+	}
+	// Another user's claim with this token: not verified, nothing charged,
+	// and nothing of that user's read (their session included).
 	pre = cache.NewPrefetched()
+	keys = []cache.PrefetchKey{{Key: "topics:{u2}"}, {Key: cache.SessionKey("u2", "s-u2"), State: true}}
 	verified, _, err = g.Pass(ctx, "u2", sum[:], now, rules, d, keys, pre)
 	if err != nil || verified || pre.Len() != 0 {
 		t.Fatalf("Pass under another user = %v, %v, %d keys read; want not verified, none", verified, err, pre.Len())

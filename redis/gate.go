@@ -80,9 +80,12 @@ func (g *Gate) Pass(ctx context.Context, userID string, tokenHash []byte, now ti
 		}
 		read = append(read, k)
 		ks = append(ks, full)
-		if k.Hash {
+		switch {
+		case k.State:
+			args = append(args, "v")
+		case k.Hash:
 			args = append(args, "h")
-		} else {
+		default:
 			args = append(args, "s")
 		}
 	}
@@ -116,14 +119,14 @@ func (g *Gate) Pass(ctx context.Context, userID string, tokenHash []byte, now ti
 		for i, k := range read {
 			v := reply[2+len(rules)+i]
 			if v.IsNil() {
-				if k.Hash {
+				if k.Hash && !k.State {
 					into.SetHash(k.Key, nil, false)
 				} else {
 					into.Set(k.Key, nil, false)
 				}
 				continue
 			}
-			if k.Hash {
+			if k.Hash && !k.State {
 				m, err := v.AsStrMap()
 				if err != nil {
 					return fmt.Errorf("redis: gate script: %w", err)

@@ -12,7 +12,10 @@
 --                Unix seconds, nanoseconds
 -- ARGV[6]        the marker field of a complete hash
 -- ARGV[7..6+2n]  T and tau of each policy, as in gcra.lua
--- ARGV[7+2n..]   'h' (a hash, read whole if complete) or 's' for each key to read
+-- ARGV[7+2n..]   for each key to read: 'h' (a hash, read whole if complete),
+--                's' (a string) or 'v' (a versioned state of session.go: its
+--                encoded value, its idle time restarted as the state
+--                store's get does, a miss once past its absolute expiry)
 --
 -- The token counts only if its key holds a token (cache codec version 1:
 -- hash, user id, created, expires) with this hash, of this user, not
@@ -75,11 +78,24 @@ local n = tonumber(ARGV[1])
 local t = redis.call('TIME')
 local res = {1}
 gcra(tonumber(t[1]) * 1000000 + tonumber(t[2]), KEYS, 1, ARGV, 6, n, res, 2)
+local nowms = tonumber(ARGV[4]) * 1000 + math.floor(tonumber(ARGV[5]) / 1000000)
 for i = n + 2, #KEYS do
   local v = false
-  if ARGV[5 + n + i] == 'h' then
+  local kind = ARGV[5 + n + i]
+  if kind == 'h' then
     if redis.call('HEXISTS', KEYS[i], ARGV[6]) == 1 then
       v = redis.call('HGETALL', KEYS[i])
+    end
+  elseif kind == 'v' then
+    local r = redis.call('HMGET', KEYS[i], 'd', 'x', 'i')
+    if r[1] and r[2] and r[3] then
+      local left = tonumber(r[2]) - nowms
+      if left <= 0 then
+        redis.call('DEL', KEYS[i])
+      else
+        redis.call('PEXPIRE', KEYS[i], string.format('%d', math.min(tonumber(r[3]), left)))
+        v = r[1]
+      end
     end
   else
     v = redis.call('GET', KEYS[i])

@@ -16,7 +16,7 @@
 //	                                    "_complete" marks a hash filled whole)
 //	<prefix>token:{<hex sha-256>}       cache.TokenStore's token (string)
 //	<prefix><key>:lease                 the fill lease of <key>, same hash tag
-//	<prefix>session:<session_id>        SessionCache (hash: v, d, i, x)
+//	<prefix>session:{<user_id>}:<id>    SessionCache (hash: v, d, i, x)
 //
 // Near-cache: with it on (the default), reads of cache keys go through
 // rueidis DoCache: Redis tracks what this process holds and pushes an
@@ -469,6 +469,27 @@ func (c *Client) invalidate(ctx context.Context, rc rueidis.Client, groups [][]s
 		}
 	}
 	return nil
+}
+
+// invalidateKeys deletes keys (under the prefix) and their leases. If
+// Redis cannot be reached, they are kept and deleted before the Client
+// makes any other call.
+func (c *Client) invalidateKeys(ctx context.Context, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	groups := make([][]string, len(keys))
+	for i, k := range keys {
+		full := c.opts.Prefix + k
+		groups[i] = []string{full, full + leaseSuffix}
+	}
+	err := c.Call(ctx, func(ctx context.Context, rc rueidis.Client) error {
+		return c.invalidate(ctx, rc, groups)
+	})
+	if err != nil {
+		c.addPending(groups)
+	}
+	return err
 }
 
 // addPending keeps groups whose invalidation failed; they are deleted

@@ -136,7 +136,7 @@ func TestSentinelFailover(t *testing.T) {
 	// The same Client follows: sessions are never near-cached, so this
 	// read comes from the new primary.
 	waitFor(t, 30*time.Second, "the Client reads through the new primary", func() bool {
-		s, err := sc.Get(ctx, "s1")
+		s, err := sc.Get(ctx, "u", "s1")
 		return err == nil && s.Version == 1
 	})
 	t.Logf("primary killed; replica promoted after %v, the Client served from it after %v (down-after-milliseconds 500)",
@@ -147,7 +147,7 @@ func TestSentinelFailover(t *testing.T) {
 	if err := sc.Put(ctx, session("s1", 2), time.Hour, exp); err != nil {
 		t.Fatalf("session Put after the failover: %v", err)
 	}
-	if s, err := sc.Get(ctx, "s1"); err != nil || s.Version != 2 {
+	if s, err := sc.Get(ctx, "u", "s1"); err != nil || s.Version != 2 {
 		t.Fatalf("session Get after the failover = %+v, %v; want version 2", s, err)
 	}
 	if err := b.Invalidate(ctx, "topics:{u1}"); err != nil {
@@ -165,7 +165,7 @@ func TestSentinelFailover(t *testing.T) {
 	if v, ok, err := redis.NewBackend(direct).Get(ctx, "topics:{u1}"); err != nil || !ok || string(v) != "after" {
 		t.Fatalf("the new primary holds %q, %v, %v; want the write made after the failover", v, ok, err)
 	}
-	if s, err := redis.NewSessionCache(direct).Get(ctx, "s1"); err != nil || s.Version != 2 {
+	if s, err := redis.NewSessionCache(direct).Get(ctx, "u", "s1"); err != nil || s.Version != 2 {
 		t.Fatalf("the new primary holds session %+v, %v; want version 2", s, err)
 	}
 	// The limiter decides through Redis again, and the decision made before

@@ -2,6 +2,8 @@ package redis
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"errors"
 	"strconv"
 	"time"
@@ -32,13 +34,16 @@ return r[1]
 `
 
 // sessionPutScript stores a session unless KEYS[1] holds the same or a
-// newer version. ARGV: version, encoded session, idle ms, absolute expiry (unix ms),
-// now (unix ms). A session already past its expiry is not stored, but an
-// older cached version is still dropped. Returns 1 if it stored. The HSET
-// overwrites the four fields in place: deleting the key first would make
-// the script fail while a Redis Cluster migrates its slot (a script may
-// not write a key that the node no longer holds then).
+// newer version, and deletes KEYS[2..] (keys of the same slot that the
+// write that made this version invalidates, with their leases), whether
+// it stored or not. ARGV: version, encoded session, idle ms, absolute
+// expiry (unix ms), now (unix ms). A session already past its expiry is
+// not stored, but an older cached version is still dropped. Returns 1 if
+// it stored. The HSET overwrites the four fields in place: deleting the
+// key first would make the script fail while a Redis Cluster migrates its
+// slot (a script may not write a key that the node no longer holds then).
 const sessionPutScript = `
+if #KEYS > 1 then redis.call('DEL', unpack(KEYS, 2)) end
 local cur = redis.call('HGET', KEYS[1], 'v')
 if cur and tonumber(cur) >= tonumber(ARGV[1]) then return 0 end
 local ttl = math.min(tonumber(ARGV[3]), tonumber(ARGV[4]) - tonumber(ARGV[5]))
@@ -57,17 +62,19 @@ return 1
 // expiry, a get refreshes the idle time, each in one round trip. name is
 // the cache label of the metrics and op the prefix of the command counts.
 type stateStore struct {
-	c    *Client
-	get  *rueidis.Lua
-	put  *rueidis.Lua
-	now  func() time.Time
-	name string // "sessions", "conversations"
-	op   string // "session", "conversation"
+	c      *Client
+	get    *rueidis.Lua
+	put    *rueidis.Lua
+	putSHA string // put's SHA-1, to pipeline it with a read (storeDropping)
+	now    func() time.Time
+	name   string // "sessions", "conversations"
+	op     string // "session", "conversation"
 }
 
 func newStateStore(c *Client, name, op string) stateStore {
+	sum := sha1.Sum([]byte(sessionPutScript))
 	return stateStore{c: c, get: rueidis.NewLuaScript(sessionGetScript), put: rueidis.NewLuaScript(sessionPutScript),
-		now: time.Now, name: name, op: op}
+		putSHA: hex.EncodeToString(sum[:]), now: time.Now, name: name, op: op}
 }
 
 // load returns the value at key and restarts its idle time: nil on a miss.
@@ -103,6 +110,18 @@ func (s *stateStore) bad(ctx context.Context, key, id string, err error) {
 
 // store puts data at key unless it holds the same or a newer version.
 func (s *stateStore) store(ctx context.Context, key string, version int64, data []byte, ttl time.Duration, expiresAt time.Time) error {
+	return s.storeDropping(ctx, key, version, data, ttl, expiresAt, nil)
+}
+
+// storeDropping is store that also deletes the cache keys drops (and
+// their leases): those of key's slot in the same script, so one round
+// trip; any other in a call of its own after it. With the near-cache on,
+// a PTTL of a dropped key follows the script on its connection, so that
+// the invalidation pushes of this process's local copies (which Redis
+// sends after the script's reply) are handled before this returns. If
+// Redis cannot be reached, the dropped keys are deleted before the Client
+// makes any other call, as Backend.Invalidate does.
+func (s *stateStore) storeDropping(ctx context.Context, key string, version int64, data []byte, ttl time.Duration, expiresAt time.Time, drops []string) error {
 	args := []string{
 		strconv.FormatInt(version, 10),
 		rueidis.BinaryString(data),
@@ -110,12 +129,50 @@ func (s *stateStore) store(ctx context.Context, key string, version int64, data 
 		unixMillis(expiresAt),
 		unixMillis(s.now()),
 	}
+	keys := []string{key}
+	var with, apart [][]string
+	for _, k := range drops {
+		full := s.c.opts.Prefix + k
+		g := []string{full, full + leaseSuffix}
+		if hashTag(full) != hashTag(key) {
+			apart = append(apart, g)
+			continue
+		}
+		with = append(with, g)
+		keys = append(keys, g...)
+	}
 	err := s.c.Call(ctx, func(ctx context.Context, rc rueidis.Client) error {
 		s.c.count(s.op + "_put")
-		return s.put.Exec(ctx, rc, []string{key}, args).Error()
+		if len(with) == 0 || s.c.opts.DisableNearCache {
+			return s.put.Exec(ctx, rc, keys, args).Error()
+		}
+		rs := rc.DoMulti(ctx,
+			rc.B().Evalsha().Sha1(s.putSHA).Numkeys(int64(len(keys))).Key(keys...).Arg(args...).Build(),
+			rc.B().Pttl().Key(with[0][0]).Build())
+		err := rs[0].Error()
+		if re, ok := rueidis.IsRedisErr(err); ok && re.IsNoScript() {
+			// Not loaded on this node yet: EVAL loads it, then the read.
+			if err := s.put.Exec(ctx, rc, keys, args).Error(); err != nil {
+				return err
+			}
+			return rc.Do(ctx, rc.B().Pttl().Key(with[0][0]).Build()).Error()
+		}
+		if err != nil {
+			return err
+		}
+		return rs[1].Error()
 	})
 	if err != nil {
+		s.c.addPending(append(with, apart...))
 		return unavailable(err)
+	}
+	if len(apart) > 0 {
+		err := s.c.Call(ctx, func(ctx context.Context, rc rueidis.Client) error {
+			return s.c.invalidate(ctx, rc, apart)
+		})
+		if err != nil {
+			s.c.addPending(apart)
+		}
 	}
 	return nil
 }
@@ -136,10 +193,13 @@ func (s *stateStore) drop(ctx context.Context, key string) error {
 }
 
 // SessionCache is the Redis recall.SessionCache: each session under
-// <prefix>session:<id>, in a hash with its version beside it, encoded by
-// cache.EncodeSession, kept by a stateStore. Session keys are never
-// near-cached. Errors of Redis come back with the code EUNAVAILABLE:
-// callers treat them as a miss and use the database.
+// <prefix>session:{<user_id>}:<id> (the user's hash tag, so that the
+// request gate can read it with the token check, and a turn's write can
+// drop the user's keys it changes in the same script), in a hash with its
+// version beside it, encoded by cache.EncodeSession, kept by a
+// stateStore. Session keys are never near-cached. Errors of Redis come
+// back with the code EUNAVAILABLE: callers treat them as a miss and use
+// the database.
 type SessionCache struct {
 	stateStore
 }
@@ -149,50 +209,82 @@ func NewSessionCache(c *Client) *SessionCache {
 	return &SessionCache{newStateStore(c, "sessions", "session")}
 }
 
-func (s *SessionCache) key(id string) string { return s.c.opts.Prefix + "session:" + id }
+func (s *SessionCache) key(userID, id string) string {
+	return s.c.opts.Prefix + cache.SessionKey(userID, id)
+}
 
-// Get returns the cached session and restarts its idle time. Returns
-// ENOTFOUND on a miss. A value that does not decode (damaged, or written
-// by a Recall whose session format differs, as in a rolling upgrade) is a
-// miss too: it is deleted, so that the caller loads the session from its
-// store and caches it again in this format.
-func (s *SessionCache) Get(ctx context.Context, id string) (*recall.Session, error) {
-	data, err := s.load(ctx, s.key(id))
-	if err != nil {
-		return nil, err
+// Get returns the cached session and restarts its idle time: the value
+// the request's gate read (cache.PrefetchedState) if it read one, else a
+// read of its own. Returns ENOTFOUND on a miss. A value that does not
+// decode (damaged, or written by a Recall whose session format differs,
+// as in a rolling upgrade), or is another user's or session's, is a miss
+// too: it is deleted, so that the caller loads the session from its store
+// and caches it again in this format.
+func (s *SessionCache) Get(ctx context.Context, userID, id string) (*recall.Session, error) {
+	key := s.key(userID, id)
+	data, found, known := cache.PrefetchedState(ctx, cache.SessionKey(userID, id))
+	if !known {
+		var err error
+		if data, err = s.load(ctx, key); err != nil {
+			return nil, err
+		}
+	} else if !found {
+		data = nil
+		s.c.m.Cache(s.name, "miss")
 	}
 	if data == nil {
 		return nil, recall.Errorf(recall.ENOTFOUND, "Session not cached.")
 	}
 	sess, err := cache.DecodeSession(data)
-	if err == nil && sess.ID != id {
+	if err == nil && (sess.ID != id || sess.UserID != userID) {
 		err = errors.New("the value is another session's")
 	}
 	if err != nil {
-		s.bad(ctx, s.key(id), id, err)
+		s.bad(ctx, key, id, err)
 		return nil, recall.Errorf(recall.ENOTFOUND, "Session not cached.")
 	}
 	s.c.m.Cache(s.name, "hit")
 	return sess, nil
 }
 
+// Batch returns ctx in which the cache decorators' committed writes leave
+// the keys they drop for the next Put or Delete made with it, which drops
+// them in its own round trip (see cache.DeferInvalidations). The caller
+// must end what it does with ctx with a Put or a Delete.
+func (s *SessionCache) Batch(ctx context.Context) context.Context {
+	ctx, _ = cache.DeferInvalidations(ctx)
+	return ctx
+}
+
 // Put stores s unless the cache holds the same or a newer version, for ttl
-// after this Put or the last Get and never past expiresAt.
+// after this Put or the last Get and never past expiresAt; in the same
+// script it drops the keys deferred in ctx (Batch).
 func (s *SessionCache) Put(ctx context.Context, sess *recall.Session, ttl time.Duration, expiresAt time.Time) error {
+	drops := cache.TakeDeferred(ctx)
 	if sess == nil || sess.ID == "" {
+		s.dropKeys(ctx, drops)
 		return recall.Errorf(recall.EINVALID, "No session to cache.")
 	}
 	data, err := cache.EncodeSession(sess)
 	if err != nil {
+		s.dropKeys(ctx, drops)
 		return recall.Errorf(recall.EINVALID, "Session cannot be cached: %v", err)
 	}
-	return s.store(ctx, s.key(sess.ID), sess.Version, data, ttl, expiresAt)
+	return s.storeDropping(ctx, s.key(sess.UserID, sess.ID), sess.Version, data, ttl, expiresAt, drops)
 }
 
-// Delete drops a session from the cache. If Redis cannot be reached, the
-// key is deleted before the Client makes any other call.
-func (s *SessionCache) Delete(ctx context.Context, id string) error {
-	return s.drop(ctx, s.key(id))
+// Delete drops a session from the cache, and the keys deferred in ctx
+// (Batch). If Redis cannot be reached, the keys are deleted before the
+// Client makes any other call.
+func (s *SessionCache) Delete(ctx context.Context, userID, id string) error {
+	s.dropKeys(ctx, cache.TakeDeferred(ctx))
+	return s.drop(ctx, s.key(userID, id))
+}
+
+// dropKeys deletes cache keys and their leases, or keeps them to be
+// deleted before the Client's next call.
+func (s *SessionCache) dropKeys(ctx context.Context, keys []string) {
+	_ = s.c.invalidateKeys(ctx, keys)
 }
 
 func unixMillis(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }

@@ -41,7 +41,7 @@ func TestSessionCache_Layout(t *testing.T) {
 		t.Fatal(err)
 	}
 	rc := c.Rueidis()
-	m, err := rc.Do(ctx, rc.B().Hgetall().Key(c.Prefix()+"session:s1").Build()).AsStrMap()
+	m, err := rc.Do(ctx, rc.B().Hgetall().Key(c.Prefix()+"session:{u}:s1").Build()).AsStrMap()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestSessionCache_Layout(t *testing.T) {
 		t.Fatalf("%ssession:s1 = %v; want v, d, i, x", c.Prefix(), m)
 	}
 	// The idle time is 2h but the absolute expiry comes first.
-	if p := pttl(t, c, c.Prefix()+"session:s1"); p <= 0 || p > time.Hour.Milliseconds() {
+	if p := pttl(t, c, c.Prefix()+"session:{u}:s1"); p <= 0 || p > time.Hour.Milliseconds() {
 		t.Fatalf("PTTL = %d; want at most one hour", p)
 	}
 }
@@ -62,13 +62,13 @@ func TestSessionCache_GetRefreshesTheTTL(t *testing.T) {
 	c := connect(t, redis.Options{})
 	sc := redis.NewSessionCache(c)
 	ctx := context.Background()
-	key := c.Prefix() + "session:s"
+	key := c.Prefix() + "session:{u}:s"
 	if err := sc.Put(ctx, session("s", 1), 10*time.Second, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(30 * time.Millisecond)
 	before := pttl(t, c, key)
-	if _, err := sc.Get(ctx, "s"); err != nil {
+	if _, err := sc.Get(ctx, "u", "s"); err != nil {
 		t.Fatal(err)
 	}
 	if after := pttl(t, c, key); after <= before {
@@ -80,13 +80,13 @@ func TestSessionCache_RefreshIsCappedByTheAbsoluteExpiry(t *testing.T) {
 	c := connect(t, redis.Options{})
 	sc := redis.NewSessionCache(c)
 	ctx := context.Background()
-	key := c.Prefix() + "session:s"
+	key := c.Prefix() + "session:{u}:s"
 	exp := time.Now().Add(3 * time.Second)
 	if err := sc.Put(ctx, session("s", 1), time.Hour, exp); err != nil {
 		t.Fatal(err)
 	}
 	for range 3 {
-		if _, err := sc.Get(ctx, "s"); err != nil {
+		if _, err := sc.Get(ctx, "u", "s"); err != nil {
 			t.Fatal(err)
 		}
 		if p := pttl(t, c, key); p <= 0 || p > 3000 {
@@ -102,15 +102,15 @@ func TestSessionCache_NeverNearCached(t *testing.T) {
 	if err := sc.Put(ctx, session("s", 1), time.Hour, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sc.Get(ctx, "s"); err != nil {
+	if _, err := sc.Get(ctx, "u", "s"); err != nil {
 		t.Fatal(err)
 	}
 	// Changed behind the cache's back: the next Get must see it.
 	rc := c.Rueidis()
-	if err := rc.Do(ctx, rc.B().Del().Key(c.Prefix()+"session:s").Build()).Error(); err != nil {
+	if err := rc.Do(ctx, rc.B().Del().Key(c.Prefix()+"session:{u}:s").Build()).Error(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sc.Get(ctx, "s"); !recall.IsCode(err, recall.ENOTFOUND) {
+	if _, err := sc.Get(ctx, "u", "s"); !recall.IsCode(err, recall.ENOTFOUND) {
 		t.Fatalf("Get after the key was deleted = %v; want ENOTFOUND", err)
 	}
 }
@@ -120,13 +120,13 @@ func TestSessionCache_CorruptEntryIsAMiss(t *testing.T) {
 	sc := redis.NewSessionCache(c)
 	ctx := context.Background()
 	rc := c.Rueidis()
-	key := c.Prefix() + "session:bad"
+	key := c.Prefix() + "session:{u}:bad"
 	err := rc.Do(ctx, rc.B().Hset().Key(key).FieldValue().FieldValue("v", "1").FieldValue("d", "{not json").
 		FieldValue("i", "100000").FieldValue("x", itoa(time.Now().Add(time.Hour).UnixMilli())).Build()).Error()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sc.Get(ctx, "bad"); !recall.IsCode(err, recall.ENOTFOUND) {
+	if _, err := sc.Get(ctx, "u", "bad"); !recall.IsCode(err, recall.ENOTFOUND) {
 		t.Fatalf("Get of a corrupt entry = %v; want ENOTFOUND", err)
 	}
 	if n, _ := rc.Do(ctx, rc.B().Exists().Key(key).Build()).AsInt64(); n != 0 {
@@ -158,10 +158,10 @@ func TestSessionCache_StoresTheSessionFormat(t *testing.T) {
 	if err := sc.Put(ctx, s, time.Hour, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if got := cachedSession(t, c, c.Prefix()+"session:s1"); !reflect.DeepEqual(got, s) {
+	if got := cachedSession(t, c, c.Prefix()+"session:{u}:s1"); !reflect.DeepEqual(got, s) {
 		t.Fatalf("cached %+v; want %+v", got, s)
 	}
-	if got, err := sc.Get(ctx, "s1"); err != nil || !reflect.DeepEqual(got, s) {
+	if got, err := sc.Get(ctx, "u", "s1"); err != nil || !reflect.DeepEqual(got, s) {
 		t.Fatalf("Get = %+v, %v; want %+v", got, err, s)
 	}
 	bad := session("s2", 1)
@@ -182,13 +182,13 @@ func TestSessionCache_AnotherSessionIsAMiss(t *testing.T) {
 		t.Fatal(err)
 	}
 	rc := c.Rueidis()
-	key := c.Prefix() + "session:s"
+	key := c.Prefix() + "session:{u}:s"
 	err = rc.Do(ctx, rc.B().Hset().Key(key).FieldValue().FieldValue("v", "1").FieldValue("d", string(val)).
 		FieldValue("i", "100000").FieldValue("x", itoa(time.Now().Add(time.Hour).UnixMilli())).Build()).Error()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := sc.Get(ctx, "s"); !recall.IsCode(err, recall.ENOTFOUND) {
+	if got, err := sc.Get(ctx, "u", "s"); !recall.IsCode(err, recall.ENOTFOUND) {
 		t.Fatalf("Get = %+v, %v; want ENOTFOUND", got, err)
 	}
 	if n, _ := rc.Do(ctx, rc.B().Exists().Key(key).Build()).AsInt64(); n != 0 {
@@ -244,7 +244,7 @@ func TestSessionCache_PreviousFormatIsRebuilt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := c.Prefix() + "session:" + id
+	key := c.Prefix() + "session:{" + u.ID + "}:" + id
 	if got := cachedSession(t, c, key); !reflect.DeepEqual(got, stored) {
 		t.Fatalf("after the turn the cache holds %+v; the store %+v", got, stored)
 	}
@@ -267,7 +267,7 @@ func TestSessionCache_PreviousFormatIsRebuilt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := sc.Get(ctx, id); !recall.IsCode(err, recall.ENOTFOUND) {
+	if got, err := sc.Get(ctx, u.ID, id); !recall.IsCode(err, recall.ENOTFOUND) {
 		t.Fatalf("Get of the previous format = %+v, %v; want ENOTFOUND", got, err)
 	}
 	if n, _ := rc.Do(ctx, rc.B().Exists().Key(key).Build()).AsInt64(); n != 0 {

@@ -424,7 +424,7 @@ func TestMovedDuringResharding(t *testing.T) {
 	if err := sessions.Put(ctx, session("moving", 1), time.Hour, sessionExp); err != nil {
 		t.Fatal(err)
 	}
-	slot, sslot := cl.Slot(t, prefix+key), cl.Slot(t, prefix+"session:moving")
+	slot, sslot := cl.Slot(t, prefix+key), cl.Slot(t, prefix+"session:{u}:moving")
 	from, sfrom := cl.Owner(t, slot), cl.Owner(t, sslot)
 	to, sto := (from+1)%3, (sfrom+1)%3
 
@@ -468,7 +468,7 @@ func TestMovedDuringResharding(t *testing.T) {
 		if v, ok, err := strict.Get(ctx, key); err != nil || !ok || string(v) != value.Load().(string) {
 			t.Fatalf("%s: Get = %q, %v, %v; want %q", phase, v, ok, err, value.Load())
 		}
-		s, err := sessions.Get(ctx, "moving")
+		s, err := sessions.Get(ctx, "u", "moving")
 		if err != nil || s.Version != version.Load() {
 			t.Fatalf("%s: session Get = %+v, %v; want version %d", phase, s, err, version.Load())
 		}
@@ -478,7 +478,7 @@ func TestMovedDuringResharding(t *testing.T) {
 			t.Fatalf("%s: session Put = %v", phase, err)
 		}
 		version.Store(next)
-		if s, err := sessions.Get(ctx, "moving"); err != nil || s.Version != next {
+		if s, err := sessions.Get(ctx, "u", "moving"); err != nil || s.Version != next {
 			t.Fatalf("%s: session Get after Put = %+v, %v; want version %d", phase, s, err, next)
 		}
 	}

@@ -488,12 +488,20 @@ func (e *Engine) apply(ctx context.Context, userID, key string, s *recall.Sessio
 	t.After = ns.Clone()
 	ns.IdempotencyKeys = keys
 
-	if err := e.sessions.SaveTurn(ctx, ns, t); err != nil {
+	// With a cache that can batch (Redis), the keys the commit
+	// invalidates (the user's memory states and days of study) are
+	// dropped by the session's compare-and-set below, in its round trip:
+	// every path after SaveTurn ends in a Put or a Delete made with wctx.
+	wctx := ctx
+	if b, ok := e.cache.(batcher); ok {
+		wctx = b.Batch(ctx)
+	}
+	if err := e.sessions.SaveTurn(wctx, ns, t); err != nil {
 		switch recall.ErrorCode(err) {
 		case recall.ECONFLICT:
 			return e.afterConflict(ctx, userID, s.ID, key)
 		case recall.ENOTFOUND: // deleted with its topic
-			if err := e.cache.Delete(context.WithoutCancel(ctx), s.ID); err != nil {
+			if err := e.cache.Delete(context.WithoutCancel(wctx), s.UserID, s.ID); err != nil {
 				e.log.WarnContext(ctx, "session cache delete failed", "session_id", s.ID, "err", err)
 			}
 		}
@@ -501,9 +509,15 @@ func (e *Engine) apply(ctx context.Context, userID, key string, s *recall.Sessio
 	}
 	// The turn is committed: finish the bookkeeping even if the client
 	// has gone.
-	ctx = context.WithoutCancel(ctx)
-	e.cachePut(ctx, ns)
+	e.cachePut(context.WithoutCancel(wctx), ns)
 	return t, e.view(ns, now, qs), nil, nil
+}
+
+// batcher is a session cache that can send the cache invalidations of a
+// write with its next Put or Delete (redis.SessionCache): Batch returns
+// the context for the write and that Put or Delete.
+type batcher interface {
+	Batch(ctx context.Context) context.Context
 }
 
 // afterConflict handles a SaveTurn refused because the stored session
@@ -551,7 +565,7 @@ func (e *Engine) replay(ctx context.Context, s *recall.Session, index int) (*rec
 // then caches it). cached says which: a cached session may have outlived
 // its topic (see ensureTopic).
 func (e *Engine) load(ctx context.Context, userID, id string) (s *recall.Session, cached bool, err error) {
-	s, err = e.cache.Get(ctx, id)
+	s, err = e.cache.Get(ctx, userID, id)
 	if err != nil && !recall.IsCode(err, recall.ENOTFOUND) {
 		e.log.WarnContext(ctx, "session cache get failed", "session_id", id, "err", err)
 	}
@@ -583,7 +597,7 @@ func (e *Engine) load(ctx context.Context, userID, id string) (s *recall.Session
 func (e *Engine) ensureTopic(ctx context.Context, userID string, s *recall.Session) error {
 	_, err := e.topics.Topic(ctx, userID, s.TopicID)
 	if recall.IsCode(err, recall.ENOTFOUND) {
-		if err := e.cache.Delete(context.WithoutCancel(ctx), s.ID); err != nil {
+		if err := e.cache.Delete(context.WithoutCancel(ctx), s.UserID, s.ID); err != nil {
 			e.log.WarnContext(ctx, "session cache delete failed", "session_id", s.ID, "err", err)
 		}
 		return notFound()
@@ -596,7 +610,7 @@ func (e *Engine) cachePut(ctx context.Context, s *recall.Session) {
 		e.log.WarnContext(ctx, "session cache put failed", "session_id", s.ID, "err", err)
 		// An older version may still be cached: drop it, so that reads
 		// of the session go to the store rather than show old progress.
-		if err := e.cache.Delete(ctx, s.ID); err != nil {
+		if err := e.cache.Delete(ctx, s.UserID, s.ID); err != nil {
 			e.log.WarnContext(ctx, "session cache delete failed", "session_id", s.ID, "err", err)
 		}
 	}

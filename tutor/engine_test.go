@@ -202,7 +202,7 @@ func TestStart(t *testing.T) {
 		if n := e.store.Calls("CreateSession"); n != 1 {
 			t.Fatalf("CreateSession calls = %d", n)
 		}
-		if _, err := e.cache.Get(ctx, s.ID); err != nil {
+		if _, err := e.cache.Get(ctx, "u1", s.ID); err != nil {
 			t.Fatalf("new session not cached: %v", err)
 		}
 		stored, err := e.store.Session(ctx, s.ID)
@@ -296,7 +296,7 @@ func TestOtherUsersSession(t *testing.T) {
 			e := newEnv(t)
 			id := e.start(t, 3).Session.ID
 			if !cached {
-				must(t, e.cache.Delete(ctx, id))
+				must(t, e.cache.Delete(ctx, "u1", id))
 			}
 			_, err := e.eng.Get(ctx, "u2", id)
 			wantCode(t, err, recall.ENOTFOUND)
@@ -414,7 +414,7 @@ func TestTurn_Completion(t *testing.T) {
 	wantCode(t, err, recall.ECONFLICT)
 
 	// The same from the store, with the cache gone.
-	must(t, e.cache.Delete(ctx, id))
+	must(t, e.cache.Delete(ctx, "u1", id))
 	g, err := e.eng.Get(ctx, "u1", id)
 	must(t, err)
 	if g.State != recall.SessionCompleted || g.Current != nil {
@@ -675,7 +675,7 @@ func TestCacheMissRebuild(t *testing.T) {
 	e.turn(t, id, "Paris")
 	e.turn(t, id, "/hint")
 
-	must(t, e.cache.Delete(ctx, id))
+	must(t, e.cache.Delete(ctx, "u1", id))
 	e.store.ResetCalls()
 	tr, v := e.turn(t, id, "Mars")
 	if tr.QuestionID != "q2" || !*tr.Correct || tr.Index != 2 {
@@ -881,7 +881,7 @@ func TestSessionDeletedWithTopic(t *testing.T) {
 	must(t, e.store.DeleteTopic(ctx, "u1", "t1"))
 	_, _, err := e.eng.Turn(ctx, "u1", id, "Paris", "")
 	wantCode(t, err, recall.ENOTFOUND)
-	if _, err := e.cache.Get(ctx, id); !recall.IsCode(err, recall.ENOTFOUND) {
+	if _, err := e.cache.Get(ctx, "u1", id); !recall.IsCode(err, recall.ENOTFOUND) {
 		t.Fatalf("the deleted session is still cached: %v", err)
 	}
 	_, err = e.eng.Get(ctx, "u1", id)

@@ -280,7 +280,7 @@ func (c *brokenCache) fail() error {
 	return recall.Errorf(recall.EUNAVAILABLE, "Cache unavailable.")
 }
 
-func (c *brokenCache) Get(ctx context.Context, id string) (*recall.Session, error) {
+func (c *brokenCache) Get(ctx context.Context, userID, id string) (*recall.Session, error) {
 	return nil, c.fail()
 }
 
@@ -288,4 +288,4 @@ func (c *brokenCache) Put(ctx context.Context, s *recall.Session, ttl time.Durat
 	return c.fail()
 }
 
-func (c *brokenCache) Delete(ctx context.Context, id string) error { return c.fail() }
+func (c *brokenCache) Delete(ctx context.Context, userID, id string) error { return c.fail() }

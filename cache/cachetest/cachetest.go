@@ -392,8 +392,21 @@ func RunSessionCache(t *testing.T, newCache NewSessionCache) {
 	}
 	t.Run("Miss", func(t *testing.T) {
 		c, _ := open(t)
-		if _, err := c.Get(ctx, "nope"); !recall.IsCode(err, recall.ENOTFOUND) {
+		if _, err := c.Get(ctx, "u1", "nope"); !recall.IsCode(err, recall.ENOTFOUND) {
 			t.Fatalf("Get on an empty cache = %v; want ENOTFOUND", err)
+		}
+	})
+
+	// A session is found only under its owner: another user asking for
+	// its id misses.
+	t.Run("AnotherUserMisses", func(t *testing.T) {
+		c, clk := open(t)
+		putSession(t, c, newSession("own", 1), time.Hour, clk.Now().Add(time.Hour))
+		if s, err := c.Get(ctx, "u2", "own"); !recall.IsCode(err, recall.ENOTFOUND) {
+			t.Fatalf("Get as another user = %+v, %v; want ENOTFOUND", s, err)
+		}
+		if got := getSession(t, c, "own"); got.Version != 1 {
+			t.Fatalf("Get by its owner after another user's miss = %+v", got)
 		}
 	})
 
@@ -454,13 +467,13 @@ func RunSessionCache(t *testing.T, newCache NewSessionCache) {
 	t.Run("Delete", func(t *testing.T) {
 		c, clk := open(t)
 		putSession(t, c, newSession("d", 1), time.Hour, clk.Now().Add(time.Hour))
-		if err := c.Delete(ctx, "d"); err != nil {
+		if err := c.Delete(ctx, "u1", "d"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Get(ctx, "d"); !recall.IsCode(err, recall.ENOTFOUND) {
+		if _, err := c.Get(ctx, "u1", "d"); !recall.IsCode(err, recall.ENOTFOUND) {
 			t.Fatalf("Get after Delete = %v; want ENOTFOUND", err)
 		}
-		if err := c.Delete(ctx, "never"); err != nil {
+		if err := c.Delete(ctx, "u1", "never"); err != nil {
 			t.Fatalf("Delete of an absent session = %v", err)
 		}
 		// After a Delete any version may be cached again.
@@ -472,7 +485,7 @@ func RunSessionCache(t *testing.T, newCache NewSessionCache) {
 		c, clk := open(t)
 		putSession(t, c, newSession("x", 1), time.Hour, clk.Now().Add(time.Hour))
 		putSession(t, c, newSession("x", 2), time.Hour, clk.Now().Add(-time.Second))
-		if _, err := c.Get(ctx, "x"); !recall.IsCode(err, recall.ENOTFOUND) {
+		if _, err := c.Get(ctx, "u1", "x"); !recall.IsCode(err, recall.ENOTFOUND) {
 			t.Fatalf("Get after a Put past its expiry = %v; want ENOTFOUND (the older version dropped)", err)
 		}
 	})
@@ -481,7 +494,7 @@ func RunSessionCache(t *testing.T, newCache NewSessionCache) {
 		c, clk := open(t)
 		putSession(t, c, newSession("i", 1), time.Minute, clk.Now().Add(time.Hour))
 		clk.pass("i", time.Minute)
-		if _, err := c.Get(ctx, "i"); !recall.IsCode(err, recall.ENOTFOUND) {
+		if _, err := c.Get(ctx, "u1", "i"); !recall.IsCode(err, recall.ENOTFOUND) {
 			t.Fatalf("Get after the idle time = %v; want ENOTFOUND", err)
 		}
 	})
@@ -490,7 +503,7 @@ func RunSessionCache(t *testing.T, newCache NewSessionCache) {
 		c, clk := open(t)
 		putSession(t, c, newSession("a", 1), time.Hour, clk.Now().Add(time.Minute))
 		clk.pass("a", time.Minute)
-		if _, err := c.Get(ctx, "a"); !recall.IsCode(err, recall.ENOTFOUND) {
+		if _, err := c.Get(ctx, "u1", "a"); !recall.IsCode(err, recall.ENOTFOUND) {
 			t.Fatalf("Get after the absolute expiry = %v; want ENOTFOUND", err)
 		}
 	})
@@ -502,7 +515,7 @@ func RunSessionCache(t *testing.T, newCache NewSessionCache) {
 		getSession(t, c, "r")
 		// Past the first idle deadline, within the refreshed one.
 		clk.pass("r", 40*time.Second)
-		if _, err := c.Get(ctx, "r"); err != nil {
+		if _, err := c.Get(ctx, "u1", "r"); err != nil {
 			t.Fatalf("Get after a refresh, within the refreshed idle time = %v; want a hit", err)
 		}
 	})
@@ -513,7 +526,7 @@ func RunSessionCache(t *testing.T, newCache NewSessionCache) {
 		clk.pass("cap", 20*time.Second)
 		getSession(t, c, "cap") // a refresh must not pass the absolute expiry
 		clk.pass("cap", 25*time.Second)
-		if _, err := c.Get(ctx, "cap"); !recall.IsCode(err, recall.ENOTFOUND) {
+		if _, err := c.Get(ctx, "u1", "cap"); !recall.IsCode(err, recall.ENOTFOUND) {
 			t.Fatalf("Get past the absolute expiry, after a refresh = %v; want ENOTFOUND", err)
 		}
 	})
@@ -547,7 +560,7 @@ func putSession(tb testing.TB, c recall.SessionCache, s *recall.Session, ttl tim
 
 func getSession(tb testing.TB, c recall.SessionCache, id string) *recall.Session {
 	tb.Helper()
-	s, err := c.Get(context.Background(), id)
+	s, err := c.Get(context.Background(), "u1", id)
 	if err != nil {
 		tb.Fatalf("Get(%s): %v", id, err)
 	}

@@ -214,25 +214,25 @@ func TestRedisRoundTrips(t *testing.T) {
 			if turn.redis["ratelimit"]+turn.redis["gate"] != 1 {
 				t.Errorf("a turn made %v rate-limit decisions in Redis, want 1 (every policy in one script call)", turn.redis)
 			}
-			if turn.redis["session_get"] != 1 || turn.redis["session_put"] != 1 {
-				t.Errorf("a turn made %v, want one session_get and one session_put", turn.redis)
+			// The gate reads the session (session:{<user>}:<id>, in the
+			// user's slot) with the token check; the write is one script:
+			// the session's compare-and-set and the invalidation of the
+			// memory states and days of study the review changed.
+			if turn.redis["gate"] != 1 || turn.redis["session_put"] != 1 || turn.redis["session_get"] != 0 ||
+				turn.redis["invalidate"] != 0 || turn.cache["sessions/hit"] != 1 {
+				t.Errorf("a turn made %v (cache %v), want the gate (which read the session) and one session_put that also invalidates", turn.redis, turn.cache)
 			}
 			if mode.near {
-				// The session's two round trips, a GET of the user (its time
-				// zone and FSRS weights, for the review) and the invalidation
-				// of the user's memory states: 4, where the target is 2.
-				if n := turn.redisTotal(); n > 4 {
-					t.Errorf("a turn with the near-cache made %v Redis round trips, want at most 4: %v", n, turn.redis)
+				// The bank and the user are near-cached: 2 round trips.
+				if n := turn.redisTotal(); n != 2 {
+					t.Errorf("a turn with the near-cache made %v Redis calls, want 2 (gate, session_put): %v", n, turn.redis)
 				}
-			} else if turn.redis["gate"] != 1 || turn.redis["get"] != 1 || turn.redis["hgetall"] != 1 || turn.redis["invalidate"] != 1 || turn.redisTotal() != 6 {
-				// Without the near-cache: the gate (token and rate limits),
-				// a GET of the user (the review's time zone and weights), an
-				// HGETALL of the bank (which also proves the topic alive),
-				// the session's two round trips and the invalidation of the
-				// memory states the review changed.
-				t.Errorf("a turn without the near-cache made %v, want gate, get (user), hgetall (bank), invalidate, session_get, session_put", turn.redis)
+			} else if turn.redis["hgetall"] != 1 || turn.redisTotal() != 3 {
+				// Without the near-cache the gate also reads the user;
+				// the bank (questions:{<topic>}, another slot) is an
+				// HGETALL of its own.
+				t.Errorf("a turn without the near-cache made %v, want gate, hgetall (bank), session_put", turn.redis)
 			}
-
 		})
 	}
 }

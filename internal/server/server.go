@@ -157,13 +157,14 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	// The caches: Redis when cfg.Redis is set, in-process equivalents
 	// otherwise. One decorator code path serves both.
 	var (
-		backend     cache.Backend
-		sessions    recall.SessionCache
-		convs       recall.ConversationCache
-		redisStatus func(context.Context) string
-		limiterDB   ratelimit.Backend
-		gate        recallhttp.Gate
-		board       ops.Board
+		backend        cache.Backend
+		sessions       recall.SessionCache
+		convs          recall.ConversationCache
+		redisStatus    func(context.Context) string
+		limiterDB      ratelimit.Backend
+		gate           recallhttp.Gate
+		gateStatesOnly bool
+		board          ops.Board
 	)
 	if cfg.Redis == "" {
 		mem := inmem.NewCache(inmem.CacheOptions{})
@@ -189,12 +190,13 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		convs = redis.NewConversationCache(rc)
 		redisStatus = rc.Status
 		limiterDB = redis.NewRateLimiter(rc)
-		if !cfg.NearCache {
-			// Without the near-cache a cached request's token, limits and
-			// data travel in one round trip; with it the reads are local
-			// already and the limiter's call is the only one.
-			gate = redis.NewGate(rc)
-		}
+		// A cached request's token, limits and data travel in one round
+		// trip. With the near-cache the reads are local already and the
+		// limiter's call is the only one, but for a session's state
+		// (never near-cached): the gate then serves the routes that read
+		// one (gateStatesOnly).
+		gate = redis.NewGate(rc)
+		gateStatesOnly = cfg.NearCache
 		board = redis.NewOpsBoard(rc, nil) // real time, as the sampler: rates are of real seconds
 		s.redis = redis.Redact(cfg.Redis)
 		if cfg.NearCache {
@@ -342,6 +344,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Conversations:  conversations,
 		Limiter:        limiter,
 		Gate:           gate,
+		GateStatesOnly: gateStatesOnly,
 		TrustedProxies: trusted,
 		RedisStatus:    redisStatus,
 		RequestTimeout: cfg.RequestTimeout,
