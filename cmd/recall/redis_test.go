@@ -741,7 +741,7 @@ func TestRedisFlushSessionKeys(t *testing.T) {
 	cfg := rtConfig(t, filepath.Join(t.TempDir(), "recall.db"), redistest.SharedURL, prefix, true)
 	clock := newClock()
 	a, b := startServer(t, cfg, clock), startServer(t, cfg, clock)
-	_, tok := a.signUp(t, "alice", "alice-password")
+	alice, tok := a.signUp(t, "alice", "alice-password")
 	topic := a.createTopic(t, tok, "Bank", "")
 	bank := a.addQuestions(t, tok, topic.ID, rtBank(6)...)
 	s := a.startSession(t, tok, topic.ID, 6)
@@ -757,7 +757,7 @@ func TestRedisFlushSessionKeys(t *testing.T) {
 
 	rc := rtRueidis(t)
 	ctx := context.Background()
-	key := prefix + "session:" + s.ID
+	key := prefix + "session:{" + alice.ID + "}:" + s.ID
 	if n, err := rc.Do(ctx, rc.B().Exists().Key(key).Build()).AsInt64(); err != nil || n != 1 {
 		t.Fatalf("the session is not in Redis under %s before the flush: %v %v", key, n, err)
 	}
