@@ -12,6 +12,7 @@ import (
 
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/cardfile"
+	"github.com/recallhq/recall/llm"
 	"github.com/recallhq/recall/notes"
 )
 
@@ -29,6 +30,10 @@ const (
 	importTimeout = time.Minute
 	// maxGenerated is the most questions one generate request may make.
 	maxGenerated = cardfile.MaxRows
+	// generateTimeout bounds a generate request: the language model's
+	// call (its own --llm-timeout, when shorter) takes longer than the
+	// default request timeout allows.
+	generateTimeout = time.Minute
 )
 
 // Statuses of one imported row, in importRowJSON.
@@ -121,40 +126,55 @@ func newQuestion(in *recall.QuestionInput, tid string, now time.Time) (*recall.Q
 	return q, ""
 }
 
-// generateBody is the body of POST /v1/topics/{id}/questions/generate.
-// Prose is refused: it needs a language model (see generateQuestions).
+// generateBody is the body of POST /v1/topics/{id}/questions/generate:
+// notes (package notes), or prose for the language model (Config.LLM).
 type generateBody struct {
 	Notes       *string `json:"notes"`
 	DryRun      bool    `json:"dry_run"`
 	BoldAsCloze bool    `json:"bold_as_cloze"`
 	Prose       *string `json:"prose"`
+	Max         *int    `json:"max"`
 }
 
 // generatedJSON is one question generate made (or would make).
 type generatedJSON struct {
-	Line    int      `json:"line"`
-	ID      string   `json:"id,omitempty"`
-	Prompt  string   `json:"prompt"`
-	Answers []string `json:"answers"`
-	Hint    string   `json:"hint"`
+	Line        int      `json:"line"`
+	ID          string   `json:"id,omitempty"`
+	Prompt      string   `json:"prompt"`
+	Answers     []string `json:"answers"`
+	Hint        string   `json:"hint"`
+	Explanation string   `json:"explanation,omitempty"`
+}
+
+// candidate is a question generate would make, before it is checked as a
+// new question of the bank.
+type candidate struct {
+	line int
+	in   recall.QuestionInput
 }
 
 // generateQuestions handles POST /v1/topics/{id}/questions/generate: the
-// questions marked in Markdown notes (package notes), added to the bank
-// unless dry_run, all or nothing, without the ones the bank or the notes
-// already have.
+// questions marked in Markdown notes (package notes), or those a language
+// model writes from prose (generateFromProse), added to the bank unless
+// dry_run, all or nothing, without the ones the bank or the notes already
+// have.
 func (s *Server) generateQuestions(w http.ResponseWriter, r *http.Request) error {
 	var body generateBody
 	if err := decodeJSON(r, &body); err != nil {
 		return err
 	}
 	uid, tid := userID(r), r.PathValue("id")
-	if _, err := s.cfg.Topics.Topic(r.Context(), uid, tid); err != nil {
+	topic, err := s.cfg.Topics.Topic(r.Context(), uid, tid)
+	if err != nil {
 		return err
 	}
 	switch {
+	case body.Prose != nil && body.Notes != nil:
+		return recall.Invalid("prose", "Send notes or prose, not both.")
 	case body.Prose != nil:
-		return recall.Invalid("prose", "Questions from prose need a language model, and none is configured on this server: mark the notes up (==term==, {{c1::term}}, Question :: Answer) and send them as notes.")
+		return s.generateFromProse(w, r, topic, &body)
+	case body.Max != nil:
+		return recall.Invalid("max", "applies to prose only: notes make every question they mark")
 	case body.Notes == nil:
 		return recall.Invalid("notes", "is required")
 	case len(*body.Notes) > notes.MaxBytes:
@@ -178,28 +198,49 @@ func (s *Server) generateQuestions(w http.ResponseWriter, r *http.Request) error
 	case len(res.Questions) > maxGenerated:
 		return recall.Errorf(recall.ETOOLARGE, "The notes make %d questions; at most %d may be made at once.", len(res.Questions), maxGenerated)
 	}
-	now := s.now().UTC().Truncate(time.Microsecond)
-	qs := make([]*recall.Question, 0, len(res.Questions))
-	out := make([]generatedJSON, 0, len(res.Questions))
-	var problems lineProblems
-	for _, g := range res.Questions {
+	cands := make([]candidate, len(res.Questions))
+	for i, g := range res.Questions {
 		prompt, answers, hint := g.Prompt, g.Answers, g.Hint
-		q, msg := newQuestion(&recall.QuestionInput{Prompt: &prompt, Answers: &answers, Hint: &hint}, tid, now)
+		cands[i] = candidate{line: g.Line, in: recall.QuestionInput{Prompt: &prompt, Answers: &answers, Hint: &hint}}
+	}
+	qs, out, err := checkGenerated(cands, tid, s.now())
+	if err != nil {
+		return err
+	}
+	return s.addGenerated(w, r, tid, qs, out, res.Duplicates, body.DryRun)
+}
+
+// checkGenerated checks the candidates as new questions of topic tid: the
+// questions and what to answer of them, or a 400 naming the bad lines.
+func checkGenerated(cands []candidate, tid string, now time.Time) ([]*recall.Question, []generatedJSON, error) {
+	now = now.UTC().Truncate(time.Microsecond)
+	qs := make([]*recall.Question, 0, len(cands))
+	out := make([]generatedJSON, 0, len(cands))
+	var problems lineProblems
+	for _, c := range cands {
+		q, msg := newQuestion(&c.in, tid, now)
 		if msg != "" {
-			if !problems.add(g.Line, msg) {
+			if !problems.add(c.line, msg) {
 				break
 			}
 			continue
 		}
 		qs = append(qs, q)
-		out = append(out, generatedJSON{Line: g.Line, Prompt: q.Prompt, Answers: q.Answers, Hint: q.Hint})
+		out = append(out, generatedJSON{Line: c.line, Prompt: q.Prompt, Answers: q.Answers, Hint: q.Hint, Explanation: q.Explanation})
 	}
 	if len(problems) > 0 {
-		return problems.err("notes")
+		return nil, nil, problems.err("notes")
 	}
+	return qs, out, nil
+}
+
+// addGenerated adds the generated questions to the bank in one
+// transaction, unless dryRun, and answers with them: 201 when some were
+// added, else 200.
+func (s *Server) addGenerated(w http.ResponseWriter, r *http.Request, tid string, qs []*recall.Question, out []generatedJSON, duplicates int, dryRun bool) error {
 	status := http.StatusOK
-	if !body.DryRun && len(qs) > 0 {
-		if err := s.cfg.Questions.AddQuestions(r.Context(), uid, tid, qs); err != nil {
+	if !dryRun && len(qs) > 0 {
+		if err := s.cfg.Questions.AddQuestions(r.Context(), userID(r), tid, qs); err != nil {
 			return err
 		}
 		for i, q := range qs {
@@ -208,9 +249,101 @@ func (s *Server) generateQuestions(w http.ResponseWriter, r *http.Request) error
 		status = http.StatusCreated
 	}
 	s.writeJSON(w, r, status, map[string]any{
-		"dry_run": body.DryRun, "duplicates": res.Duplicates, "questions": out,
+		"dry_run": dryRun, "duplicates": duplicates, "questions": out,
 	})
 	return nil
+}
+
+// generateFromProse makes the questions of body.Prose with the language
+// model (llm.Client.GenerateQuestions, which checks its reply against the
+// schema: a prompt and at least one answer each, no question twice, at
+// most body.Max of them). Those the bank already has are skipped as
+// duplicates; the rest are added as the notes' are. There is no rule-based
+// fallback: without a model the request is refused with 400; a model that
+// fails or writes an unusable reply, or a budget that cannot be checked,
+// gives 503 unavailable, and a spent llm budget 429 rate_limited with
+// Retry-After (llmError). Nothing is added then.
+func (s *Server) generateFromProse(w http.ResponseWriter, r *http.Request, topic *recall.Topic, body *generateBody) error {
+	if s.cfg.LLM == nil {
+		return recall.Invalid("prose", "Questions from prose need a language model, and none is configured on this server: mark the notes up (==term==, {{c1::term}}, Question :: Answer) and send them as notes.")
+	}
+	prose := *body.Prose
+	switch {
+	case body.BoldAsCloze:
+		return recall.Invalid("bold_as_cloze", "applies to notes only")
+	case strings.TrimSpace(prose) == "":
+		return recall.Invalid("prose", "must not be empty")
+	case len(prose) > llm.MaxProseBytes:
+		return recall.Errorf(recall.ETOOLARGE, "The prose must not be larger than %d bytes.", llm.MaxProseBytes)
+	}
+	most := llm.DefaultGenerated
+	if body.Max != nil {
+		if most = *body.Max; most < 1 || most > llm.MaxGenerated {
+			return recall.Invalid("max", "must be between 1 and "+strconv.Itoa(llm.MaxGenerated))
+		}
+	}
+	// The model may take longer than the server's write timeout allows.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(generateTimeout + 10*time.Second))
+	ins, _, err := s.cfg.LLM.GenerateQuestions(r.Context(), llm.GenerateRequest{
+		Principal: "user:" + userID(r), Topic: topic.Title, Prose: prose, Max: most,
+	})
+	if err != nil {
+		return s.llmError(w, err)
+	}
+	bank, err := s.cfg.Questions.Questions(r.Context(), topic.ID)
+	if err != nil {
+		return err
+	}
+	cands := make([]candidate, len(ins))
+	for i, in := range ins {
+		cands[i] = candidate{line: i + 1, in: in}
+	}
+	qs, out, err := checkGenerated(cands, topic.ID, s.now())
+	if err != nil {
+		// The model's questions passed the schema, yet one is not a
+		// question Recall keeps: the reply is unusable, not the request.
+		return recall.Errorf(recall.EUNAVAILABLE, "The language model wrote a question Recall cannot keep (%s). Nothing was added; try again.", recall.ErrorMessage(err))
+	}
+	index := newBankIndex(bank)
+	keep, dups := 0, 0
+	for i, q := range qs {
+		if index.duplicate("", q) != "" {
+			dups++
+			continue
+		}
+		index.add(q)
+		qs[keep], out[keep] = q, out[i]
+		keep++
+	}
+	return s.addGenerated(w, r, topic.ID, qs[:keep], out[:keep], dups, body.DryRun)
+}
+
+// llmError turns the error of a generation call into what the client is
+// told: 400 for prose the model must not be given, 429 with Retry-After
+// for a spent llm budget, 503 for the rest (the model or the budget's
+// store failed; trying again may work).
+func (s *Server) llmError(w http.ResponseWriter, err error) error {
+	var le *llm.Error
+	if !errors.As(err, &le) {
+		return err
+	}
+	const none = " Nothing was added; marked-up notes (sent as notes) need no model."
+	switch le.Reason {
+	case llm.ReasonUnsafeInput:
+		return recall.Invalid("prose", "holds text that reads as instructions or markers to a language model (such as <<<, >>>, <| or ###); remove it and try again")
+	case llm.ReasonBadRequest:
+		return recall.Invalid("prose", "is out of bounds: "+le.Err.Error())
+	case llm.ReasonOverBudget:
+		if le.RetryAfter <= 0 {
+			return recall.Errorf(recall.EINVALID, "The prose needs more language-model tokens than your whole llm budget holds; send less of it."+none)
+		}
+		secs := retryAfterSeconds(le.RetryAfter)
+		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+		return recall.Errorf(recall.ERATELIMITED, "Your language-model token budget (policy llm) is spent: try again in %d seconds."+none, secs)
+	case llm.ReasonBudgetUnknown:
+		return recall.Errorf(recall.EUNAVAILABLE, "The language-model token budget cannot be checked just now: try again shortly."+none)
+	}
+	return recall.Errorf(recall.EUNAVAILABLE, "The language model gave no usable questions (%s): try again shortly."+none, le.Reason)
 }
 
 // importRowJSON is what became of one row of an imported file.

@@ -35,6 +35,7 @@ import (
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/auth"
 	"github.com/recallhq/recall/cache"
+	"github.com/recallhq/recall/llm"
 	"github.com/recallhq/recall/metrics"
 	"github.com/recallhq/recall/ops"
 	"github.com/recallhq/recall/ratelimit"
@@ -124,6 +125,9 @@ type Config struct {
 	Tutor *tutor.Engine
 	// Conversations runs conversations with the tutor.
 	Conversations *tutor.Conversations
+	// LLM writes questions from prose (an *llm.Client); nil refuses prose
+	// with 400.
+	LLM QuestionWriter
 	// Limiter decides rate limits; nil means no rate limiting.
 	Limiter Limiter
 	// Gate, when set with a Limiter that can decide through it
@@ -172,6 +176,11 @@ type WebApp interface {
 	http.Handler
 	// Serves reports whether the app answers the URL path p.
 	Serves(p string) bool
+}
+
+// QuestionWriter writes questions from prose (implemented by llm.Client).
+type QuestionWriter interface {
+	GenerateQuestions(ctx context.Context, req llm.GenerateRequest) ([]recall.QuestionInput, llm.Usage, error)
 }
 
 // Route is one entry of the route table.
@@ -296,7 +305,7 @@ func (s *Server) routeTable() []Route {
 		{Method: "DELETE", Pattern: "/v1/topics/{id}", Auth: true, Policies: writes, handle: s.deleteTopic},
 
 		{Method: "POST", Pattern: "/v1/topics/{id}/questions", Auth: true, Policies: writes, handle: s.addQuestions},
-		{Method: "POST", Pattern: "/v1/topics/{id}/questions/generate", Auth: true, Policies: writes, MaxBody: maxGenerateBody, handle: s.generateQuestions},
+		{Method: "POST", Pattern: "/v1/topics/{id}/questions/generate", Auth: true, Policies: writes, MaxBody: maxGenerateBody, Timeout: generateTimeout, handle: s.generateQuestions},
 		{Method: "POST", Pattern: "/v1/topics/{id}/questions/import", Auth: true, Policies: writes, MaxBody: MaxImportBytes, Timeout: importTimeout, handle: s.importQuestions},
 		{Method: "GET", Pattern: "/v1/topics/{id}/questions/export", Auth: true, Policies: user, Timeout: importTimeout, handle: s.exportQuestions},
 		{Method: "GET", Pattern: "/v1/topics/{id}/questions", Auth: true, Policies: user, handle: s.listQuestions},

@@ -91,10 +91,13 @@ func (c *Client) do(ctx context.Context, k call, promptBound int64) (result, err
 	var res *ratelimit.Reservation
 	if c.cfg.Budget != nil {
 		var err error
-		res, _, err = c.cfg.Budget.Reserve(ctx, k.principal, ratelimit.PolicyLLM, promptBound+k.maxTokens)
+		var retry time.Duration
+		res, retry, err = c.cfg.Budget.Reserve(ctx, k.principal, ratelimit.PolicyLLM, promptBound+k.maxTokens)
 		switch {
 		case errors.Is(err, ratelimit.ErrOverBudget):
-			return result{}, c.fail(k.op, ReasonOverBudget, err)
+			e := c.fail(k.op, ReasonOverBudget, err)
+			e.RetryAfter = retry
+			return result{}, e
 		case err != nil:
 			return result{}, c.fail(k.op, ReasonBudgetUnknown, err)
 		}

@@ -322,8 +322,15 @@ func TestBudget(t *testing.T) {
 	}
 	// 500 left: less than a reply's most (1000 + the prompt).
 	n := len(srv.Requests())
-	if _, err := c.Reply(ctx, llm.ChatRequest{Principal: "user:b", Message: "hi"}, nil); reasonOf(err) != llm.ReasonOverBudget {
+	_, err = c.Reply(ctx, llm.ChatRequest{Principal: "user:b", Message: "hi"}, nil)
+	if reasonOf(err) != llm.ReasonOverBudget {
 		t.Fatalf("over budget: %v", err)
+	}
+	// The wait until the call fits: some of a day's refill, never more
+	// than the whole window.
+	var le *llm.Error
+	if !errors.As(err, &le) || le.RetryAfter <= 0 || le.RetryAfter > 24*time.Hour {
+		t.Fatalf("over budget: retry after %v", err)
 	}
 	if len(srv.Requests()) != n {
 		t.Fatal("a call over budget reached the endpoint")

@@ -1,6 +1,9 @@
 package llm
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // Reason says why a call gave no usable result. Every Reason means the same
 // thing to the caller: answer with the rules.
@@ -31,6 +34,10 @@ type Error struct {
 	Reason Reason
 	// Err is the underlying error, if any.
 	Err error
+	// RetryAfter is, for ReasonOverBudget, how long until the same call
+	// fits in the budget again; zero when it never will (a call larger
+	// than the whole budget) or for other reasons.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

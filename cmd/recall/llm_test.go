@@ -83,3 +83,33 @@ func TestLLMConstructed(t *testing.T) {
 		t.Fatal("a client without --llm-url")
 	}
 }
+
+// TestLLMProse: with --llm-url, prose sent to generate becomes questions
+// written by the model, added to the bank and counted; without it, 400.
+func TestLLMProse(t *testing.T) {
+	srv := llmtest.New(t)
+	srv.Respond(func(llmtest.Request) string {
+		return `{"questions": [{"prompt": "What do mitochondria make?", "answers": ["ATP"], "explanation": "They make ATP."}]}`
+	})
+	s := startDefault(t, func(c *Config) { c.LLMURL, c.LLMModel = srv.URL, "test-model" })
+	_, tok := s.signUp(t, "ada", "password-ada")
+	topic := s.createTopic(t, tok, "Cells", "")
+	path := "/v1/topics/" + topic.ID + "/questions/generate"
+	var made struct {
+		Questions []struct {
+			ID, Prompt, Explanation string
+		}
+	}
+	s.do(apiCall{method: "POST", path: path, token: tok, body: map[string]any{"prose": "Mitochondria make ATP."}}).want(t, 201, &made)
+	if len(made.Questions) != 1 || made.Questions[0].ID == "" || made.Questions[0].Explanation != "They make ATP." {
+		t.Fatalf("made %+v", made)
+	}
+	if n := promSum(s.scrape(t), "recall_llm_calls_total", map[string]string{"op": "generate"}); n != 1 {
+		t.Errorf("recall_llm_calls_total{op=generate} = %v, want 1", n)
+	}
+	plain := startDefault(t)
+	_, tok = plain.signUp(t, "ada", "password-ada")
+	topic = plain.createTopic(t, tok, "Cells", "")
+	plain.do(apiCall{method: "POST", path: "/v1/topics/" + topic.ID + "/questions/generate", token: tok,
+		body: map[string]any{"prose": "Mitochondria make ATP."}}).wantError(t, 400, "invalid")
+}

@@ -553,18 +553,21 @@ type ErrorDetail struct {
 // ErrorDetailCode defines model for ErrorDetail.Code.
 type ErrorDetailCode string
 
-// GenerateRequest Markdown notes with marked spans. Cloze deletions: ==term==, {{c1::term}}, {{c1::term::hint}} and, with bold_as_cloze, **term**; the sentence around a cloze is the prompt, several clozes of one number in a sentence make one question, each other number one more. Question :: Answer on a line makes a question, Question ::: Answer two (both directions); a paragraph with a line holding only ? is a multi-line question (above) and answer (below). Nothing inside `code`, fenced code or $math$ is a marker.
+// GenerateRequest Markdown notes with marked spans. Cloze deletions: ==term==, {{c1::term}}, {{c1::term::hint}} and, with bold_as_cloze, **term**; the sentence around a cloze is the prompt, several clozes of one number in a sentence make one question, each other number one more. Question :: Answer on a line makes a question, Question ::: Answer two (both directions); a paragraph with a line holding only ? is a multi-line question (above) and answer (below). Nothing inside `code`, fenced code or $math$ is a marker. Either notes or prose, not both.
 type GenerateRequest struct {
-	// BoldAsCloze Make **term** a cloze deletion too (off by default: emphasis is not a card).
+	// BoldAsCloze Make **term** a cloze deletion too (off by default: emphasis is not a card). Notes only: sent with prose it gives 400.
 	BoldAsCloze *bool `json:"bold_as_cloze,omitempty"`
 
 	// DryRun Only say what would be made; add nothing.
 	DryRun *bool `json:"dry_run,omitempty"`
 
-	// Notes The notes, at most 1 MiB (more gives 413). Required unless prose is sent (which is refused).
+	// Max With prose: the most questions the model may write. Sent with notes it gives 400.
+	Max *int `json:"max,omitempty"`
+
+	// Notes The notes, at most 1 MiB (more gives 413). Required unless prose is sent.
 	Notes *string `json:"notes,omitempty"`
 
-	// Prose Reserved for questions written by a language model from unmarked prose. No model is configured: a request that sends it gets 400 invalid naming the field.
+	// Prose Unmarked text (at most 20000 bytes, more gives 413) that a language model turns into questions, each with at least one accepted answer and an explanation, none a duplicate of the bank or of another (those of the bank are skipped and counted in duplicates). Needs a server started with --llm-url: without one it gets 400 invalid naming the field. Text that reads as instructions or markers to the model gets 400; a spent llm token budget 429; a model that fails or writes an unusable reply 503, adding nothing. Every call is counted in recall_llm_calls_total{op="generate"}, its failures in recall_llm_failures_total and recall_llm_fallbacks_total. dry_run still calls the model (and spends tokens) but adds nothing.
 	Prose *string `json:"prose,omitempty"`
 }
 
@@ -583,13 +586,16 @@ type GenerateResult struct {
 type GeneratedQuestion struct {
 	Answers []string `json:"answers"`
 
+	// Explanation The explanation the model wrote (prose only); absent when empty.
+	Explanation *string `json:"explanation,omitempty"`
+
 	// Hint The cloze's hint, empty if none.
 	Hint string `json:"hint"`
 
 	// Id The new question's ID; absent on a dry run.
 	Id *string `json:"id,omitempty"`
 
-	// Line The line of the notes it comes from.
+	// Line The line of the notes it comes from; for prose, its place (1, 2, …) among the questions the model wrote.
 	Line   int    `json:"line"`
 	Prompt string `json:"prompt"`
 }
@@ -1571,14 +1577,14 @@ type ClientInterface interface {
 	// Corresponds with GET /v1/topics/{id}/questions/export (the `ExportQuestions` operationId).
 	ExportQuestions(ctx context.Context, id TopicID, params *ExportQuestionsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GenerateQuestionsWithBody Make questions from Markdown notes and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. Deterministic: the same notes and bank give the same questions. A mistake in the notes gives 400 with the line in lines.
+	// GenerateQuestionsWithBody Make questions from Markdown notes, or (with a language model configured) from prose, and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. From notes it is deterministic: the same notes and bank give the same questions; a mistake in the notes gives 400 with the line in lines. From prose the model writes them; its reply is checked (each question a prompt and at least one answer, none twice, at most max) and a reply that fails the check adds nothing.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/topics/{id}/questions/generate (the `GenerateQuestions` operationId).
 	GenerateQuestionsWithBody(ctx context.Context, id TopicID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GenerateQuestions Make questions from Markdown notes and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. Deterministic: the same notes and bank give the same questions. A mistake in the notes gives 400 with the line in lines.
+	// GenerateQuestions Make questions from Markdown notes, or (with a language model configured) from prose, and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. From notes it is deterministic: the same notes and bank give the same questions; a mistake in the notes gives 400 with the line in lines. From prose the model writes them; its reply is checked (each question a prompt and at least one answer, none twice, at most max) and a reply that fails the check adds nothing.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2239,7 +2245,7 @@ func (c *Client) ExportQuestions(ctx context.Context, id TopicID, params *Export
 	return c.Client.Do(req)
 }
 
-// GenerateQuestionsWithBody Make questions from Markdown notes and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. Deterministic: the same notes and bank give the same questions. A mistake in the notes gives 400 with the line in lines.
+// GenerateQuestionsWithBody Make questions from Markdown notes, or (with a language model configured) from prose, and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. From notes it is deterministic: the same notes and bank give the same questions; a mistake in the notes gives 400 with the line in lines. From prose the model writes them; its reply is checked (each question a prompt and at least one answer, none twice, at most max) and a reply that fails the check adds nothing.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2256,7 +2262,7 @@ func (c *Client) GenerateQuestionsWithBody(ctx context.Context, id TopicID, cont
 	return c.Client.Do(req)
 }
 
-// GenerateQuestions Make questions from Markdown notes and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. Deterministic: the same notes and bank give the same questions. A mistake in the notes gives 400 with the line in lines.
+// GenerateQuestions Make questions from Markdown notes, or (with a language model configured) from prose, and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. From notes it is deterministic: the same notes and bank give the same questions; a mistake in the notes gives 400 with the line in lines. From prose the model writes them; its reply is checked (each question a prompt and at least one answer, none twice, at most max) and a reply that fails the check adds nothing.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4239,14 +4245,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /v1/topics/{id}/questions/export (the `ExportQuestions` operationId).
 	ExportQuestionsWithResponse(ctx context.Context, id TopicID, params *ExportQuestionsParams, reqEditors ...RequestEditorFn) (*ExportQuestionsResponse, error)
 
-	// GenerateQuestionsWithBodyWithResponse Make questions from Markdown notes and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. Deterministic: the same notes and bank give the same questions. A mistake in the notes gives 400 with the line in lines.
+	// GenerateQuestionsWithBodyWithResponse Make questions from Markdown notes, or (with a language model configured) from prose, and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. From notes it is deterministic: the same notes and bank give the same questions; a mistake in the notes gives 400 with the line in lines. From prose the model writes them; its reply is checked (each question a prompt and at least one answer, none twice, at most max) and a reply that fails the check adds nothing.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/topics/{id}/questions/generate (the `GenerateQuestions` operationId).
 	GenerateQuestionsWithBodyWithResponse(ctx context.Context, id TopicID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateQuestionsResponse, error)
 
-	// GenerateQuestionsWithResponse Make questions from Markdown notes and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. Deterministic: the same notes and bank give the same questions. A mistake in the notes gives 400 with the line in lines.
+	// GenerateQuestionsWithResponse Make questions from Markdown notes, or (with a language model configured) from prose, and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. From notes it is deterministic: the same notes and bank give the same questions; a mistake in the notes gives 400 with the line in lines. From prose the model writes them; its reply is checked (each question a prompt and at least one answer, none twice, at most max) and a reply that fails the check adds nothing.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8494,13 +8500,13 @@ type GenerateQuestionsResponse struct {
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
 	// JSON429 the response for an HTTP 429 `application/json` response
-	JSON429 *RateLimited
+	JSON429 *Error
 	// JSON431 the response for an HTTP 431 `application/json` response
 	JSON431 *HeadersTooLarge
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
-	JSON503 *Unavailable
+	JSON503 *Error
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GenerateQuestionsResponse200Headers
 	// Headers201 the parsed response headers for an HTTP 201 response
@@ -8561,7 +8567,7 @@ func (r GenerateQuestionsResponse) GetJSON415() *UnsupportedMediaType {
 }
 
 // GetJSON429 returns the response for an HTTP 429 `application/json` response
-func (r GenerateQuestionsResponse) GetJSON429() *RateLimited {
+func (r GenerateQuestionsResponse) GetJSON429() *Error {
 	return r.JSON429
 }
 
@@ -8576,7 +8582,7 @@ func (r GenerateQuestionsResponse) GetJSON500() *Internal {
 }
 
 // GetJSON503 returns the response for an HTTP 503 `application/json` response
-func (r GenerateQuestionsResponse) GetJSON503() *Unavailable {
+func (r GenerateQuestionsResponse) GetJSON503() *Error {
 	return r.JSON503
 }
 
@@ -9905,7 +9911,7 @@ func (c *ClientWithResponses) ExportQuestionsWithResponse(ctx context.Context, i
 	return ParseExportQuestionsResponse(rsp)
 }
 
-// GenerateQuestionsWithBodyWithResponse Make questions from Markdown notes and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. Deterministic: the same notes and bank give the same questions. A mistake in the notes gives 400 with the line in lines.
+// GenerateQuestionsWithBodyWithResponse Make questions from Markdown notes, or (with a language model configured) from prose, and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. From notes it is deterministic: the same notes and bank give the same questions; a mistake in the notes gives 400 with the line in lines. From prose the model writes them; its reply is checked (each question a prompt and at least one answer, none twice, at most max) and a reply that fails the check adds nothing.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9918,7 +9924,7 @@ func (c *ClientWithResponses) GenerateQuestionsWithBodyWithResponse(ctx context.
 	return ParseGenerateQuestionsResponse(rsp)
 }
 
-// GenerateQuestionsWithResponse Make questions from Markdown notes and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. Deterministic: the same notes and bank give the same questions. A mistake in the notes gives 400 with the line in lines.
+// GenerateQuestionsWithResponse Make questions from Markdown notes, or (with a language model configured) from prose, and add them to the bank, all or nothing, skipping the ones the bank or the notes already have. From notes it is deterministic: the same notes and bank give the same questions; a mistake in the notes gives 400 with the line in lines. From prose the model writes them; its reply is checked (each question a prompt and at least one answer, none twice, at most max) and a reply that fails the check adds nothing.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -15184,7 +15190,7 @@ func ParseGenerateQuestionsResponse(rsp *http.Response) (*GenerateQuestionsRespo
 		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
-		var dest RateLimited
+		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15205,7 +15211,7 @@ func ParseGenerateQuestionsResponse(rsp *http.Response) (*GenerateQuestionsRespo
 		response.JSON500 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
-		var dest Unavailable
+		var dest Error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -3,4 +3,4 @@
 package apiclient
 
 // specSHA256 is the SHA-256 of the openapi.json this client was generated from.
-const specSHA256 = "ea32e2f1b1d961f2a4ddafd7cccbea18cad63ef8bceeb407772b4993ada58493"
+const specSHA256 = "6485b0f4986693c67409f544776a08f10628cd96d7579442935a55fe6f9e827d"

@@ -88,8 +88,9 @@ type Config struct {
 	// HashParams is the password-hash cost of new hashes; zero means
 	// auth.DefaultHashParams.
 	HashParams auth.HashParams
-	// LLM configures the tutor's LLM; an empty BaseURL means none (the
-	// rule-based tutor alone). Its Budget and Metrics are set here.
+	// LLM configures the tutor's LLM, which also writes questions from
+	// prose; an empty BaseURL means none (the rule-based tutor alone, and
+	// prose refused with 400). Its Budget and Metrics are set here.
 	LLM llm.Config
 
 	Logger *slog.Logger
@@ -254,7 +255,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		if s.llm, err = llm.New(lc); err != nil {
 			return nil, fmt.Errorf("--llm-*: %w", err)
 		}
-		logger.Info("LLM configured; the rule-based tutor answers whenever it fails or a user's llm budget is spent",
+		logger.Info("LLM configured; the rule-based tutor answers whenever it fails or a user's llm budget is spent, and questions from prose get 503 or 429",
 			"url", s.llm.BaseURL(), "model", s.llm.Model(), "max_tokens", s.llm.MaxTokens(), "timeout", s.llm.Timeout(),
 			"key", cfg.LLM.Key != "", "budget", policies[ratelimit.PolicyLLM].String())
 	}
@@ -331,6 +332,10 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		roles = store
 	}
 
+	var writer recallhttp.QuestionWriter // nil, never a nil *llm.Client
+	if s.llm != nil {
+		writer = s.llm
+	}
 	api := recallhttp.NewServer(recallhttp.Config{
 		Store:          store,
 		Auth:           authSvc,
@@ -342,6 +347,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Ops:            sampler,
 		Tutor:          engine,
 		Conversations:  conversations,
+		LLM:            writer,
 		Limiter:        limiter,
 		Gate:           gate,
 		GateStatesOnly: gateStatesOnly,
