@@ -68,7 +68,9 @@ type Row struct {
 	// Line is the 1-based line of the file where the row starts.
 	Line int
 	// Prompt and Answer are the question and its answer, as plain text
-	// (HTML removed when the file says #html:true).
+	// (HTML removed when the file says #html:true). For a Cloze note
+	// (IsCloze(Notetype)) they are its Text, {{cN::}} markers and all,
+	// and its Back Extra, which may be empty.
 	Prompt, Answer string
 	// GUID is Anki's id of the note, "" if the file has no guid column.
 	GUID string
@@ -80,6 +82,15 @@ type Row struct {
 	// answer, id, note type, deck or tags), by their name as written,
 	// when not empty; nil if there are none.
 	Extra map[string]string
+}
+
+// IsCloze reports whether a note type is Anki's Cloze ("Cloze", or a
+// copy named "Cloze …", in any case): its first field (Row.Prompt) is
+// text with {{c1::term}} deletions, its second (Row.Answer, Back Extra)
+// an optional extra shown with the answer.
+func IsCloze(notetype string) bool {
+	t := strings.ToLower(strings.TrimSpace(notetype))
+	return t == "cloze" || strings.HasPrefix(t, "cloze ")
 }
 
 // Options tell Read what the file is when its header lines do not.
@@ -208,31 +219,36 @@ func Read(r io.Reader, opts Options, fn func(Row) error) error {
 
 // row makes a Row of the fields of one record.
 func (h *header) row(fields []string, line int) (Row, error) {
-	need := max(h.promptCol, h.answerCol) + 1
-	if len(fields) < need {
-		return Row{}, fmt.Errorf("%d fields, want at least %d", len(fields), need)
-	}
-	row := Row{Line: line, Deck: h.deck, Notetype: h.notetype}
-	row.Prompt, row.Answer = fields[h.promptCol], fields[h.answerCol]
-	if h.html {
-		row.Prompt, row.Answer = HTMLToText(row.Prompt), HTMLToText(row.Answer)
-	}
-	if strings.TrimSpace(row.Prompt) == "" {
-		return Row{}, errors.New("empty question")
-	}
-	if strings.TrimSpace(row.Answer) == "" {
-		return Row{}, errors.New("empty answer")
-	}
 	field := func(i int) string {
 		if i >= 0 && i < len(fields) {
 			return fields[i]
 		}
 		return ""
 	}
-	row.GUID = field(h.guid)
+	row := Row{Line: line, Deck: h.deck, Notetype: h.notetype}
 	if s := field(h.notetypeCol); s != "" {
 		row.Notetype = s
 	}
+	// A Cloze note's second field (Back Extra) may be empty, or absent.
+	cloze := IsCloze(row.Notetype)
+	need := max(h.promptCol, h.answerCol) + 1
+	if cloze {
+		need = h.promptCol + 1
+	}
+	if len(fields) < need {
+		return Row{}, fmt.Errorf("%d fields, want at least %d", len(fields), need)
+	}
+	row.Prompt, row.Answer = fields[h.promptCol], field(h.answerCol)
+	if h.html {
+		row.Prompt, row.Answer = HTMLToText(row.Prompt), HTMLToText(row.Answer)
+	}
+	if strings.TrimSpace(row.Prompt) == "" {
+		return Row{}, errors.New("empty question")
+	}
+	if strings.TrimSpace(row.Answer) == "" && !cloze {
+		return Row{}, errors.New("empty answer")
+	}
+	row.GUID = field(h.guid)
 	if s := field(h.deckCol); s != "" {
 		row.Deck = s
 	}

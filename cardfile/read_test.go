@@ -36,7 +36,8 @@ func TestReadAnkiExport(t *testing.T) {
 		{Line: 9, GUID: "n{pT*5ng/U", Notetype: "Basic (and reversed card)", Deck: "Science", Prompt: "H2O is\u00a0called…", Answer: "water\n(dihydrogen monoxide)", Tags: []string{"chemistry"}},
 		{Line: 10, GUID: "G+/qe^ho?z", Notetype: "Basic", Deck: "Science", Prompt: "Name the \"powerhouse\" of the cell\n(one word)", Answer: "Mitochondria", Tags: []string{"biology", "marked"}},
 		{Line: 11, GUID: "x9#Lk2@pQa", Notetype: "Basic", Deck: "Maths", Prompt: "What is 1/2 + 1/4?", Answer: "3/4 & 0.75"},
-		{Line: 12, GUID: "Pw3$zT!c0e", Notetype: "Cloze", Deck: "Science", Prompt: "Light travels at about\t300,000 km/s", Answer: "extra", Tags: []string{"physics"}},
+		{Line: 12, GUID: "Pw3$zT!c0e", Notetype: "Cloze", Deck: "Science", Prompt: "Light travels at about\t{{c1::300,000::number}} km/s. It is the {{c2::fastest}} thing.", Answer: "extra", Tags: []string{"physics"}},
+		{Line: 13, GUID: "Cl0z3#2abc", Notetype: "Cloze", Deck: "Science", Prompt: "The {{c1::Sun}} is a {{c1::star}}.", Tags: []string{"physics"}},
 	}
 	if !reflect.DeepEqual(rows, want) {
 		t.Errorf("rows:\n%#v\nwant:\n%#v", rows, want)
@@ -75,6 +76,11 @@ func TestReadHeaders(t *testing.T) {
 		{"DeckColumn", "#deck column:1\nD::E\tq\ta\n", Options{}, []Row{{Prompt: "q", Answer: "a", Deck: "D::E"}}},
 		{"Deck", "#deck:Default\nq\ta\n", Options{}, []Row{{Prompt: "q", Answer: "a", Deck: "Default"}}},
 		{"Notetype", "#notetype:Basic\nq\ta\n", Options{}, []Row{{Prompt: "q", Answer: "a", Notetype: "Basic"}}},
+		// A Cloze note's Back Extra may be empty or missing; its text keeps
+		// its markers.
+		{"ClozeEmptyBackExtra", "#notetype:Cloze\nThe {{c1::sun}}.\t\n", Options{}, []Row{{Prompt: "The {{c1::sun}}.", Notetype: "Cloze"}}},
+		{"ClozeNoBackExtra", "#notetype column:1\nCloze\tThe {{c1::sun}}.\n", Options{}, []Row{{Prompt: "The {{c1::sun}}.", Notetype: "Cloze"}}},
+		{"ClozeColumns", "#notetype:cloze (type in)\n#columns:Text\tBack Extra\nThe {{c1::sun}}.\tx\n", Options{}, []Row{{Line: 3, Prompt: "The {{c1::sun}}.", Answer: "x", Notetype: "cloze (type in)"}}},
 		{"UnknownHeaderIgnored", "#if matches:update current\nq\ta\n", Options{}, []Row{{Prompt: "q", Answer: "a"}}},
 		{"CommentHeader", "# exported by hand\nq\ta\n", Options{}, []Row{{Prompt: "q", Answer: "a"}}},
 		{"HeaderCaseAndCRLF", "#SEPARATOR:COMMA\r\n#HTML:TRUE\r\nq,a&amp;b\r\n", Options{}, []Row{{Line: 3, Prompt: "q", Answer: "a&b"}}},

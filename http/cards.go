@@ -200,8 +200,7 @@ func (s *Server) generateQuestions(w http.ResponseWriter, r *http.Request) error
 	}
 	cands := make([]candidate, len(res.Questions))
 	for i, g := range res.Questions {
-		prompt, answers, hint := g.Prompt, g.Answers, g.Hint
-		cands[i] = candidate{line: g.Line, in: recall.QuestionInput{Prompt: &prompt, Answers: &answers, Hint: &hint}}
+		cands[i] = candidate{line: g.Line, in: noteInput(g)}
 	}
 	qs, out, err := checkGenerated(cands, tid, s.now())
 	if err != nil {
@@ -382,6 +381,50 @@ func columnKey(name string) string {
 	}, strings.ToLower(name))
 }
 
+// rowInputs makes the questions of one row, or says what is wrong with
+// it: the question of a Basic note (rowInput), or those of a Cloze note's
+// clozes (clozeInputs).
+func rowInputs(row cardfile.Row) ([]*recall.QuestionInput, string) {
+	if cardfile.IsCloze(row.Notetype) {
+		return clozeInputs(row)
+	}
+	in, msg := rowInput(row)
+	if msg != "" {
+		return nil, msg
+	}
+	return []*recall.QuestionInput{in}, ""
+}
+
+// clozeInputs makes the questions of an Anki Cloze note as the notes
+// generator makes them of {{cN::term}} clozes (notes.Clozes): one per
+// cloze number of a sentence of its text, the sentence as the prompt, the
+// hint kept. Its Back Extra is every question's explanation.
+func clozeInputs(row cardfile.Row) ([]*recall.QuestionInput, string) {
+	made, err := notes.Clozes(row.Prompt)
+	var le *notes.LineError
+	switch {
+	case errors.As(err, &le):
+		return nil, le.Msg
+	case err != nil:
+		return nil, err.Error()
+	case len(made) == 0:
+		return nil, "a Cloze note needs at least one {{c1::…}} deletion in its text"
+	}
+	explanation := strings.TrimSpace(row.Answer)
+	ins := make([]*recall.QuestionInput, len(made))
+	for i, q := range made {
+		in := noteInput(q)
+		in.Explanation = &explanation
+		ins[i] = &in
+	}
+	return ins, ""
+}
+
+// noteInput is the input of a question that package notes made.
+func noteInput(q notes.Question) recall.QuestionInput {
+	return recall.QuestionInput{Prompt: &q.Prompt, Answers: &q.Answers, Hint: &q.Hint}
+}
+
 // rowInput makes the question of one row, or says what is wrong with it.
 // Anki's "Back Extra" (and "Extra") columns are taken as the explanation.
 func rowInput(row cardfile.Row) (*recall.QuestionInput, string) {
@@ -467,22 +510,29 @@ func (s *Server) importQuestions(w http.ResponseWriter, r *http.Request) error {
 		problems lineProblems // the first bad rows by their questions
 	)
 	err = cardfile.Read(r.Body, cardfile.Options{MediaType: mt}, func(row cardfile.Row) error {
-		in, msg := rowInput(row)
-		var q *recall.Question
-		if msg == "" {
-			q, msg = newQuestion(in, tid, now)
+		ins, msg := rowInputs(row)
+		batch := make([]*recall.Question, 0, len(ins))
+		for _, in := range ins {
+			q, m := newQuestion(in, tid, now)
+			if m != "" {
+				msg = m
+				break
+			}
+			batch = append(batch, q)
 		}
 		if msg != "" {
 			problems.add(row.Line, msg)
 			return nil
 		}
-		if id := index.duplicate(row.GUID, q); id != "" {
-			rows = append(rows, importRowJSON{Line: row.Line, Status: rowDuplicate, QuestionID: id})
-			return nil
+		for _, q := range batch {
+			if id := index.duplicate(row.GUID, q); id != "" {
+				rows = append(rows, importRowJSON{Line: row.Line, Status: rowDuplicate, QuestionID: id})
+				continue
+			}
+			index.add(q)
+			qs = append(qs, q)
+			rows = append(rows, importRowJSON{Line: row.Line, Status: rowAdded, QuestionID: q.ID})
 		}
-		index.add(q)
-		qs = append(qs, q)
-		rows = append(rows, importRowJSON{Line: row.Line, Status: rowAdded, QuestionID: q.ID})
 		return nil
 	})
 	var rowErrs cardfile.Errors

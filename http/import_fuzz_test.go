@@ -21,6 +21,8 @@ func FuzzImport(f *testing.F) {
 		"#html:true\nq<br>r\t<b>a</b>\n", "#guid column:3\nq\ta\tid1\n", "\ufeff#separator:Pipe\nq|a\n",
 		"\"unclosed,a\n", "only one field\n", "q,a,much\n", "#tags:" + strings.Repeat("t ", 2100) + "\nq,a\n",
 		"#deck:D\n#notetype:Basic\n#tags column:3\nq\ta\tt1 t2\n", "q,a\nq,a\n", "\x00,\x00\n", "#\n#:\n",
+		"#notetype:Cloze\nThe {{c1::sun::star}} shines. It is {{c2::hot}}.\textra\nNo cloze\t\n",
+		"#notetype column:1\nCloze\t{{c1::a}} {{c1::b}} {{c2::}}\nBasic\t{{c1::q}}\ta\ncloze\t{{c1::x}}\n",
 	} {
 		f.Add(strings.Contains(s, "\t"), []byte(s))
 	}

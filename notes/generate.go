@@ -129,6 +129,31 @@ func Generate(markdown string, opts Options) (Result, error) {
 	return g.res, nil
 }
 
+// Clozes makes the questions of a text whose only markup is its
+// {{cN::term}} and {{cN::term::hint}} clozes, such as the Text field of an
+// Anki Cloze note: as Generate makes them, one question per cloze number
+// of a sentence, the sentence as its prompt with [...] (or [hint]) in
+// place of the term, the term as its answer and the hint kept. Nothing
+// else is markup (==, **, `, $ and :: are text), and a question that
+// repeats an earlier one is left out. It returns a *LineError, its line
+// counted in text, for a broken cloze; a text without clozes makes none.
+func Clozes(text string) ([]Question, error) {
+	if len(text) > MaxBytes {
+		return nil, ErrTooLarge
+	}
+	g := &generator{seen: map[string]bool{}}
+	for i, line := range strings.Split(strings.ToValidUTF8(text, "\uFFFD"), "\n") {
+		segs, err := tokenize(strings.TrimSuffix(line, "\r"), i+1, markup{clozesOnly: true})
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range sentences(segs) {
+			g.clozes(s, i+1)
+		}
+	}
+	return g.res.Questions, nil
+}
+
 // numbered is a line of the notes and its 1-based number.
 type numbered struct {
 	n    int
@@ -215,7 +240,7 @@ func stripMarker(s string) string {
 // clozes of its sentences.
 func (g *generator) line(l numbered) error {
 	// The spaces around let a line start or end with " :: ".
-	segs, err := tokenize(" "+stripMarker(l.text)+" ", l.n, g.opts.BoldAsCloze)
+	segs, err := tokenize(" "+stripMarker(l.text)+" ", l.n, markup{bold: g.opts.BoldAsCloze})
 	if err != nil {
 		return err
 	}
@@ -364,9 +389,15 @@ type segment struct {
 // term.
 func (s segment) raw() string { return s.text }
 
+// markup is what tokenize reads besides {{cN::}} clozes.
+type markup struct {
+	bold       bool // **term** is a cloze
+	clozesOnly bool // nothing else: no ==term==, code or math
+}
+
 // tokenize splits a line into text, code and math, and clozes. Clozes
 // without a number (==term==, **term**) get numbers above any {{cN::}}.
-func tokenize(line string, n int, bold bool) ([]segment, error) {
+func tokenize(line string, n int, m markup) ([]segment, error) {
 	var segs []segment
 	var text strings.Builder
 	emit := func(s segment) {
@@ -380,6 +411,7 @@ func tokenize(line string, n int, bold bool) ([]segment, error) {
 	for i := 0; i < len(line); {
 		rest := line[i:]
 		switch {
+		case m.clozesOnly && !strings.HasPrefix(rest, "{{c"):
 		case rest[0] == '`':
 			ticks := len(rest) - len(strings.TrimLeft(rest, "`"))
 			if j := strings.Index(rest[ticks:], rest[:ticks]); j >= 0 {
@@ -413,7 +445,7 @@ func tokenize(line string, n int, bold bool) ([]segment, error) {
 				i += size
 				continue
 			}
-		case strings.HasPrefix(rest, "=="), bold && strings.HasPrefix(rest, "**"):
+		case strings.HasPrefix(rest, "=="), m.bold && strings.HasPrefix(rest, "**"):
 			delim := rest[:2]
 			body := rest[2:]
 			if j := strings.Index(body, delim); j > 0 && !startsSpace(body) && !unicode.IsSpace(lastRune(body[:j])) {

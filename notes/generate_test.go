@@ -140,3 +140,49 @@ func TestGenerateDeterministic(t *testing.T) {
 		t.Fatalf("prompts %q, want %q", prompts, want)
 	}
 }
+
+func TestClozes(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		in   string
+		want []Question
+	}{
+		{"One", "The {{c1::mitochondria}} makes ATP.", []Question{qa(1, "The [...] makes ATP.", "mitochondria", "")}},
+		{"Hint", "Water boils at {{c1::100 °C::temperature}}.", []Question{qa(1, "Water boils at [temperature].", "100 °C", "temperature")}},
+		{"NumbersEachOne", "{{c1::Romulus}} and {{c1::Remus}} founded {{c2::Rome}}.", []Question{
+			qa(1, "[...] and [...] founded Rome.", "Romulus, Remus", ""),
+			qa(1, "Romulus and Remus founded [...].", "Rome", ""),
+		}},
+		{"SentencesAndLines", "Light travels at about\t{{c1::300,000::number}} km/s. It is {{c2::fast}}.\nSound is {{c1::slower}}.", []Question{
+			qa(1, "Light travels at about\t[number] km/s.", "300,000", "number"),
+			qa(1, "It is [...].", "fast", ""),
+			qa(2, "Sound is [...].", "slower", ""),
+		}},
+		// Nothing but {{cN::}} is markup in an Anki note.
+		{"OtherMarkupIsText", "Use `x` or $5, a == b, ==c==, **d** :: e for {{c3::clozes}}.", []Question{
+			qa(1, "Use `x` or $5, a == b, ==c==, **d** :: e for [...].", "clozes", ""),
+		}},
+		{"CodeDoesNotHideClozes", "`{{c1::code}}` here", []Question{qa(1, "`[...]` here", "code", "")}},
+		{"RepeatLeftOut", "The {{c1::sun}} shines. The {{c1::Sun}} shines.", []Question{qa(1, "The [...] shines.", "sun", "")}},
+		{"NotACloze", "Text with {{cat}} and {{c::x}}.", nil},
+		{"None", "No deletions here.", nil},
+		{"Empty", "", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Clozes(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got\n%#v\nwant\n%#v", got, tt.want)
+			}
+		})
+	}
+	for _, in := range []string{"ok {{c1::x}}.\nThe {{c2::unclosed.", "The {{c1::}} empty.", "{{c123456::big}}"} {
+		_, err := Clozes(in)
+		var le *LineError
+		if !errors.As(err, &le) || le.Msg == "" || le.Line != strings.Count(in, "\n")+1 {
+			t.Errorf("Clozes(%q): %v, want a line error on its last line", in, err)
+		}
+	}
+}

@@ -3,4 +3,4 @@
 package apiclient
 
 // specSHA256 is the SHA-256 of the openapi.json this client was generated from.
-const specSHA256 = "6485b0f4986693c67409f544776a08f10628cd96d7579442935a55fe6f9e827d"
+const specSHA256 = "6515f23487d89b906fbe101a603f52ec1d77f1dd0f5d6e0d5803409f466873ff"
