@@ -41,8 +41,8 @@ func TestBenchModes(t *testing.T) {
 	dir := t.TempDir()
 	out, chart := filepath.Join(dir, "bench.json"), filepath.Join(dir, "bench.svg")
 	res := runCmd(context.Background(), map[string]string{"RECALL_DB": "postgres://nobody@127.0.0.1:1/none", "RECALL_MODES": "bogus"},
-		"bench", "--modes", "none,redis,near", "--users", "10", "--topics", "2", "--questions", "3",
-		"--duration", "400ms", "--warmup", "200ms", "--concurrency", "8", "--isolated", "6",
+		"bench", "--modes", "none,redis,near", "--users", "12", "--topics", "2", "--questions", "3",
+		"--duration", "400ms", "--warmup", "200ms", "--concurrency", "12", "--isolated", "6",
 		"--rate", "40%", "--rate-duration", "300ms", "--quiet", "--out", out, "--chart", chart)
 	if res.code != 0 {
 		t.Fatalf("recall bench: exit %d\n%s", res.code, res.stderr)
