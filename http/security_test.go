@@ -191,7 +191,9 @@ func TestRequestTimeout(t *testing.T) {
 	}
 	e := newEnv(t, func(c *Config) {
 		c.Topics = blockingTopics{c.Topics}
-		c.RequestTimeout = 50 * time.Millisecond
+		// Long enough that the sign-up and /v1/me below finish within it on
+		// a loaded machine; only the blocked read waits it out.
+		c.RequestTimeout = 2 * time.Second
 	})
 	tok := e.signUp("ada")
 	r := e.do(req{method: "GET", path: "/v1/topics", token: tok})
