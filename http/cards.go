@@ -36,6 +36,10 @@ const (
 	generateTimeout = time.Minute
 )
 
+// errTooManyQuestions ends an import whose rows make more questions than
+// maxGenerated.
+var errTooManyQuestions = errors.New("too many questions")
+
 // Statuses of one imported row, in importRowJSON.
 const (
 	rowAdded     = "added"
@@ -524,6 +528,11 @@ func (s *Server) importQuestions(w http.ResponseWriter, r *http.Request) error {
 			problems.add(row.Line, msg)
 			return nil
 		}
+		if len(rows)+len(batch) > maxGenerated {
+			// Cloze rows make several questions each: the cap is on
+			// questions as well as on rows.
+			return errTooManyQuestions
+		}
 		for _, q := range batch {
 			if id := index.duplicate(row.GUID, q); id != "" {
 				rows = append(rows, importRowJSON{Line: row.Line, Status: rowDuplicate, QuestionID: id})
@@ -539,6 +548,8 @@ func (s *Server) importQuestions(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case errors.Is(err, cardfile.ErrTooManyRows):
 		return recall.Errorf(recall.ETOOLARGE, "A card file may hold at most %d rows.", cardfile.MaxRows)
+	case errors.Is(err, errTooManyQuestions):
+		return recall.Errorf(recall.ETOOLARGE, "A card file may make at most %d questions (a Cloze row makes one per cloze number).", maxGenerated)
 	case errors.As(err, &rowErrs):
 		// Both lists are in line order: the first MaxErrors of the two are
 		// the first bad rows of the file.

@@ -369,6 +369,22 @@ func TestImportErrors(t *testing.T) {
 	tid := e.createTopic(tok, "Imports")
 	e.addQuestions(tok, tid, q("Already here?", "yes"))
 
+	t.Run("TooManyQuestions", func(t *testing.T) {
+		// Within the row cap, but each Cloze row makes 100 questions.
+		var file strings.Builder
+		file.WriteString("#notetype:Cloze\n")
+		for row := range maxGenerated/100 + 1 {
+			for n := 1; n <= 100; n++ {
+				fmt.Fprintf(&file, "{{c%d::r%dn%d}} ", n, row, n)
+			}
+			file.WriteString("\t\n")
+		}
+		e.importFile(tok, tid, "text/tab-separated-values", file.String()).wantError(t, 413, recall.ETOOLARGE)
+		if got := len(e.bank(tok, tid)); got != 1 {
+			t.Fatalf("the bank holds %d questions after a refused import; want the 1 it had", got)
+		}
+	})
+
 	t.Run("BadRowsAddNothing", func(t *testing.T) {
 		file := "#separator:comma\n#columns:Front,Back,Abs Tol\nq1,a1\nonly one field\nq3,a3,much\n" +
 			strings.Repeat("x", 2001) + ",a\n\"unclosed,a\n"

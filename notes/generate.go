@@ -148,7 +148,9 @@ func Clozes(text string) ([]Question, error) {
 			return nil, err
 		}
 		for _, s := range sentences(segs) {
-			g.clozes(s, i+1)
+			if err := g.clozes(s, i+1); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return g.res.Questions, nil
@@ -259,7 +261,9 @@ func (g *generator) line(l numbered) error {
 		}
 	}
 	for _, s := range sentences(segs) {
-		g.clozes(s, l.n)
+		if err := g.clozes(s, l.n); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -286,12 +290,20 @@ func splitQA(segs []segment, sep string) (q, a string, ok bool) {
 	return "", "", false
 }
 
+// MaxClozeNumbers bounds the distinct cloze numbers of one sentence. Each
+// number makes a prompt of the whole sentence, so the bound keeps the
+// work of a sentence linear in its length.
+const MaxClozeNumbers = 100
+
 // clozes makes one question per cloze number of a sentence.
-func (g *generator) clozes(s []segment, line int) {
+func (g *generator) clozes(s []segment, line int) error {
 	var order []int
 	seen := map[int]bool{}
 	for _, seg := range s {
 		if seg.kind == cloze && !seen[seg.num] {
+			if len(order) == MaxClozeNumbers {
+				return &LineError{Line: line, Msg: fmt.Sprintf("a sentence may hold at most %d cloze numbers", MaxClozeNumbers)}
+			}
 			seen[seg.num] = true
 			order = append(order, seg.num)
 		}
@@ -323,6 +335,7 @@ func (g *generator) clozes(s []segment, line int) {
 			Line:    line,
 		})
 	}
+	return nil
 }
 
 // sentences splits the segments of a line into sentences: a text segment

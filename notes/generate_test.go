@@ -2,6 +2,7 @@ package notes
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -178,7 +179,11 @@ func TestClozes(t *testing.T) {
 			}
 		})
 	}
-	for _, in := range []string{"ok {{c1::x}}.\nThe {{c2::unclosed.", "The {{c1::}} empty.", "{{c123456::big}}"} {
+	var many strings.Builder
+	for n := 1; n <= MaxClozeNumbers+1; n++ {
+		fmt.Fprintf(&many, "{{c%d::a}} ", n)
+	}
+	for _, in := range []string{"ok {{c1::x}}.\nThe {{c2::unclosed.", "The {{c1::}} empty.", "{{c123456::big}}", "fine {{c1::x}}.\n" + many.String()} {
 		_, err := Clozes(in)
 		var le *LineError
 		if !errors.As(err, &le) || le.Msg == "" || le.Line != strings.Count(in, "\n")+1 {
