@@ -81,6 +81,9 @@ func TestBrowserOps(t *testing.T) {
 		cfg := rtConfig(t, filepath.Join(dir, "unused.db"), redistest.SharedURL, prefix, true)
 		cfg.DB = db
 		cfg.OpsInterval = time.Second
+		// The page must show Redis up: on a loaded machine the default
+		// timeout would let slow replies open the breaker.
+		cfg.RedisTimeout = 5 * time.Second
 		return startServer(t, cfg, newClock())
 	}
 	a, b := start(), start()
