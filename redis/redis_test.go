@@ -23,9 +23,19 @@ func connect(tb testing.TB, opts redis.Options) *redis.Client {
 	return connectURL(tb, redistest.SharedURL, opts)
 }
 
+// testTimeout bounds every call of a test's client unless the test sets
+// its own Timeout. The production default (100 ms) is about when to give
+// up on Redis in a request; a test that is not about timeouts must not
+// fail because a loaded machine answered slower than that (the Cluster
+// contract suites did, twice, under a parallel load).
+const testTimeout = 10 * time.Second
+
 func connectURL(tb testing.TB, url string, opts redis.Options) *redis.Client {
 	tb.Helper()
 	redistest.SkipShort(tb)
+	if opts.Timeout == 0 {
+		opts.Timeout = testTimeout
+	}
 	c, err := redis.Connect(context.Background(), url, opts)
 	if err != nil {
 		tb.Fatalf("Connect(%s): %v", url, err)
