@@ -54,6 +54,13 @@ func opener(tb testing.TB, project string, m *metrics.Metrics) (recall.Store, st
 
 func TestStore(t *testing.T) { storetest.Run(t, storetest.Opener(opener).New) }
 
+// TestDueStart: a hot due start, through the caches, reads nothing from
+// this store but the topic that the session's creation reads in its
+// transaction (a read of the write, as TestMetrics counts it).
+func TestDueStart(t *testing.T) {
+	storetest.RunDueStart(t, storetest.Opener(opener).Metered, storetest.Reads("CreateSession", 1))
+}
+
 // TestMetrics pins down what each method costs in Firestore operations:
 // reads (document lookups and queries) and commits.
 func TestMetrics(t *testing.T) {

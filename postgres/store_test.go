@@ -232,6 +232,10 @@ func TestSlow(t *testing.T) {
 // none may fail on a position that a concurrent append took.
 func TestTwoStores(t *testing.T) { storetest.RunTwoStores(t, storetest.Opener(opener).Two) }
 
+// TestDueStart: a hot due start, through the caches, reads nothing from
+// this store.
+func TestDueStart(t *testing.T) { storetest.RunDueStart(t, storetest.Opener(opener).Metered) }
+
 // TestMetrics pins down what each method costs in statements.
 func TestMetrics(t *testing.T) {
 	storetest.RunMetrics(t, storetest.Opener(opener).Metered, []storetest.Cost{

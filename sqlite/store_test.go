@@ -52,6 +52,10 @@ func TestStore(t *testing.T) { storetest.Run(t, storetest.Opener(opener).New) }
 // TestTwoStores runs writers on two stores on one file (see opener).
 func TestTwoStores(t *testing.T) { storetest.RunTwoStores(t, storetest.Opener(opener).Two) }
 
+// TestDueStart: a hot due start, through the caches, reads nothing from
+// this store.
+func TestDueStart(t *testing.T) { storetest.RunDueStart(t, storetest.Opener(opener).Metered) }
+
 // TestMetrics pins down what each method costs in statements.
 func TestMetrics(t *testing.T) {
 	storetest.RunMetrics(t, storetest.Opener(opener).Metered, []storetest.Cost{

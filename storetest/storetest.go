@@ -34,7 +34,7 @@
 //     (errors.Is context.Canceled or context.DeadlineExceeded).
 //
 // The package also has suites that need a store opened in a particular way
-// (RunSlow, RunMetrics, RunTwoStores), the benchmarks every store runs
+// (RunSlow, RunMetrics, RunDueStart, RunTwoStores), the benchmarks every store runs
 // (BenchSaveTurn, BenchTopics), an Opener whose methods are the open
 // functions of all of them, and helpers for a store's own tests (Opened,
 // Seed, NewQuestions, NewSession, NextTurn, Next).
