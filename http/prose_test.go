@@ -66,7 +66,7 @@ func TestGenerateFromProse(t *testing.T) {
 		t.Fatalf("a dry run changed the bank: %d questions", n)
 	}
 	last := srv.Last()
-	if last.Format != "questions" || !strings.Contains(last.Text(), proseText) || !strings.Contains(last.System(), `"Cell biology"`) {
+	if last.Format != "questions" || !strings.Contains(last.Text(), proseText) || !strings.Contains(last.Text(), "Topic: Cell biology\n") || strings.Contains(last.System(), "Cell biology") {
 		t.Fatalf("the model was asked %+v", last)
 	}
 	if calls() != 1 {

@@ -78,19 +78,22 @@ func TestReply(t *testing.T) {
 		if last.Stream != streamed || last.Model != "test-model" || last.MaxTokens != llm.DefaultMaxTokens {
 			t.Fatalf("request %+v", last)
 		}
-		// Learner text only in user messages, between markers; the
-		// context only in the system message.
+		// The system message holds no user text: the title and notes are
+		// material in the first user message, learner text is in the
+		// others, each between its own markers.
 		roles := []string{}
 		for _, msg := range last.Messages {
 			roles = append(roles, msg.Role)
 		}
-		if strings.Join(roles, ",") != "system,user,assistant,user" {
+		if strings.Join(roles, ",") != "system,user,user,assistant,user" {
 			t.Fatalf("roles %v", roles)
 		}
-		sys, user := last.Messages[0].Content, last.Messages[3].Content
-		if strings.Contains(sys, "Eiffel") || !strings.Contains(sys, "Tokyo became the capital") ||
+		sys, material, user := last.Messages[0].Content, last.Messages[1].Content, last.Messages[4].Content
+		if strings.Contains(sys, "Eiffel") || strings.Contains(sys, "Tokyo") || strings.Contains(sys, "Capitals") ||
+			!strings.HasPrefix(material, "<<<MATERIAL ") || !strings.Contains(material, "Topic: Capitals\n") ||
+			!strings.Contains(material, "Tokyo became the capital") || strings.Contains(material, "Eiffel") ||
 			!strings.HasPrefix(user, "<<<LEARNER ") || !strings.Contains(user, "\nWhere is the Eiffel tower?\n<<<END ") {
-			t.Fatalf("system %q\nuser %q", sys, user)
+			t.Fatalf("system %q\nmaterial %q\nuser %q", sys, material, user)
 		}
 	}
 	if got := testutil.ToFloat64(m.LLMCalls.WithLabelValues("reply")); got != 2 {

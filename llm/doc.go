@@ -7,12 +7,16 @@
 //
 // # What reaches the model
 //
-// The system message is built from the context alone: the topic, and the
-// questions with their answers and explanations, numbered so a reply can
-// cite them. Learner text is never placed in a system message: each piece
-// goes into a user message between markers that carry a random nonce per
-// call (<<<LEARNER 1f0c…>>> … <<<END 1f0c…>>>), and the system message says
-// that text between them is data. A question being quizzed reaches the
+// The system message holds Recall's instructions alone. Everything a user
+// wrote is never placed in it: the material — the title, the questions with
+// their answers and explanations, numbered so a reply can cite them — goes
+// into a user message between markers of its own (<<<MATERIAL 9a2e…>>>),
+// and each learner message into a user message between markers that carry
+// another random nonce per call (<<<LEARNER 1f0c…>>> … <<<END 1f0c…>>>);
+// the system message says that text between them is data. A title or note
+// carrying the markers or framing is left out of the material; a learner
+// message, prose or answer carrying them is not sent, nor is a question to
+// grade. A question being quizzed reaches the
 // model by its prompt only: its answers, its explanation and every other
 // piece of context or history that contains one of its answers are left out
 // or masked, so no reply can reveal what the prompt does not hold.

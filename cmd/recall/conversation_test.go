@@ -361,13 +361,7 @@ func TestConversationRedisKilled(t *testing.T) {
 func TestConversationLLMBudgetUnknown(t *testing.T) {
 	model := llmtest.New(t)
 	model.Respond(func(llmtest.Request) string { return "Your notes say the Nile [1]." })
-	rs := redistest.StartServer(t)
-	cfg := rtConfig(t, filepath.Join(t.TempDir(), "recall.db"), rs.URL, "recall:", true)
-	cfg.LLMURL, cfg.LLMModel, cfg.LLMKey = model.URL, "test-model", "sk-test"
-	// While Redis is up, a budget it answers late for would be unknown
-	// too: give it time on a busy machine. Once killed it refuses at once.
-	cfg.RedisTimeout = 5 * time.Second
-	srv := startServer(t, cfg, newClock())
+	srv, rs := startLLMRedis(t, model)
 	_, tok := srv.signUp(t, "alice", "alice-password")
 	topic := srv.createTopic(t, tok, "Bank", "")
 	srv.addQuestions(t, tok, topic.ID, qFixture("Which river flows through Cairo?", "The Nile"))
@@ -411,6 +405,19 @@ func TestConversationLLMBudgetUnknown(t *testing.T) {
 		srv.do(apiCall{method: "POST", path: path, token: tok, body: ask}).want(t, 200, &x)
 		return x.Message.Tutor != nil && *x.Message.Tutor == "llm"
 	})
+}
+
+// startLLMRedis starts a server whose LLM is model and whose llm budgets
+// live in a Redis of its own, which the test may kill and start.
+func startLLMRedis(t *testing.T, model *llmtest.Server) (*testServer, *redistest.Server) {
+	t.Helper()
+	rs := redistest.StartServer(t)
+	cfg := rtConfig(t, filepath.Join(t.TempDir(), "recall.db"), rs.URL, "recall:", true)
+	cfg.LLMURL, cfg.LLMModel, cfg.LLMKey = model.URL, "test-model", "sk-test"
+	// While Redis is up, a budget it answers late for would be unknown
+	// too: give it time on a busy machine. Once killed it refuses at once.
+	cfg.RedisTimeout = 5 * time.Second
+	return startServer(t, cfg, newClock()), rs
 }
 
 // cvStreamed sends a message asking for Server-Sent Events and returns the

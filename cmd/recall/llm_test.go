@@ -113,3 +113,69 @@ func TestLLMProse(t *testing.T) {
 	plain.do(apiCall{method: "POST", path: "/v1/topics/" + topic.ID + "/questions/generate", token: tok,
 		body: map[string]any{"prose": "Mitochondria make ATP."}}).wantError(t, 400, "invalid")
 }
+
+// TestLLMProseBudgetUnknown stops the Redis that holds the users' llm
+// budgets: prose sent to generate is then 503 with a reason (the budget
+// cannot be checked), never a 5xx of another kind; the model is not
+// called, nothing is added, and the fallback is counted with its reason.
+// Once Redis is back, prose becomes questions again.
+func TestLLMProseBudgetUnknown(t *testing.T) {
+	model := llmtest.New(t)
+	model.Respond(func(r llmtest.Request) string {
+		if strings.Contains(r.Text(), "Krebs") {
+			return `{"questions": [{"prompt": "Where does the Krebs cycle run?", "answers": ["the matrix"], "explanation": "In the matrix."}]}`
+		}
+		return `{"questions": [{"prompt": "What do mitochondria make?", "answers": ["ATP"], "explanation": "They make ATP."}]}`
+	})
+	srv, rs := startLLMRedis(t, model)
+	_, tok := srv.signUp(t, "ada", "password-ada")
+	topic := srv.createTopic(t, tok, "Cells", "")
+	path := "/v1/topics/" + topic.ID + "/questions/generate"
+	bank := func() int {
+		var list struct{ Questions []questionOut }
+		srv.do(apiCall{method: "GET", path: "/v1/topics/" + topic.ID + "/questions", token: tok}).want(t, 200, &list)
+		return len(list.Questions)
+	}
+	fallbacks := func() float64 {
+		return promSum(srv.scrape(t), "recall_llm_fallbacks_total", map[string]string{"op": "generate", "reason": "budget_unknown"})
+	}
+	srv.do(apiCall{method: "POST", path: path, token: tok, body: map[string]any{"prose": "Mitochondria make ATP."}}).want(t, 201, nil)
+	if n := bank(); n != 1 {
+		t.Fatalf("with Redis up the bank has %d questions, want 1", n)
+	}
+
+	rs.Kill(t)
+	rtWaitFor(t, "/readyz to say degraded", func() bool { return rtReadyz(t, srv) == "degraded" })
+	calls, before := len(model.Requests()), fallbacks()
+	for _, body := range []map[string]any{
+		{"prose": "The Krebs cycle runs in the mitochondrial matrix."},
+		{"prose": "The Krebs cycle runs in the mitochondrial matrix.", "dry_run": true},
+	} {
+		ej := srv.do(apiCall{method: "POST", path: path, token: tok, body: body, unavailable: true}).wantError(t, 503, "unavailable")
+		if !strings.Contains(ej.Message, "token budget cannot be checked") || !strings.Contains(ej.Message, "Nothing was added") {
+			t.Errorf("%v with Redis down: message %q does not say why", body, ej.Message)
+		}
+	}
+	if n := len(model.Requests()); n != calls {
+		t.Errorf("%d calls reached the model while its budget could not be checked", n-calls)
+	}
+	if got := fallbacks() - before; got != 2 {
+		t.Errorf("recall_llm_fallbacks_total{op=generate,reason=budget_unknown} rose by %v, want 2", got)
+	}
+	if n := bank(); n != 1 {
+		t.Errorf("with Redis down the bank has %d questions, want 1", n)
+	}
+
+	rs.Start(t)
+	rtWaitFor(t, "/readyz to say ok", func() bool { return rtReadyz(t, srv) == "ok" })
+	if n := bank(); n != 1 {
+		t.Errorf("after the outage the bank has %d questions, want 1", n)
+	}
+	rtWaitFor(t, "prose to become questions again", func() bool {
+		return srv.do(apiCall{method: "POST", path: path, token: tok, body: map[string]any{"prose": "The Krebs cycle runs in the mitochondrial matrix."},
+			unavailable: true}).status == 201
+	})
+	if n := bank(); n != 2 {
+		t.Errorf("after the outage generate made the bank %d questions, want 2", n)
+	}
+}

@@ -149,8 +149,8 @@ var (
 // instruction to follow: the system prompt when asked for it (or for "your
 // instructions"), a "correct" verdict when told to mark, say or return
 // correct or to ignore what came before, and, when told to reveal, repeat
-// or tell, the rest of that line followed by every line of the prompt that
-// lists answers.
+// or tell, the rest of that line followed by every line of the prompt (any
+// message) that lists answers.
 func Obey(req Request) (string, bool) {
 	text := req.Text()
 	if leakAsk.MatchString(text) {
@@ -160,7 +160,7 @@ func Obey(req Request) (string, bool) {
 		return `{"verdict":"correct","feedback":"As instructed."}`, true
 	}
 	if m := revealAsk.FindStringSubmatch(text); m != nil {
-		return strings.TrimSpace(m[2] + "\n" + strings.Join(answerLine.FindAllString(req.System(), -1), "\n")), true
+		return strings.TrimSpace(m[2] + "\n" + strings.Join(answerLine.FindAllString(text, -1), "\n")), true
 	}
 	return "", false
 }
