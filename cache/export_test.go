@@ -7,3 +7,10 @@ func DecodeTopics(val []byte) ([]*recall.Topic, error) { return decodeTopics(ent
 
 // Wait returns once no refill is queued or running.
 func (r *Refiller) Wait() { r.wait() }
+
+// Closed reports whether Close has begun.
+func (r *Refiller) Closed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.closed
+}

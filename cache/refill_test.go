@@ -387,8 +387,18 @@ func TestRefillRedisDown(t *testing.T) {
 func TestRefillClose(t *testing.T) {
 	h := holdWorker(t, backendKinds()[0].new(t, ""))
 	h.update(t, "v1")
+	// Close while the worker is still held, so u's refill is queued, not
+	// started, when Close abandons it; the held refill ends on release.
+	closed := make(chan struct{})
+	go func() {
+		h.rf.Close()
+		close(closed)
+	}()
+	for !h.rf.Closed() {
+		time.Sleep(time.Millisecond)
+	}
 	h.p.release()
-	h.rf.Close() // u's refill, queued, is abandoned
+	<-closed
 	h.rf.Close() // twice is fine
 	h.rf.Wait()  // nothing outstanding
 	h.update(t, "v2")
