@@ -2,6 +2,7 @@ package recall
 
 import (
 	"context"
+	"hash/fnv"
 	"time"
 )
 
@@ -58,12 +59,47 @@ type Conversation struct {
 	// row: the state cache does, and they are rebuilt from the messages on
 	// a miss.
 	Recent []*Message
+
+	// KeyHashes holds KeyHash of the Idempotency-Key of every exchange
+	// from message KeysFrom on that was sent with one, so that a key is
+	// known to be new without a read of the store, however long the
+	// conversation. Like Recent it lives in the state cache only: a state
+	// rebuilt from the store starts KeysFrom at its first recent message,
+	// and a key that may be older is looked up in the store.
+	KeyHashes []uint64
+	// KeysFrom is the index of the first message KeyHashes covers.
+	KeysFrom int
+}
+
+// KeyHash is the hash a conversation's state keeps of an Idempotency-Key
+// (64-bit FNV-1a).
+func KeyHash(key string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return h.Sum64()
+}
+
+// KeyUnused reports whether no exchange of c was sent with key, as its
+// state alone can tell: false means the key may have been used (a recent
+// message or the store says whether it was).
+func (c *Conversation) KeyUnused(key string) bool {
+	if c.KeysFrom > 0 {
+		return false
+	}
+	h := KeyHash(key)
+	for _, x := range c.KeyHashes {
+		if x == h {
+			return false
+		}
+	}
+	return true
 }
 
 // Clone returns a deep copy of c (its recent messages copied too).
 func (c *Conversation) Clone() *Conversation {
 	n := *c
 	n.QuestionIDs = append([]string(nil), c.QuestionIDs...)
+	n.KeyHashes = append([]uint64(nil), c.KeyHashes...)
 	if c.Recent != nil {
 		n.Recent = make([]*Message, len(c.Recent))
 		for i, m := range c.Recent {

@@ -32,10 +32,16 @@ import (
 //	                                   (string); its ConversationID is the
 //	                                   conversation's; indexes strictly
 //	                                   increasing
+//	KeyHashes                          the count, then each hash (unsigned)
+//	KeysFrom                           unsigned integer
 //
 // The encoding is canonical: a value that decodes encodes again to the
 // same bytes.
-const conversationFormat byte = 1
+//
+// Format 1 had no KeyHashes and KeysFrom. Format 2 is skipped: it is the
+// session format's, and a session's value must never pass for a
+// conversation's.
+const conversationFormat byte = 3
 
 // conversationMinMessageBytes is the size of the smallest encoded message.
 const conversationMinMessageBytes = 1 + 1 + 1 + 1 + 1 + 1 + 2 + 1
@@ -54,6 +60,7 @@ func EncodeConversation(c *recall.Conversation) ([]byte, error) {
 	for _, m := range c.Recent {
 		size += 24 + len(m.Content) + len(m.IdempotencyKey) + 8*len(m.QuestionIDs)
 	}
+	size += 10 * len(c.KeyHashes)
 	e := newEncoderOf(conversationFormat, size)
 	e.str(c.ID)
 	e.str(c.UserID)
@@ -74,9 +81,9 @@ func EncodeConversation(c *recall.Conversation) ([]byte, error) {
 	e.time(c.UpdatedAt)
 	if c.Recent == nil {
 		e.uint(0)
-		return e.b, nil
+	} else {
+		e.uint(uint64(len(c.Recent)) + 1)
 	}
-	e.uint(uint64(len(c.Recent)) + 1)
 	for i, m := range c.Recent {
 		if m == nil || m.ConversationID != c.ID {
 			return nil, errors.New("cache: a recent message is not the conversation's")
@@ -101,6 +108,13 @@ func EncodeConversation(c *recall.Conversation) ([]byte, error) {
 		e.str(m.Tutor)
 		e.time(m.CreatedAt)
 		e.str(m.IdempotencyKey)
+	}
+	e.uint(uint64(len(c.KeyHashes)))
+	for _, h := range c.KeyHashes {
+		e.uint(h)
+	}
+	if err := e.count(c.KeysFrom); err != nil {
+		return nil, err
 	}
 	return e.b, nil
 }
@@ -153,6 +167,13 @@ func DecodeConversation(val []byte) (*recall.Conversation, error) {
 			c.Recent = append(c.Recent, m)
 		}
 	}
+	if n := d.items(d.uint(), 1); n > 0 {
+		c.KeyHashes = make([]uint64, n)
+		for i := range c.KeyHashes {
+			c.KeyHashes[i] = d.uint()
+		}
+	}
+	c.KeysFrom = d.count()
 	if err := d.end(); err != nil {
 		return nil, err
 	}

@@ -23,13 +23,15 @@ func sampleConversation() *recall.Conversation {
 				Correct: &yes, Tutor: "rules", CreatedAt: at, IdempotencyKey: "k"},
 			{ConversationID: "c1", Index: 12, Role: recall.RoleTutor, Content: "", Correct: &no, CreatedAt: at},
 		},
+		KeyHashes: []uint64{recall.KeyHash("k0"), recall.KeyHash("k"), 1 << 63},
+		KeysFrom:  4,
 	}
 }
 
 func TestConversationCodec_RoundTrip(t *testing.T) {
 	cases := map[string]func(c *recall.Conversation){
 		"AllFields":   func(c *recall.Conversation) {},
-		"NilSlices":   func(c *recall.Conversation) { c.QuestionIDs, c.Recent = nil, nil },
+		"NilSlices":   func(c *recall.Conversation) { c.QuestionIDs, c.Recent, c.KeyHashes = nil, nil, nil },
 		"EmptySlices": func(c *recall.Conversation) { c.QuestionIDs, c.Recent = []string{}, []*recall.Message{} },
 		"Zero":        func(c *recall.Conversation) { *c = recall.Conversation{} },
 		"Ended":       func(c *recall.Conversation) { c.State, c.Quizzing = recall.ConversationEnded, "" },
@@ -62,9 +64,19 @@ func TestConversationCodec_Refuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := append([]byte{conversationFormat + 1}, good[1:]...)
+	// The previous format (1) ended with the recent messages: no key
+	// hashes. A state cached by an older instance is dropped and rebuilt.
+	prev := sampleConversation()
+	prev.KeyHashes, prev.KeysFrom = nil, 0
+	v1, err := EncodeConversation(prev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 = append([]byte{1}, v1[1:len(v1)-2]...)
 	for name, val := range map[string][]byte{
 		"Empty":          nil,
 		"OtherVersion":   other,
+		"PreviousFormat": v1,
 		"SessionFormat":  append([]byte{sessionFormat}, good[1:]...),
 		"Short":          good[:len(good)-1],
 		"Trailing":       append(append([]byte(nil), good...), 0),
@@ -84,6 +96,11 @@ func TestConversationCodec_Refuses(t *testing.T) {
 	bad.Recent[1].Index = 10
 	if _, err := EncodeConversation(bad); err == nil {
 		t.Error("messages out of order encoded")
+	}
+	bad = sampleConversation()
+	bad.KeysFrom = -1
+	if _, err := EncodeConversation(bad); err == nil {
+		t.Error("a negative KeysFrom encoded")
 	}
 	bad = sampleConversation()
 	bad.Version = -1

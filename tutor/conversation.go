@@ -337,10 +337,12 @@ func (e *Conversations) Send(ctx context.Context, userID, id, content, key strin
 		return nil, err
 	}
 	if key != "" {
-		// A recent key is answered from the state; an older one is found
-		// by the store refusing it (below), so that a new key costs no
-		// read.
-		if x, err := e.replay(ctx, c, key, false); x != nil || err != nil {
+		// A recent key is answered from the state, an older one from the
+		// store, before anything else: a retry of an exchange is answered
+		// even when the conversation has ended or is full since, and never
+		// asks the tutor again. The state's key hashes tell a new key
+		// without a read.
+		if x, err := e.replay(ctx, c, key, !c.KeyUnused(key)); x != nil || err != nil {
 			return x, err
 		}
 	}
@@ -426,9 +428,10 @@ func (e *Conversations) replay(ctx context.Context, c *recall.Conversation, key 
 	return x, nil
 }
 
-// remember adds an exchange to n's recent messages; those that fall out
-// go into the running summary.
+// remember adds an exchange to n's recent messages and its key to the key
+// hashes; the messages that fall out go into the running summary.
 func (e *Conversations) remember(n *recall.Conversation, msgs ...*recall.Message) {
+	n.KeyHashes = appendKeyHashes(n.KeyHashes, msgs)
 	n.Recent = append(n.Recent, msgs...)
 	if drop := len(n.Recent) - recall.RecentMessages; drop > 0 {
 		for _, m := range n.Recent[:drop] {
@@ -493,7 +496,20 @@ func (e *Conversations) rebuild(ctx context.Context, userID, id string) (*recall
 	if err != nil {
 		return nil, err
 	}
+	// The keys of older messages are in the store only.
+	c.KeysFrom, c.KeyHashes = from, appendKeyHashes(nil, c.Recent)
 	return c, nil
+}
+
+// appendKeyHashes appends the hash of the key of each exchange in msgs
+// that was sent with one (its tutor's message carries it).
+func appendKeyHashes(hashes []uint64, msgs []*recall.Message) []uint64 {
+	for _, m := range msgs {
+		if m.Role == recall.RoleTutor && m.IdempotencyKey != "" {
+			hashes = append(hashes, recall.KeyHash(m.IdempotencyKey))
+		}
+	}
+	return hashes
 }
 
 // refresh caches the stored state after a refused write, so that the next

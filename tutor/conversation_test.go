@@ -2,6 +2,7 @@ package tutor_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -206,6 +207,54 @@ func TestConversation_IdempotencyReplay(t *testing.T) {
 	if !old.Replayed || old.Reply.Content != first.Reply.Content || old.Learner == nil || old.Learner.Content != "quiz me" {
 		t.Fatalf("old replay %+v", old)
 	}
+	if old.View.Conversation.Messages != 22 {
+		t.Fatalf("an old key's replay added messages: %d", old.View.Conversation.Messages)
+	}
+
+	// Once the conversation has ended, a retry of any of its exchanges is
+	// still answered as the first time; only a new key is refused.
+	ctx := context.Background()
+	if _, err := e.eng.End(ctx, e.user.ID, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"k1", "other-a", "other-j"} {
+		x, err := e.eng.Send(ctx, e.user.ID, c.ID, "again", key, nil)
+		if err != nil || !x.Replayed {
+			t.Fatalf("retry of %s after the end: %+v, %v", key, x, err)
+		}
+	}
+	if _, err := e.eng.Send(ctx, e.user.ID, c.ID, "again", "new", nil); !recall.IsCode(err, recall.ECONFLICT) {
+		t.Fatalf("a new key after the end: %v; want ECONFLICT", err)
+	}
+
+	// A state rebuilt from the store (Redis flushed, another instance)
+	// knows only its recent keys: an older one is found in the store.
+	cfg := e.cfg
+	cfg.Cache = inmem.NewConversationCache(inmem.SessionCacheOptions{Now: e.clock.Now})
+	other := tutor.NewConversations(cfg)
+	x, err := other.Send(ctx, e.user.ID, c.ID, "again", "k1", nil)
+	if err != nil || !x.Replayed || x.Reply.Content != first.Reply.Content {
+		t.Fatalf("retry of k1 on a rebuilt state: %+v, %v", x, err)
+	}
+}
+
+// TestConversation_OldKeyAsksNoModel: the retry of an exchange too old
+// for the recent messages is answered from the store before the tutor is
+// asked: the model is not called again.
+func TestConversation_OldKeyAsksNoModel(t *testing.T) {
+	e, srv, c := llmConv(t, "The Nile flows through Cairo [1].")
+	first := e.send(c.ID, "Which river is in Cairo?", "k1")
+	for i := range 5 {
+		e.send(c.ID, "Tell me about the Nile", fmt.Sprintf("k%d", i+2))
+	}
+	n := len(srv.Requests())
+	x := e.send(c.ID, "Which river is in Cairo?", "k1")
+	if !x.Replayed || x.Reply.Content != first.Reply.Content {
+		t.Fatalf("retry of k1: %+v", x)
+	}
+	if got := len(srv.Requests()); got != n {
+		t.Fatalf("the retry asked the model %d more times; want 0", got-n)
+	}
 }
 
 func TestConversation_WriteThroughAndRebuild(t *testing.T) {
@@ -273,8 +322,11 @@ func TestConversation_HotMessageReadsNothing(t *testing.T) {
 	c := e.start()
 	e.send(c.ID, "tell me about Paris", "") // warms the topic and bank caches
 	before := e.reads()
-	for _, m := range []string{"quiz me on rivers", "the nile", "what about Everest?", "nothing here at all"} {
-		e.send(c.ID, m, "key "+m)
+	// Twice the recent messages, each with a new key: a key the state has
+	// not seen is known new without a read, however long the chat.
+	for i := range recall.RecentMessages {
+		m := []string{"quiz me on rivers", "the nile", "what about Everest?", "nothing here at all"}[i%4]
+		e.send(c.ID, m, fmt.Sprintf("key %d", i))
 	}
 	if _, err := e.eng.Get(context.Background(), e.user.ID, c.ID); err != nil {
 		t.Fatal(err)
@@ -397,10 +449,7 @@ func TestConversation_LLMFaults(t *testing.T) {
 // (which PostgreSQL refuses) is a fault like any other: the rules answer,
 // the stream is reset, and the exchange is stored.
 func TestConversation_LLMReplyTheStoresRefuse(t *testing.T) {
-	srv := llmtest.New(t)
-	srv.Respond(func(llmtest.Request) string { return "The Nile\x00 flows through Cairo [1]." })
-	e := newConvEnv(t, newLLM(t, srv))
-	c := e.start()
+	e, _, c := llmConv(t, "The Nile\x00 flows through Cairo [1].")
 	x := e.send(c.ID, "Which river is in Cairo?", "")
 	if x.Reply.Tutor != tutor.TutorRules || strings.ContainsRune(x.Reply.Content, 0) ||
 		!strings.Contains(x.Reply.Content, "Answer: The Nile") {
@@ -414,4 +463,12 @@ func TestConversation_LLMReplyTheStoresRefuse(t *testing.T) {
 	if err == nil || recall.ErrorFields(err)["content"] == "" {
 		t.Fatalf("empty message: %v", err)
 	}
+}
+
+// llmConv starts a conversation whose LLM tutor always replies reply.
+func llmConv(t *testing.T, reply string) (*convEnv, *llmtest.Server, *recall.Conversation) {
+	srv := llmtest.New(t)
+	srv.Respond(func(llmtest.Request) string { return reply })
+	e := newConvEnv(t, newLLM(t, srv))
+	return e, srv, e.start()
 }
