@@ -141,14 +141,15 @@ func (a *App) Serves(p string) bool {
 }
 
 // isPage reports whether p is a page of the app, answered with index.html:
-// /, /signin, /signup, /topics/{id}, /study/{id}, /history, /history/{id}
-// and the operator's page /ops (the routes of web/src/main.js).
+// /, /signin, /signup, /topics/{id}, /study/{id}, /history, /history/{id},
+// /tutor/{id}, /account and the operator's page /ops (the routes of
+// web/src/main.js).
 func isPage(p string) bool {
 	switch p {
-	case "/", "/signin", "/signup", "/history", "/ops":
+	case "/", "/signin", "/signup", "/history", "/ops", "/account":
 		return true
 	}
-	for _, prefix := range []string{"/topics/", "/study/", "/history/"} {
+	for _, prefix := range []string{"/topics/", "/study/", "/history/", "/tutor/"} {
 		if rest, ok := strings.CutPrefix(p, prefix); ok && rest != "" && !strings.Contains(rest, "/") {
 			return true
 		}

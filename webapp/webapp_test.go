@@ -39,7 +39,7 @@ func get(h http.Handler, path string, header ...string) *httptest.ResponseRecord
 // staticPaths are the URL paths of every file of the build, and the pages.
 func staticPaths(t *testing.T) []string {
 	t.Helper()
-	paths := []string{"/", "/signin", "/signup", "/topics/t1", "/study/s1", "/history", "/history/s1", "/ops"}
+	paths := []string{"/", "/signin", "/signup", "/topics/t1", "/study/s1", "/history", "/history/s1", "/ops", "/account", "/tutor/c1"}
 	err := fs.WalkDir(FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && p != "index.html" {
 			paths = append(paths, "/"+p)
@@ -166,7 +166,7 @@ func TestServes(t *testing.T) {
 	a := newApp(t)
 	for p, want := range map[string]bool{
 		"/": true, "/signin": true, "/signup": true, "/topics/x": true, "/study/x": true, "/history": true,
-		"/history/x": true, "/ops": true, "/ops/x": false, "/v1/topics": false, "/healthz": false, "/readyz": false, "/metrics": false,
+		"/history/x": true, "/ops": true, "/account": true, "/tutor/x": true, "/tutor/x/y": false, "/ops/x": false, "/v1/topics": false, "/healthz": false, "/readyz": false, "/metrics": false,
 		"/topics": false, "/topics/x/y": false, "/nope": false, "/assets/nope.js": false, "/index.html": false,
 	} {
 		if got := a.Serves(p); got != want {

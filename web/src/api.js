@@ -63,12 +63,18 @@ export class Client {
     return token() !== '';
   }
 
-  async request(method, path, { body, idempotencyKey } = {}) {
+  /**
+   * request sends one request and answers its JSON body. raw sends body as
+   * it is with that Content-Type instead of JSON; accept asks for another
+   * type than JSON; stream, given, receives the Response of a 2xx with a
+   * body to read (request then answers what stream returns).
+   */
+  async request(method, path, { body, idempotencyKey, raw, accept, stream } = {}) {
     const idempotent = method === 'GET' || method === 'PUT' || method === 'DELETE' || !!idempotencyKey;
-    const headers = { Accept: 'application/json' };
+    const headers = { Accept: accept || 'application/json' };
     const tok = token();
     if (tok) headers.Authorization = 'Bearer ' + tok;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (body !== undefined) headers['Content-Type'] = raw || 'application/json';
     if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
     for (let attempt = 0; ; attempt++) {
       let res;
@@ -76,7 +82,7 @@ export class Client {
         res = await fetch(path, {
           method,
           headers,
-          body: body === undefined ? undefined : JSON.stringify(body),
+          body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
           cache: 'no-store',
           credentials: 'omit',
         });
@@ -95,6 +101,7 @@ export class Client {
         continue;
       }
       if (attempt > 0) this.onConnection('ok');
+      if (stream && res.ok && res.status !== 204) return stream(res);
       return this.#answer(res, tok);
     }
   }
@@ -121,7 +128,10 @@ export class Client {
     } else if (res.status >= 500) {
       message = e.message || 'Recall is having trouble. Try again in a moment.';
     }
-    throw new ApiError(res.status, e.code || 'http_' + res.status, message, e.fields, retryAfter);
+    const err = new ApiError(res.status, e.code || 'http_' + res.status, message, e.fields, retryAfter);
+    err.lines = e.lines || [];
+    err.nextDueAt = e.next_due_at || null;
+    throw err;
   }
 
   // Accounts.
@@ -140,8 +150,13 @@ export class Client {
       setToken('');
     }
   }
+  /** me returns {user, streak?}: streak is {current, longest} in days. */
   me() {
     return this.request('GET', '/v1/me');
+  }
+  /** setTimeZone changes the user's IANA time zone. */
+  setTimeZone(timeZone) {
+    return this.request('PATCH', '/v1/me', { body: { time_zone: timeZone } });
   }
   /** ops returns the operations figures (admins only: 403 for others). */
   ops() {
@@ -183,10 +198,41 @@ export class Client {
   deleteQuestion(topicID, id) {
     return this.request('DELETE', `/v1/topics/${encodeURIComponent(topicID)}/questions/${encodeURIComponent(id)}`);
   }
+  /**
+   * importCards posts a card file (Anki's text format); type is text/csv or
+   * text/tab-separated-values. A bad file throws an ApiError whose lines
+   * name the bad lines.
+   */
+  importCards(topicID, text, type) {
+    return this.request('POST', `/v1/topics/${encodeURIComponent(topicID)}/questions/import`, { body: text, raw: type });
+  }
+  /** exportCards returns {blob, filename} of the bank as a card file (tsv or csv). */
+  exportCards(topicID, format) {
+    return this.request('GET', `/v1/topics/${encodeURIComponent(topicID)}/questions/export?format=${format}`, {
+      accept: format === 'csv' ? 'text/csv' : 'text/tab-separated-values',
+      stream: async (res) => {
+        const m = /filename="([^"]*)"/.exec(res.headers.get('Content-Disposition') || '');
+        return { blob: await res.blob(), filename: m ? m[1] : 'questions.' + format };
+      },
+    });
+  }
+  /** generate makes questions of Markdown notes; dryRun only says what it would make. */
+  generate(topicID, notes, { dryRun = false, boldAsCloze = false } = {}) {
+    return this.request('POST', `/v1/topics/${encodeURIComponent(topicID)}/questions/generate`, {
+      body: { notes, dry_run: dryRun, bold_as_cloze: boldAsCloze },
+    });
+  }
 
   // Sessions.
   startSession(topicID) {
     return this.request('POST', '/v1/sessions', { body: { topic_id: topicID } });
+  }
+  /**
+   * reviewDue starts a session of the questions due now, then new ones; an
+   * ApiError of code nothing_due carries nextDueAt when there is none.
+   */
+  reviewDue(topicID) {
+    return this.request('POST', '/v1/sessions', { body: { topic_id: topicID, mode: 'due' } });
   }
   /** sessions returns one page of the sessions, newest first; cursor continues a page. */
   sessions(cursor = '') {
@@ -208,5 +254,84 @@ export class Client {
   /** endSession ends the session; key makes a retry safe. */
   endSession(id, key) {
     return this.request('POST', `/v1/sessions/${encodeURIComponent(id)}/end`, { idempotencyKey: key });
+  }
+
+  // Conversations with the tutor.
+  startConversation(topicID) {
+    return this.request('POST', '/v1/conversations', { body: { topic_id: topicID } });
+  }
+  /** conversations returns one page of them, newest first; cursor continues. */
+  conversations(cursor = '') {
+    return this.request('GET', '/v1/conversations' + (cursor ? '?cursor=' + encodeURIComponent(cursor) : ''));
+  }
+  /** conversation returns {conversation, messages, next_cursor}: one page of messages. */
+  conversation(id, cursor = '') {
+    return this.request(
+      'GET',
+      `/v1/conversations/${encodeURIComponent(id)}` + (cursor ? '?cursor=' + encodeURIComponent(cursor) : ''),
+    );
+  }
+  deleteConversation(id) {
+    return this.request('DELETE', `/v1/conversations/${encodeURIComponent(id)}`);
+  }
+  endConversation(id) {
+    return this.request('POST', `/v1/conversations/${encodeURIComponent(id)}/end`, { idempotencyKey: newKey() });
+  }
+  /**
+   * say sends a message to the tutor with its Idempotency-Key (reused on a
+   * retry, so the tutor answers it once) and streams the reply: onChunk(text
+   * so far) as pieces arrive, onChunk('') on a reset. It answers the final
+   * MessageResult.
+   */
+  say(id, content, key, onChunk) {
+    return this.request('POST', `/v1/conversations/${encodeURIComponent(id)}/messages`, {
+      body: { content },
+      idempotencyKey: key,
+      accept: 'text/event-stream',
+      stream: (res) => readEvents(res, onChunk),
+    });
+  }
+}
+
+/**
+ * readEvents reads a reply streamed as Server-Sent Events (chunk, reset,
+ * message, error; every data line one JSON value). A JSON answer (a replay
+ * may come as one) is taken as the result.
+ */
+async function readEvents(res, onChunk) {
+  if (!(res.headers.get('Content-Type') || '').startsWith('text/event-stream')) return res.json();
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = '';
+  let text = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (value) buf += value.replace(/\r\n?/g, '\n');
+    let at;
+    while ((at = buf.indexOf('\n\n')) >= 0) {
+      const block = buf.slice(0, at);
+      buf = buf.slice(at + 2);
+      let name = 'message';
+      let data = '';
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) name = line.slice(6).trim();
+        else if (line.startsWith('data:')) data += line.slice(5).replace(/^ /, '');
+      }
+      if (!data) continue;
+      const v = JSON.parse(data);
+      if (name === 'chunk') {
+        text += v.text || '';
+        onChunk(text);
+      } else if (name === 'reset') {
+        text = '';
+        onChunk('');
+      } else if (name === 'message') {
+        reader.cancel().catch(() => {});
+        return v;
+      } else if (name === 'error') {
+        const e = v.error || {};
+        throw new ApiError(500, e.code || 'internal', e.message || 'The tutor could not answer. Try again.');
+      }
+    }
+    if (done) throw new ApiError(0, 'network', 'The reply was cut off. Send it again.');
   }
 }

@@ -10,6 +10,8 @@ import {
   Progress,
   Loading,
   ago,
+  until,
+  nothingDue,
   plural,
   navigate,
   useTitle,
@@ -19,6 +21,7 @@ import {
 /** Dashboard lists the topics (GET /v1/topics?view=dashboard). */
 export function Dashboard({ api }) {
   const [topics, setTopics] = useState(null);
+  const [streak, setStreak] = useState(null);
   const [loadError, setLoadError] = useState('');
   const heading = useRef(null);
   useTitle('Your topics');
@@ -35,10 +38,15 @@ export function Dashboard({ api }) {
   };
   useEffect(() => {
     load();
+    api.me().then(
+      (r) => setStreak(r.streak || null),
+      () => setStreak(null),
+    );
   }, []);
 
   return html`<main id="main">
     <h1 tabindex="-1" ref=${heading}>Your topics</h1>
+    ${streak && html`<${Streak} streak=${streak} />`}
     <${NewTopic} api=${api} onCreated=${(t) => navigate('/topics/' + encodeURIComponent(t.id))} />
     ${loadError && html`<p class="error-message" role="alert">${loadError} <button type="button" onClick=${load}>Try again</button></p>`}
     ${topics === null && !loadError && html`<${Loading} label="Loading your topics…" />`}
@@ -52,6 +60,31 @@ export function Dashboard({ api }) {
           ${topics.map((t) => html`<${TopicCard} key=${t.id} api=${api} topic=${t} onChange=${load} />`)}
         </ul>`)}
   </main>`;
+}
+
+/** Streak says how many days in a row the learner has studied. */
+function Streak({ streak }) {
+  return html`<p class="streak" aria-label="Your study streak">
+    <span class="streak-now"><strong>${plural(streak.current, 'day')}</strong> in a row</span>
+    <span class="meta">longest ${plural(streak.longest, 'day')}</span>
+    ${streak.current === 0 && html`<span class="meta">— study today to start a streak</span>`}
+  </p>`;
+}
+
+/**
+ * learning says where the topic's questions stand in spaced repetition
+ * (present when the server keeps memory states).
+ */
+function learning(stats) {
+  if (stats.new == null) return '';
+  return [
+    stats.due_now ? `${stats.due_now} due` : '',
+    `${stats.new} new`,
+    stats.learning ? `${stats.learning} learning` : '',
+    `${stats.mastered} mastered`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 function NewTopic({ api, onCreated }) {
@@ -128,17 +161,25 @@ function TopicCard({ api, topic, onChange }) {
       setBusy(false);
     }
   };
-  const study = async () => {
+  const [due, setDue] = useState('');
+  const start = (how) => async () => {
     if (busy) return;
     setBusy(true);
+    setError('');
+    setDue('');
     try {
-      const r = await api.startSession(topic.id);
+      const r = await (how === 'due' ? api.reviewDue(topic.id) : api.startSession(topic.id));
       navigate('/study/' + encodeURIComponent(r.session.id));
     } catch (err) {
-      setError(err.message);
+      if (err.code === 'nothing_due') setDue(nothingDue(err));
+      else setError(err.message);
       setBusy(false);
     }
   };
+  const study = start('bank');
+  const review = start('due');
+  const srs = stats.new != null && topic.question_count > 0;
+  const reviewLabel = stats.due_now ? `Review ${stats.due_now} due` : stats.new ? `Learn ${Math.min(stats.new, 20)} new` : '';
 
   const acc = stats.accuracy;
   return html`<li class="card topic">
@@ -161,6 +202,10 @@ function TopicCard({ api, topic, onChange }) {
         .filter(Boolean)
         .join(' · ')}
     </p>
+    ${srs && html`<p class="learning">${learning(stats)}</p>`}
+    ${srs && !reviewLabel && !due &&
+    html`<p class="due-note">Nothing due${stats.next_due_at ? ` — next review ${until(stats.next_due_at)}` : ''}.</p>`}
+    ${due && html`<p class="due-note" role="status">${due}</p>`}
     <${Progress} value=${acc == null ? 0 : acc} max=${1} label=${'Accuracy in ' + topic.title}
       text=${acc == null ? 'No answers yet' : `${Math.round(acc * 100)}% right (${stats.correct} of ${stats.answers})`} />
     ${mode === 'confirm-delete'
@@ -173,8 +218,11 @@ function TopicCard({ api, topic, onChange }) {
         </div>`
       : mode === 'view' &&
         html`<div class="actions">
+          ${topic.question_count > 0 && srs && reviewLabel &&
+          html`<button type="button" class="primary" onClick=${review} aria-busy=${busy ? 'true' : undefined}>${reviewLabel}</button>`}
           ${topic.question_count > 0
-            ? html`<button type="button" class="primary" onClick=${study} aria-busy=${busy ? 'true' : undefined}>Study</button>`
+            ? html`<button type="button" class=${srs && reviewLabel ? '' : 'primary'} onClick=${study}
+                aria-label=${'Study all of ' + topic.title}>Study</button>`
             : html`<${Link} class="button primary" href=${href}>Add questions</${Link}>`}
           <button type="button" onClick=${() => setMode('rename')} aria-label=${'Rename ' + topic.title}>Rename</button>
           <button type="button" class="danger-outline" onClick=${() => setMode('confirm-delete')}

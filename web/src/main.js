@@ -10,6 +10,8 @@ import { Dashboard } from './dashboard.js';
 import { TopicPage } from './topic.js';
 import { StudyPage, HistoryPage, TranscriptPage } from './study.js';
 import { OpsPage } from './ops.js';
+import { AccountPage } from './account.js';
+import { TutorPage } from './tutor.js';
 
 // routes maps the app's paths to pages; auth marks the pages that need a
 // signed-in learner. Keep it in step with webapp's server-side list.
@@ -24,6 +26,8 @@ const routes = [
   { re: /^\/history$/, page: 'history', auth: true },
   { re: /^\/history\/([^/]+)$/, page: 'transcript', auth: true },
   { re: /^\/ops$/, page: 'ops', auth: true },
+  { re: /^\/account$/, page: 'account', auth: true },
+  { re: /^\/tutor\/([^/]+)$/, page: 'tutor', auth: true },
 ];
 
 function match(path) {
@@ -94,6 +98,8 @@ function App() {
   else if (route.page === 'history') page = html`<${HistoryPage} api=${api} />`;
   else if (route.page === 'transcript') page = html`<${TranscriptPage} key=${route.id} api=${api} id=${route.id} />`;
   else if (route.page === 'ops') page = html`<${OpsPage} api=${api} />`;
+  else if (route.page === 'account') page = html`<${AccountPage} api=${api} />`;
+  else if (route.page === 'tutor') page = html`<${TutorPage} key=${route.id} api=${api} id=${route.id} />`;
   else
     page = html`<main id="main"><h1>Page not found</h1><p>There is nothing at this address. <${Link} href="/">Go to your topics</${Link}>.</p></main>`;
 
@@ -103,8 +109,9 @@ function App() {
         <${Link} class="brand" href="/">Recall</${Link}>
         ${signedIn &&
         html`<${Link} href="/" aria-current=${route.page === 'dashboard' ? 'page' : undefined}>Topics</${Link}>
-          <${Link} href="/history" aria-current=${route.page === 'history' || route.page === 'transcript' ? 'page' : undefined}>History</${Link}>
+          <${Link} href="/history" aria-current=${route.page === 'history' || route.page === 'transcript' || route.page === 'tutor' ? 'page' : undefined}>History</${Link}>
           ${admin && html`<${Link} href="/ops" aria-current=${route.page === 'ops' ? 'page' : undefined}>Operations</${Link}>`}
+          <${Link} href="/account" aria-current=${route.page === 'account' ? 'page' : undefined}>Account</${Link}>
           <button type="button" class="link-button" onClick=${signOut}>Sign out</button>`}
       </nav>
     </header>

@@ -1,8 +1,9 @@
 // Studying: a chat with the tutor, and the read-only transcripts of
 // History. Tutor bubbles are on the left, the learner's on the right.
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { html, Link, Progress, Loading, plural, when, useTitle, useFocusHeading } from './ui.js';
+import { html, Link, Progress, Loading, plural, when, nothingDue, navigate, sendFailed, useTitle, useFocusHeading } from './ui.js';
 import { newKey } from './api.js';
+import { Conversations } from './tutor.js';
 
 /** present shows a question as the tutor does: number, prompt, choices. */
 function present(n, total, q) {
@@ -51,23 +52,24 @@ function turnMessages(t) {
   ];
 }
 
+/** Bubble is one message of a chat: the tutor's on the left, the learner's on the right. */
 function Bubble({ m, onRetry }) {
-  const cls = ['bubble', m.from, m.pending ? 'pending' : '', m.failed ? 'failed' : '', m.correct === true ? 'right' : '', m.correct === false ? 'wrong' : '']
+  const cls = ['bubble', m.from, m.pending ? 'pending' : '', m.streaming ? 'streaming' : '', m.failed ? 'failed' : '', m.correct === true ? 'right' : '', m.correct === false ? 'wrong' : '']
     .filter(Boolean)
     .join(' ');
-  return html`<li class=${cls} aria-busy=${m.pending ? 'true' : undefined}>
+  return html`<li class=${cls} aria-busy=${m.pending || m.streaming ? 'true' : undefined}>
     <span class="visually-hidden">${m.from === 'tutor' ? 'Tutor: ' : 'You: '}</span>
     ${m.correct === true && html`<span class="verdict" aria-hidden="true">✓ </span>`}
     ${m.correct === false && html`<span class="verdict" aria-hidden="true">✗ </span>`}
     <span class="text">${m.text}</span>
-    ${m.pending && html`<span class="sending">Sending…</span>`}
+    ${m.pending && m.from === 'learner' && html`<span class="sending">Sending…</span>`}
     ${m.failed &&
     html`<span class="failed-note">${m.failed} <button type="button" onClick=${onRetry}>Send again</button></span>`}
   </li>`;
 }
 
 /** Chat is the list of bubbles, kept scrolled to the newest. */
-function Chat({ messages, onRetry, label }) {
+export function Chat({ messages, onRetry, label }) {
   const end = useRef(null);
   useLayoutEffect(() => {
     if (end.current) end.current.scrollIntoView({ block: 'end' });
@@ -83,8 +85,23 @@ function progressText(p) {
   return `${done} of ${p.total} done · ${p.correct} right${p.skipped ? ` · ${p.skipped} skipped` : ''}`;
 }
 
-function Summary({ session }) {
+function Summary({ api, session }) {
   const p = session.progress;
+  const [due, setDue] = useState('');
+  const [busy, setBusy] = useState(false);
+  // review starts a session of what is due now; nothing due says when.
+  const review = async () => {
+    if (busy) return;
+    setBusy(true);
+    setDue('');
+    try {
+      const r = await api.reviewDue(session.topic_id);
+      navigate('/study/' + encodeURIComponent(r.session.id));
+    } catch (err) {
+      setDue(err.code === 'nothing_due' ? nothingDue(err) : err.message);
+      setBusy(false);
+    }
+  };
   return html`<section class="card summary" aria-labelledby="summary-heading">
     <h2 id="summary-heading" tabindex="-1">Session complete</h2>
     <p class="score">${p.correct} of ${p.total} right${p.skipped ? `, ${p.skipped} skipped` : ''}.</p>
@@ -92,7 +109,9 @@ function Summary({ session }) {
       <${Link} class="button primary" href=${'/topics/' + encodeURIComponent(session.topic_id)}>Back to the topic</${Link}>
       <${Link} class="button" href="/">Your topics</${Link}>
       <${Link} class="button" href=${'/history/' + encodeURIComponent(session.id)}>Transcript</${Link}>
+      <button type="button" onClick=${review} aria-busy=${busy ? 'true' : undefined}>Review what is due</button>
     </div>
+    ${due && html`<p class="due-note" role="status">${due}</p>`}
   </section>`;
 }
 
@@ -141,18 +160,11 @@ export function StudyPage({ api, id }) {
       setSession(r.session);
       if (inputRef.current) inputRef.current.focus();
     } catch (err) {
-      if (err.status === 409) {
-        setPending(null);
+      sendFailed(err, { text, key, setPending, setInput, setError, over: async () => {
         const s = await api.session(id).catch(() => null);
         if (s) setSession(s.session);
         setError('This session is over.');
-      } else if (err.status >= 400 && err.status < 500 && err.status !== 429) {
-        setPending(null);
-        setInput(text);
-        setError(err.message);
-      } else {
-        setPending({ text, key, failed: err.message });
-      }
+      } });
     }
   };
 
@@ -202,7 +214,7 @@ export function StudyPage({ api, id }) {
     </div>
     ${!session ? html`<${Loading} label="Loading the session…" />` : html`<${Chat} messages=${shown} label="Conversation with the tutor"
       onRetry=${() => send(pending.text, pending.key)} />`}
-    ${session && !active && html`<${Summary} session=${session} />`}
+    ${session && !active && html`<${Summary} api=${api} session=${session} />`}
     ${session &&
     active &&
     html`<form class="composer" onSubmit=${submit} novalidate>
@@ -281,6 +293,7 @@ export function HistoryPage({ api }) {
     html`<p class="actions"><button type="button" class="button" onClick=${loadMore} disabled=${more} aria-busy=${more ? 'true' : undefined}>
       ${more ? 'Loading…' : 'More sessions'}
     </button></p>`}
+    <${Conversations} api=${api} />
   </main>`;
 }
 

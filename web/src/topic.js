@@ -13,6 +13,7 @@ import {
   useTitle,
   useFocusHeading,
 } from './ui.js';
+import { AskTutor } from './tutor.js';
 
 /**
  * parsePaste reads one question a line: "Question :: Answer" or
@@ -136,10 +137,11 @@ function StudyButton({ api, topic, count }) {
       setBusy(false);
     }
   };
-  return html`<div class="study-start">
+  return html`<div class="study-start actions">
     <button type="button" class="primary big" onClick=${start} aria-busy=${busy ? 'true' : undefined}>
       Study ${plural(Math.min(count, 20), 'question')}
     </button>
+    <${AskTutor} api=${api} topic=${topic} />
     ${error && html`<p class="error-message" role="alert">${error}</p>`}
   </div>`;
 }
@@ -240,6 +242,9 @@ function QuestionBank({ api, topicID, questions, onChange }) {
       <summary>Add one question with choices, hint or explanation</summary>
       <${QuestionForm} api=${api} topicID=${topicID} idp="new" onDone=${onChange} />
     </details>
+    <${GenerateForm} api=${api} topicID=${topicID} onDone=${onChange} />
+    <${ImportForm} api=${api} topicID=${topicID} onDone=${onChange} />
+    <${ExportLinks} api=${api} topicID=${topicID} empty=${questions.length === 0} />
   </section>`;
 }
 
@@ -340,4 +345,185 @@ function PasteForm({ api, topicID, onDone }) {
       <span role="status" class="saved">${status}</span>
     </div>
   </form>`;
+}
+
+/**
+ * lineErrors turns an ApiError of an upload into messages naming lines
+ * (the API gives the first 100 bad lines), or its message.
+ */
+function lineErrors(err) {
+  if (err.lines && err.lines.length)
+    return err.lines.map((l) => `Line ${l.line}: ${l.message.charAt(0).toUpperCase() + l.message.slice(1)}.`);
+  return [err.message];
+}
+
+/**
+ * GenerateForm makes questions of notes (POST …/questions/generate): a
+ * preview first (a dry run listing what would be made), then the real thing.
+ */
+function GenerateForm({ api, topicID, onDone }) {
+  const [notes, setNotes] = useState('');
+  const [bold, setBold] = useState(false);
+  const [preview, setPreview] = useState(null); // the dry run's GenerateResult
+  const [errors, setErrors] = useState([]);
+  const [status, setStatus] = useState('');
+  const [busy, setBusy] = useState(false);
+  const run = async (dryRun) => {
+    if (busy) return;
+    setStatus('');
+    if (!notes.trim()) {
+      setErrors(['Write or paste your notes first.']);
+      return;
+    }
+    setBusy(true);
+    try {
+      const r = await api.generate(topicID, notes, { dryRun, boldAsCloze: bold });
+      setErrors([]);
+      if (dryRun) setPreview(r);
+      else {
+        setPreview(null);
+        setNotes('');
+        setStatus(
+          `Added ${plural(r.questions.length, 'question')}` + (r.duplicates ? `; ${r.duplicates} already in the bank.` : '.'),
+        );
+        onDone();
+      }
+    } catch (err) {
+      setPreview(null);
+      setErrors(lineErrors(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const edit = (f) => (v) => {
+    f(v);
+    setPreview(null);
+  };
+  return html`<details class="card generate">
+    <summary>Generate from notes</summary>
+    <form onSubmit=${(e) => { e.preventDefault(); run(true); }} novalidate>
+      <${ErrorSummary} errors=${errors.map((m) => ({ field: 'notes', message: m }))} />
+      <${Field} id="notes" label="Notes" as="textarea" rows="6" value=${notes} onInput=${edit(setNotes)}
+        hint="Mark what to learn: ==term== or {{c1::term}} in a sentence, or “Question :: Answer” on a line."
+        error=${errors.length ? errors[0] : ''} placeholder=${'The ==Seine== flows through Paris.\nCapital of Peru :: Lima'} />
+      <div class="field checkbox">
+        <input type="checkbox" id="bold-as-cloze" checked=${bold} onChange=${(e) => edit(setBold)(e.currentTarget.checked)} />
+        <label for="bold-as-cloze">Make **bold** words blanks too</label>
+      </div>
+      <div class="actions">
+        <button type="submit" class=${preview ? '' : 'primary'} aria-busy=${busy && !preview ? 'true' : undefined}>Preview</button>
+        <span role="status" class="saved">${status}</span>
+      </div>
+    </form>
+    ${preview &&
+    html`<section class="preview" aria-labelledby="preview-heading">
+      <h3 id="preview-heading" tabindex="-1">
+        ${preview.questions.length ? `${plural(preview.questions.length, 'question')} would be made` : 'Nothing new would be made'}${preview.duplicates ? ` (${preview.duplicates} already in the bank)` : ''}
+      </h3>
+      <ol class="generated">
+        ${preview.questions.map(
+          (q) => html`<li><span class="prompt">${q.prompt}</span> <span class="muted">→</span> ${q.answers.join(' · ')}${q.hint ? html` <span class="muted">(hint: ${q.hint})</span>` : ''}
+            <span class="line">(line ${q.line})</span></li>`,
+        )}
+      </ol>
+      ${preview.questions.length > 0 &&
+      html`<div class="actions"><button type="button" class="primary" onClick=${() => run(false)} aria-busy=${busy ? 'true' : undefined}>
+        Add ${plural(preview.questions.length, 'question')}
+      </button></div>`}
+    </section>`}
+  </details>`;
+}
+
+/**
+ * ImportForm adds the rows of a card file (CSV or tab-separated, Anki's
+ * text format) and shows what became of each row, or the bad lines.
+ */
+function ImportForm({ api, topicID, onDone }) {
+  const [errors, setErrors] = useState([]);
+  const [result, setResult] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const file = useRef(null);
+  const submit = async (e) => {
+    e.preventDefault();
+    if (busy) return;
+    setResult(null);
+    const f = file.current && file.current.files[0];
+    if (!f) {
+      setErrors(['Choose a file to import.']);
+      return;
+    }
+    const type = /\.csv$/i.test(f.name) || f.type === 'text/csv' ? 'text/csv' : 'text/tab-separated-values';
+    setBusy(true);
+    try {
+      const r = await api.importCards(topicID, await f.text(), type);
+      setErrors([]);
+      setResult(r);
+      file.current.value = '';
+      if (r.added) onDone();
+    } catch (err) {
+      setErrors(lineErrors(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<details class="card import">
+    <summary>Import a card file</summary>
+    <form onSubmit=${submit} novalidate>
+      <${ErrorSummary} errors=${errors.map((m) => ({ field: 'import-file', message: m }))} title="The file was not imported" />
+      <div class=${'field' + (errors.length ? ' field-error' : '')}>
+        <label for="import-file">Card file (CSV or tab-separated)</label>
+        <p class="hint" id="import-file-hint">Question, then answer, one a row — as Anki exports notes as text. Rows already in the bank are skipped.</p>
+        ${errors.length > 0 &&
+        html`<ul class="error-message" id="import-file-error">${errors.map((m) => html`<li>${m}</li>`)}</ul>`}
+        <input type="file" id="import-file" ref=${file} accept=".csv,.tsv,.txt,text/csv,text/tab-separated-values,text/plain"
+          aria-describedby=${'import-file-hint' + (errors.length ? ' import-file-error' : '')} />
+      </div>
+      <div class="actions">
+        <button type="submit" class="primary" aria-busy=${busy ? 'true' : undefined}>Import</button>
+      </div>
+    </form>
+    ${result &&
+    html`<div class="import-result" role="status">
+      <p><strong>Added ${plural(result.added, 'question')}</strong>${result.duplicates ? `; ${result.duplicates} already in the bank, skipped` : ''}.</p>
+      <ul class="rows">
+        ${result.rows.map((r) => html`<li>Line ${r.line}: ${r.status === 'added' ? 'added' : 'already in the bank'}</li>`)}
+      </ul>
+    </div>`}
+  </details>`;
+}
+
+/**
+ * ExportLinks downloads the bank as a card file. The token is in no URL or
+ * cookie, so the file is fetched and handed to the browser as a blob.
+ */
+function ExportLinks({ api, topicID, empty }) {
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState('');
+  if (empty) return null;
+  const download = (format) => async () => {
+    if (busy) return;
+    setBusy(format);
+    setError('');
+    try {
+      const { blob, filename } = await api.exportCards(topicID, format);
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = filename;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (err) {
+      setError(err.message);
+    } finally {
+      setBusy('');
+    }
+  };
+  return html`<div class="export actions">
+    <span>Export the questions:</span>
+    <button type="button" onClick=${download('tsv')} aria-busy=${busy === 'tsv' ? 'true' : undefined}>Download TSV</button>
+    <button type="button" onClick=${download('csv')} aria-busy=${busy === 'csv' ? 'true' : undefined}>Download CSV</button>
+    ${error && html`<p class="error-message" role="alert">${error}</p>`}
+  </div>`;
 }

@@ -72,6 +72,25 @@ export function Field({ id, label, hint, error, as = 'input', value, onInput, ..
   </div>`;
 }
 
+/**
+ * sendFailed handles an ApiError of a message sent in a chat: 409 (the
+ * chat is over) calls over(); any other refusal (4xx but 429) puts the
+ * text back in the box with the error; anything else (no answer, 429, 5xx)
+ * keeps the message to be sent again with the same key.
+ */
+export function sendFailed(err, { text, key, setPending, setInput, setError, over }) {
+  if (err.status === 409) {
+    setPending(null);
+    over();
+  } else if (err.status >= 400 && err.status < 500 && err.status !== 429) {
+    setPending(null);
+    setInput(text);
+    setError(err.message);
+  } else {
+    setPending({ text, key, failed: err.message });
+  }
+}
+
 /** fieldErrors maps an ApiError's fields to {formField: message} with names. */
 export function fieldErrors(err, names = {}) {
   const out = {};
@@ -111,6 +130,32 @@ export function ago(ts) {
   const d = Math.floor(hrs / 24);
   if (d < 30) return d === 1 ? 'yesterday' : `${d} days ago`;
   return new Date(ts).toLocaleDateString();
+}
+
+/**
+ * until says when a future RFC 3339 time comes, in words: "in 5 minutes",
+ * "in 3 hours", "tomorrow", "in 4 days", then a date; "in a moment" for
+ * less than a minute (or a time just past: the server's clock decides).
+ */
+export function until(ts) {
+  if (!ts) return '';
+  const s = (Date.parse(ts) - Date.now()) / 1000;
+  // The server's clock decides what is due: a time just past is still to come.
+  if (s < 60) return 'in a moment';
+  const m = Math.round(s / 60);
+  if (m < 60) return m === 1 ? 'in 1 minute' : `in ${m} minutes`;
+  const hrs = Math.round(m / 60);
+  if (hrs < 24) return hrs === 1 ? 'in 1 hour' : `in ${hrs} hours`;
+  const d = Math.round(hrs / 24);
+  if (d < 30) return d === 1 ? 'tomorrow' : `in ${d} days`;
+  return 'on ' + new Date(ts).toLocaleDateString();
+}
+
+/**
+ * nothingDue says, of an ApiError nothing_due, when the next review is.
+ */
+export function nothingDue(err) {
+  return err.nextDueAt ? `Nothing due — next review ${until(err.nextDueAt)} (${when(err.nextDueAt)}).` : 'Nothing due — and no new questions left for today.';
 }
 
 /** when formats a time as date and time in the reader's locale. */

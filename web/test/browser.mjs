@@ -60,7 +60,7 @@ async function newPage({ width = 1280, height = 800, scheme = 'light' } = {}) {
     if (/Content Security Policy|Refused to/i.test(m.text())) check(false, `no CSP violation (${m.text()})`);
   });
   page.on('request', (r) => {
-    if (!r.url().startsWith(base) && !r.url().startsWith('data:')) check(false, `no request off the origin (${r.url()})`);
+    if (!r.url().startsWith(base) && !r.url().startsWith('data:') && !r.url().startsWith('blob:' + base)) check(false, `no request off the origin (${r.url()})`);
   });
   return { ctx, page };
 }
@@ -107,6 +107,8 @@ let studyURL = '';
 let doneURL = '';
 let topicURL = '';
 let transcriptURL = '';
+let tutorURL = '';
+let riversURL = '';
 const user = 'learner_' + stamp;
 
 // 1. The whole journey of a new user, at 1280 px.
@@ -281,6 +283,215 @@ const user = 'learner_' + stamp;
   await ctx.close();
 }
 
+// signIn signs the journey's learner in on page.
+async function signIn(page) {
+  await page.goto(base + '/signin');
+  await page.getByLabel('Username').fill(user);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Your topics' }).waitFor();
+}
+
+// card returns the dashboard's card of the topic title.
+const topicCard = (page, title) => page.locator('li.topic', { has: page.getByRole('heading', { name: title }) });
+
+// 2b. Spaced repetition, the tutor, import, export and generate, on a new
+// topic of the journey's learner.
+{
+  const { page } = await newPage();
+  await signIn(page);
+  await page.getByLabel('Title').fill('Rivers');
+  await page.getByRole('button', { name: 'Create topic' }).click();
+  await page.getByRole('heading', { name: 'Rivers' }).waitFor();
+  riversURL = page.url();
+  await page.getByLabel('Questions, one a line').fill('Longest river of Egypt :: Nile\nRiver through Paris :: Seine');
+  await page.getByRole('button', { name: 'Add 2 questions' }).click();
+  await page.locator('table.bank tbody tr').nth(1).waitFor();
+
+  // A due review from the dashboard: the new questions first.
+  await page.getByRole('link', { name: 'Your topics' }).click();
+  const rivers = topicCard(page, 'Rivers');
+  await rivers.waitFor();
+  const before = await rivers.innerText();
+  check(/2 new/.test(before) && /0 mastered/.test(before), `the card says how many questions are new and mastered (${before.replace(/\n/g, ' | ')})`);
+  await rivers.getByRole('button', { name: 'Learn 2 new' }).click();
+  await page.waitForURL(/\/study\//);
+  await page.locator('.bubble.tutor').first().waitFor();
+  for (let i = 0; i < 2; i++) {
+    const q = await lastTutor(page);
+    await sendAnswer(page, q.includes('Egypt') ? 'Nile' : 'Seine');
+  }
+  await page.getByRole('heading', { name: 'Session complete' }).waitFor();
+  check((await page.locator('.bubble.right').count()) === 2, 'the due session graded both answers right');
+  await page.getByRole('button', { name: 'Review what is due' }).click();
+  const nothing = page.locator('.summary .due-note');
+  check(await shows(nothing), 'asking for a review with nothing due says so');
+  const said = await nothing.innerText();
+  check(/^Nothing due — next review (in \d+ (minute|hour|day)s?|tomorrow|in a moment)/.test(said), `nothing due says when the next review is, in words (${said})`);
+  await page.getByRole('link', { name: 'Your topics' }).click();
+  await rivers.waitFor();
+  const after = await rivers.innerText();
+  check(/0 new/.test(after) && /Nothing due — next review/.test(after), `the card says nothing is due and when (${after.replace(/\n/g, ' | ')})`);
+  check((await rivers.getByRole('button', { name: /^Review|^Learn/ }).count()) === 0, 'no review button when nothing is due');
+  const streak = await page.locator('.streak').innerText();
+  check(/1 day in a row/.test(streak) && /longest 1 day/.test(streak), `the dashboard shows the streak (${streak.replace(/\n/g, ' ')})`);
+
+  // The tutor: a streamed reply, one Idempotency-Key per message.
+  await page.goto(riversURL);
+  await page.getByRole('button', { name: 'Ask the tutor' }).click();
+  await page.waitForURL(/\/tutor\//);
+  tutorURL = page.url();
+  check(await shows(page.getByText('Ask the tutor anything')), 'a new conversation says what to do');
+  check(await page.evaluate(() => document.activeElement.id === 'message'), 'the message box has the focus');
+  const sent = [];
+  let lose = true;
+  await page.route('**/v1/conversations/*/messages', async (route) => {
+    const req = route.request();
+    sent.push({ key: req.headers()['idempotency-key'], accept: req.headers()['accept'] });
+    if (lose) {
+      // The server answers the first message but the response is lost.
+      lose = false;
+      await route.fetch();
+      return route.abort('connectionreset');
+    }
+    return route.continue();
+  });
+  await page.getByLabel('Your message').fill('What is the longest river of Egypt?');
+  await page.getByLabel('Your message').press('Enter');
+  await page.locator('.bubble.tutor:not(.streaming)').first().waitFor();
+  const reply = await lastTutor(page);
+  check(reply.includes('Nile'), `the tutor's reply names the answer from the bank (${reply.replace(/\n/g, ' ')})`);
+  check(sent.length === 2 && sent[0].key && sent[0].key === sent[1].key, `a retry after a lost response reuses the Idempotency-Key (${sent.map((x) => x.key).join(', ')})`);
+  check(sent.every((x) => x.accept === 'text/event-stream'), 'the reply is asked for as a stream of events');
+  await page.unroute('**/v1/conversations/*/messages');
+
+  // A stream that resets: the chunks before the reset are withdrawn and
+  // the final message replaces what was streamed.
+  await page.route('**/v1/conversations/*/messages', async (route) => {
+    const conv = { id: 'x', topic_id: 'x', title: 'Rivers', state: 'active', message_count: 4, quizzing: false,
+      created_at: new Date().toISOString(), updated_at: new Date().toISOString(), expires_at: new Date().toISOString() };
+    const msg = (index, role, content) => ({ index, role, content, question_ids: [], correct: null, tutor: role === 'tutor' ? 'rules' : null, created_at: new Date().toISOString() });
+    const ev = (name, data) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+    await route.fulfill({
+      status: 200,
+      headers: { 'Content-Type': 'text/event-stream; charset=utf-8' },
+      body: ev('chunk', { text: 'Withdrawn ' }) + ev('chunk', { text: 'words' }) + ev('reset', {}) + ev('chunk', { text: 'Kept' }) +
+        ev('message', { message: msg(3, 'tutor', 'The final reply'), learner_message: msg(2, 'learner', 'Tell me more'), conversation: conv }),
+    });
+  });
+  await page.getByLabel('Your message').fill('Tell me more');
+  await page.getByLabel('Your message').press('Enter');
+  await page.getByText('The final reply').waitFor();
+  check(!(await page.locator('.chat').innerText()).includes('Withdrawn'), 'a reset withdraws what was streamed');
+  await page.unroute('**/v1/conversations/*/messages');
+  await page.reload();
+  await page.locator('.bubble.tutor').first().waitFor();
+  check((await page.locator('.bubble.learner').count()) === 1, 'the server holds one learner message: the retry was not sent twice');
+
+  await page.getByRole('button', { name: 'Quiz me' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('.bubble.tutor:not(.streaming)').length === 2);
+  const question = await lastTutor(page);
+  check(/Egypt|Paris/.test(question), `"quiz me" asks a question of the bank (${question.replace(/\n/g, ' ')})`);
+  check(await shows(page.locator('#message-hint')), 'the page says the next message is the answer');
+  await page.getByLabel('Your message').fill(question.includes('Egypt') ? 'Nile' : 'Seine');
+  await page.getByLabel('Your message').press('Enter');
+  await page.waitForFunction(() => document.querySelectorAll('.bubble.tutor:not(.streaming)').length === 3);
+  check((await page.locator('.bubble.right').count()) === 1, 'the quiz answer is graded right, with a sign');
+  const xss = '<img src=x onerror=alert(1)>';
+  await page.getByLabel('Your message').fill(xss);
+  await page.getByLabel('Your message').press('Enter');
+  await page.waitForFunction(() => document.querySelectorAll('.bubble.tutor:not(.streaming)').length === 4);
+  check((await page.locator('.bubble.learner').last().innerText()).includes(xss) && (await page.locator('.chat img').count()) === 0, 'user text in the chat is text');
+  await shot(page, 'tutor-1280-light');
+  await page.getByRole('button', { name: 'End conversation' }).click();
+  check(await shows(page.getByText('This conversation has ended')), 'End ends the conversation');
+  check((await page.getByLabel('Your message').count()) === 0, 'an ended conversation takes no more messages');
+
+  // Past conversations are on the history page.
+  await page.getByRole('link', { name: 'History' }).click();
+  await page.locator('.conversation-row').first().waitFor();
+  await page.locator('.conversation-row a', { hasText: 'Rivers' }).first().click();
+  await page.waitForURL(tutorURL);
+  await page.locator('.bubble.tutor').first().waitFor();
+  check((await page.locator('.chat').innerText()).includes('Nile'), 'the history opens the transcript of a conversation');
+
+  // Delete: a second conversation, gone from the history after.
+  await page.goto(riversURL);
+  await page.getByRole('button', { name: 'Ask the tutor' }).click();
+  await page.waitForURL((u) => /\/tutor\//.test(u.pathname) && u.href !== tutorURL);
+  const doomed = page.url();
+  await page.getByLabel('Your message').fill('Hello');
+  await page.getByLabel('Your message').press('Enter');
+  await page.locator('.bubble.tutor:not(.streaming)').first().waitFor();
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('button', { name: 'Yes, delete it' }).click();
+  await page.waitForURL(base + '/history');
+  await page.locator('.conversation-row').first().waitFor();
+  const hrefs = await page.locator('.conversation-row a').evaluateAll((as) => as.map((a) => a.href));
+  check(!hrefs.includes(doomed) && hrefs.includes(tutorURL), 'Delete removes the conversation from the history');
+
+  // Import a CSV with one bad row, then a good one.
+  await page.goto(riversURL);
+  await page.getByText('Import a card file').click();
+  const upload = (name, text) =>
+    page.getByLabel('Card file (CSV or tab-separated)').setInputFiles({ name, mimeType: 'text/csv', buffer: Buffer.from(text) });
+  await upload('bad.csv', 'River through Rome,Tiber\nRiver through London,Thames\nno separator on this line\n');
+  await page.getByRole('button', { name: 'Import' }).click();
+  const lineError = page.locator('#import-file-error');
+  check(await shows(lineError), 'a bad row stops the import');
+  const lineText = await lineError.innerText();
+  check(/Line 3:/.test(lineText), `the error names the bad row's line (${lineText})`);
+  check((await page.locator('table.bank tbody tr').count()) === 2, 'a file with a bad row adds nothing');
+  await upload('good.csv', 'River through Rome,Tiber\nRiver through London,Thames\nLongest river of Egypt,Nile\n');
+  await page.getByRole('button', { name: 'Import' }).click();
+  const result = page.locator('.import-result');
+  check(await shows(result), 'the import says what it did');
+  const resultText = await result.innerText();
+  check(/Added 2 questions; 1 already in the bank/.test(resultText) && /Line 3: already in the bank/.test(resultText), `the import lists each row (${resultText.replace(/\n/g, ' | ')})`);
+  await page.locator('table.bank tbody tr').nth(3).waitFor();
+  check((await page.locator('table.bank tbody tr').count()) === 4, 'the imported rows are in the bank');
+  await shot(page, 'topic-import-1280-light');
+
+  // Export: the file comes as a download, the token in no URL.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download TSV' }).click()]);
+  const { readFileSync } = await import('node:fs');
+  const exported = readFileSync(await download.path(), 'utf8');
+  check(download.suggestedFilename() === 'Rivers.tsv' && exported.includes('#separator:tab') && exported.includes('Thames'), `the export downloads the bank (${download.suggestedFilename()})`);
+
+  // Generate from notes: a preview, then the questions.
+  await page.getByText('Generate from notes').click();
+  await page.getByLabel('Notes').fill('The ==Danube== flows through Vienna.\nRiver through Florence :: Arno\nRiver through Rome :: Tiber');
+  await page.getByRole('button', { name: 'Preview' }).click();
+  const preview = page.locator('.preview');
+  check(await shows(preview), 'a dry run shows a preview');
+  const previewText = await preview.innerText();
+  check(/2 questions would be made \(1 already in the bank\)/.test(previewText) && previewText.includes('The [...] flows through Vienna.') && /\(line 2\)/.test(previewText),
+    `the preview lists what would be made (${previewText.replace(/\n/g, ' | ')})`);
+  check((await page.locator('table.bank tbody tr').count()) === 4, 'a preview adds nothing');
+  await shot(page, 'topic-generate-1280-light');
+  await page.getByRole('button', { name: 'Add 2 questions' }).click();
+  await page.locator('table.bank tbody tr').nth(5).waitFor();
+  check((await page.locator('table.bank tbody tr').count()) === 6 && (await shows(page.getByText('Added 2 questions; 1 already in the bank.'))), 'generating adds the questions');
+  await page.getByLabel('Notes').fill('A broken {{c1::cloze');
+  await page.getByRole('button', { name: 'Preview' }).click();
+  const notesError = page.locator('#notes-error');
+  check(await shows(notesError), 'a mistake in the notes is shown at the notes');
+  check(/Line 1:/.test(await notesError.innerText()), `the notes error names the line (${await notesError.innerText()})`);
+
+  // The time zone, on the account page.
+  await page.getByRole('link', { name: 'Account' }).click();
+  await page.getByRole('heading', { name: 'Your account' }).waitFor();
+  await page.getByLabel('Time zone').selectOption('Europe/Paris');
+  await page.getByRole('button', { name: 'Save time zone' }).click();
+  await page.getByText('Saved.').waitFor();
+  const me = await page.evaluate(async () => (await fetch('/v1/me', { headers: { Authorization: 'Bearer ' + sessionStorage.getItem('recall.token') } })).json());
+  check(me.user.time_zone === 'Europe/Paris', `the time zone is saved (${me.user.time_zone})`);
+  await page.reload();
+  await page.getByRole('heading', { name: 'Your account' }).waitFor();
+  check((await page.getByLabel('Time zone').inputValue()) === 'Europe/Paris', 'the account page shows the saved time zone');
+  await page.context().close();
+}
+
 // 3. Every page at 375 and 1280 px, light and dark, signed in as the
 // journey's learner; at 375 px nothing may scroll sideways.
 for (const scheme of ['light', 'dark']) {
@@ -319,6 +530,24 @@ for (const scheme of ['light', 'dark']) {
     if (width === 375) {
       const box = await page.getByLabel('Your answer').boundingBox();
       check(box && box.y + box.height <= 740, 'the answer box is in view at 375 px');
+    }
+    await visit('account', base + '/account', () => page.getByLabel('Time zone').waitFor());
+    await visit('tutor-ended', tutorURL, () => page.getByText('This conversation has ended').waitFor());
+    await visit('topic-tools', riversURL, async () => {
+      await page.locator('table.bank').waitFor();
+      await page.getByText('Generate from notes').click();
+      await page.getByText('Import a card file').click();
+    });
+    // An open conversation, with a quiz question.
+    await page.goto(riversURL);
+    await page.getByRole('button', { name: 'Ask the tutor' }).click();
+    await page.waitForURL(/\/tutor\//);
+    await page.getByRole('button', { name: 'Quiz me' }).click();
+    await page.locator('.bubble.tutor:not(.streaming)').first().waitFor();
+    await visit('tutor', page.url(), () => page.locator('.bubble.tutor').first().waitFor());
+    if (width === 375) {
+      const box = await page.getByLabel('Your message').boundingBox();
+      check(box && box.y + box.height <= 740, 'the message box is in view at 375 px');
     }
     await visit('notfound', base + '/topics/nope', () => page.getByText('does not exist').waitFor());
     await ctx.close();
