@@ -329,7 +329,8 @@ async function readEvents(res, onChunk) {
         return v;
       } else if (name === 'error') {
         const e = v.error || {};
-        throw new ApiError(500, e.code || 'internal', e.message || 'The tutor could not answer. Try again.');
+        const status = { invalid: 400, not_found: 404, conflict: 409, rate_limited: 429, unavailable: 503 }[e.code] || 500;
+        throw new ApiError(status, e.code || 'internal', e.message || 'The tutor could not answer. Try again.');
       }
     }
     if (done) throw new ApiError(0, 'network', 'The reply was cut off. Send it again.');

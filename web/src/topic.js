@@ -469,7 +469,8 @@ function ImportForm({ api, topicID, onDone }) {
   return html`<details class="card import">
     <summary>Import a card file</summary>
     <form onSubmit=${submit} novalidate>
-      <${ErrorSummary} errors=${errors.map((m) => ({ field: 'import-file', message: m }))} title="The file was not imported" />
+      <${ErrorSummary} title="The file was not imported"
+        errors=${errors.length > 1 ? [{ field: 'import-file', message: `${errors.length} lines have problems: nothing was added.` }] : errors.map((m) => ({ field: 'import-file', message: m }))} />
       <div class=${'field' + (errors.length ? ' field-error' : '')}>
         <label for="import-file">Card file (CSV or tab-separated)</label>
         <p class="hint" id="import-file-hint">Question, then answer, one a row — as Anki exports notes as text. Rows already in the bank are skipped.</p>

@@ -333,6 +333,23 @@ const topicCard = (page, title) => page.locator('li.topic', { has: page.getByRol
   const after = await rivers.innerText();
   check(/0 new/.test(after) && /Nothing due — next review/.test(after), `the card says nothing is due and when (${after.replace(/\n/g, ' | ')})`);
   check((await rivers.getByRole('button', { name: /^Review|^Learn/ }).count()) === 0, 'no review button when nothing is due');
+  // A dashboard that still shows questions due when none are: the review
+  // is refused (409 nothing_due) and the card says when the next one is.
+  const dashboardList = (u) => u.pathname === '/v1/topics' && u.searchParams.get('view') === 'dashboard';
+  await page.route(dashboardList, async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    for (const t of body.topics) if (t.title === 'Rivers') t.stats.due_now = 2;
+    await route.fulfill({ response: res, json: body });
+  });
+  await page.reload();
+  await rivers.getByRole('button', { name: 'Review 2 due' }).click();
+  const refused = rivers.locator('.due-note[role=status]');
+  check(await shows(refused), 'a review refused as nothing due says so on the card');
+  const refusedText = await refused.innerText();
+  check(/^Nothing due — next review (in \d+ (minute|hour|day)s?|tomorrow|in a moment) \(/.test(refusedText), `the card says when the next review is (${refusedText})`);
+  check(page.url() === base + '/', 'a refused review stays on the dashboard');
+  await page.unroute(dashboardList);
   const streak = await page.locator('.streak').innerText();
   check(/1 day in a row/.test(streak) && /longest 1 day/.test(streak), `the dashboard shows the streak (${streak.replace(/\n/g, ' ')})`);
 
