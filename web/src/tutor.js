@@ -178,7 +178,7 @@ export function AskTutor({ api, topic }) {
       setBusy(false);
     }
   };
-  return html`<button type="button" onClick=${start} aria-busy=${busy ? 'true' : undefined}>Ask the tutor</button>
+  return html`<button type="button" class="ask-tutor" onClick=${start} aria-busy=${busy ? 'true' : undefined}>Ask the tutor</button>
     ${error && html`<p class="error-message" role="alert">${error}</p>`}`;
 }
 

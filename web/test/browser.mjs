@@ -280,6 +280,15 @@ const user = 'learner_' + stamp;
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Keyboard topic' }).waitFor();
   check(true, 'the summary links work by keyboard');
+  await tabTo('button.ask-tutor');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/\/tutor\//);
+  await page.getByLabel('Your message').waitFor();
+  check(await page.evaluate(() => document.activeElement.id === 'message'), 'a new conversation has the focus in the message box');
+  await page.keyboard.type('quiz me');
+  await page.keyboard.press('Enter');
+  await page.locator('.bubble.tutor:not(.streaming)').first().waitFor();
+  check((await lastTutor(page)).includes('One plus one'), 'a conversation works by keyboard alone');
   await ctx.close();
 }
 
@@ -382,25 +391,38 @@ const topicCard = (page, title) => page.locator('li.topic', { has: page.getByRol
   check(sent.every((x) => x.accept === 'text/event-stream'), 'the reply is asked for as a stream of events');
   await page.unroute('**/v1/conversations/*/messages');
 
-  // A stream that resets: the chunks before the reset are withdrawn and
-  // the final message replaces what was streamed.
-  await page.route('**/v1/conversations/*/messages', async (route) => {
-    const conv = { id: 'x', topic_id: 'x', title: 'Rivers', state: 'active', message_count: 4, quizzing: false,
-      created_at: new Date().toISOString(), updated_at: new Date().toISOString(), expires_at: new Date().toISOString() };
-    const msg = (index, role, content) => ({ index, role, content, question_ids: [], correct: null, tutor: role === 'tutor' ? 'rules' : null, created_at: new Date().toISOString() });
-    const ev = (name, data) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
-    await route.fulfill({
-      status: 200,
-      headers: { 'Content-Type': 'text/event-stream; charset=utf-8' },
-      body: ev('chunk', { text: 'Withdrawn ' }) + ev('chunk', { text: 'words' }) + ev('reset', {}) + ev('chunk', { text: 'Kept' }) +
-        ev('message', { message: msg(3, 'tutor', 'The final reply'), learner_message: msg(2, 'learner', 'Tell me more'), conversation: conv }),
-    });
+  // A reply that streams: the page's fetch of the next message answers a
+  // stream this test holds open — two chunks, a reset, two more — so what
+  // shows before the final message event is checked, then replaced by it.
+  await page.evaluate(() => {
+    const real = window.fetch;
+    window.fetch = (url, opts) => {
+      if (!String(url).endsWith('/messages') || !opts || opts.method !== 'POST') return real(url, opts);
+      window.fetch = real;
+      const enc = new TextEncoder();
+      const ev = (name, data) => enc.encode(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+      const now = new Date().toISOString();
+      const msg = (index, role, content) => ({ index, role, content, question_ids: [], correct: null, tutor: role === 'tutor' ? 'rules' : null, created_at: now });
+      const conv = { id: 'x', topic_id: 'x', title: 'Rivers', state: 'active', message_count: 4, quizzing: false, created_at: now, updated_at: now, expires_at: now };
+      let ctl;
+      const body = new ReadableStream({ start: (c) => (ctl = c) });
+      for (const [name, data] of [['chunk', { text: 'Withdrawn ' }], ['chunk', { text: 'words' }], ['reset', {}], ['chunk', { text: 'Streaming ' }], ['chunk', { text: 'so far' }]])
+        ctl.enqueue(ev(name, data));
+      window.releaseStream = () => {
+        ctl.enqueue(ev('message', { message: msg(3, 'tutor', 'The final reply'), learner_message: msg(2, 'learner', 'Tell me more'), conversation: conv }));
+        ctl.close();
+      };
+      return Promise.resolve(new Response(body, { status: 200, headers: { 'Content-Type': 'text/event-stream; charset=utf-8' } }));
+    };
   });
   await page.getByLabel('Your message').fill('Tell me more');
   await page.getByLabel('Your message').press('Enter');
+  const streaming = page.locator('.bubble.tutor.streaming');
+  check(await shows(streaming.filter({ hasText: 'Streaming so far' })), 'the reply shows as it streams in');
+  check(!(await streaming.innerText()).includes('Withdrawn'), 'a reset withdraws what was streamed');
+  await page.evaluate(() => window.releaseStream());
   await page.getByText('The final reply').waitFor();
-  check(!(await page.locator('.chat').innerText()).includes('Withdrawn'), 'a reset withdraws what was streamed');
-  await page.unroute('**/v1/conversations/*/messages');
+  check((await streaming.count()) === 0 && !(await page.locator('.chat').innerText()).includes('Streaming so far'), 'the final message replaces the streamed text');
   await page.reload();
   await page.locator('.bubble.tutor').first().waitFor();
   check((await page.locator('.bubble.learner').count()) === 1, 'the server holds one learner message: the retry was not sent twice');

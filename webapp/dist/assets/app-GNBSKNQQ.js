@@ -206,7 +206,7 @@ ${String.fromCharCode(65+o)}) ${r}`}),s}async function Ne(t,e,n){let s=[],r=e.pr
         <button type="button" onClick=${()=>m(!1)}>Keep it</button>
       </div>
     </div>`}
-  </main>`}function It({api:t,topic:e}){let[n,s]=_(!1),[r,o]=_("");return u`<button type="button" onClick=${async()=>{if(!n){s(!0),o("");try{let l=await t.startConversation(e.id);L("/tutor/"+encodeURIComponent(l.conversation.id))}catch(l){o(l.message),s(!1)}}}} aria-busy=${n?"true":void 0}>Ask the tutor</button>
+  </main>`}function It({api:t,topic:e}){let[n,s]=_(!1),[r,o]=_("");return u`<button type="button" class="ask-tutor" onClick=${async()=>{if(!n){s(!0),o("");try{let l=await t.startConversation(e.id);L("/tutor/"+encodeURIComponent(l.conversation.id))}catch(l){o(l.message),s(!1)}}}} aria-busy=${n?"true":void 0}>Ask the tutor</button>
     ${r&&u`<p class="error-message" role="alert">${r}</p>`}`}function Pt({api:t}){let[e,n]=_(null),[s,r]=_(null),[o,i]=_(""),l=async(d="")=>{try{let c=await t.conversations(d);n(f=>[...d?f:[],...c.conversations]),r(c.next_cursor||null),i("")}catch(c){i(c.message)}};return S(()=>{l()},[]),u`<section aria-labelledby="conversations-heading" class="conversations">
     <h2 id="conversations-heading">Conversations with the tutor</h2>
     ${!e&&!o&&u`<${B} label="Loading your conversations…" lines=${1} />`}
