@@ -64,10 +64,10 @@ export function Dashboard({ api }) {
 
 /** Streak says how many days in a row the learner has studied. */
 function Streak({ streak }) {
-  return html`<p class="streak" aria-label="Your study streak">
-    <span class="streak-now"><strong>${plural(streak.current, 'day')}</strong> in a row</span>
-    <span class="meta">longest ${plural(streak.longest, 'day')}</span>
-    ${streak.current === 0 && html`<span class="meta">— study today to start a streak</span>`}
+  return html`<p class="streak">
+    <span class="streak-now">Study streak: <strong>${plural(streak.current, 'day')}</strong> in a row</span>
+    <span class="meta">· longest ${plural(streak.longest, 'day')}</span>
+    ${streak.current === 0 && html`<span class="meta">· study today to start one</span>`}
   </p>`;
 }
 

@@ -54,10 +54,10 @@ var pe,T,Ke,jt,K,ze,Ye,Ve,ke,ae,ne,Ze,Te,xe,Ce,zt,ce={},ue=[],Qt=/acit|ex(?:s|g|
         </div>`:u`<ul class="topics" aria-label="Topics">
           ${e.map(c=>u`<${an} key=${c.id} api=${t} topic=${c} onChange=${d} />`)}
         </ul>`)}
-  </main>`}function sn({streak:t}){return u`<p class="streak" aria-label="Your study streak">
-    <span class="streak-now"><strong>${P(t.current,"day")}</strong> in a row</span>
-    <span class="meta">longest ${P(t.longest,"day")}</span>
-    ${t.current===0&&u`<span class="meta">— study today to start a streak</span>`}
+  </main>`}function sn({streak:t}){return u`<p class="streak">
+    <span class="streak-now">Study streak: <strong>${P(t.current,"day")}</strong> in a row</span>
+    <span class="meta">· longest ${P(t.longest,"day")}</span>
+    ${t.current===0&&u`<span class="meta">· study today to start one</span>`}
   </p>`}function on(t){return t.new==null?"":[t.due_now?`${t.due_now} due`:"",`${t.new} new`,t.learning?`${t.learning} learning`:"",`${t.mastered} mastered`].filter(Boolean).join(" \xB7 ")}function rn({api:t,onCreated:e}){let[n,s]=_(""),[r,o]=_(""),[i,l]=_(!1);return u`<section class="card new-topic" aria-labelledby="new-topic-heading">
     <h2 id="new-topic-heading">New topic</h2>
     <${z} errors=${r?[{field:"new-topic-title",message:r}]:[]} />
