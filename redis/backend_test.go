@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/recallhq/recall/cache"
 	"github.com/recallhq/recall/cache/cachetest"
 	"github.com/recallhq/recall/redis"
+	"github.com/recallhq/recall/redis/redistest"
 )
 
 func TestBackend_Contract(t *testing.T) {
@@ -126,5 +128,56 @@ func TestBackend_HashWithoutMarkerIsAMiss(t *testing.T) {
 	f, ok, err := b.GetHash(ctx, "questions:{t1}")
 	if !ok || err != nil || len(f) != 1 || f["q2"] == nil {
 		t.Fatalf("GetHash after FillHash = %q, %v, %v; want exactly the filled fields", f, ok, err)
+	}
+}
+
+// TestBackend_InvalidateReachesRedis: once the invalidation that follows
+// a write has returned, no other client reads the old value, even when
+// Redis answered it later than the read timeout (it is waited for, within
+// InvalidateTimeout) or this client's breaker is open (timeouts of a
+// loaded Redis open it while the other instances still read Redis). Before,
+// the invalidation gave up and was kept for this client's next call, and
+// the write was acknowledged while the other instances read the old value.
+func TestBackend_InvalidateReachesRedis(t *testing.T) {
+	srv := redistest.StartServer(t)
+	ctx := context.Background()
+	other := redis.NewBackend(connectURL(t, srv.URL, redis.Options{DisableNearCache: true}))
+	for _, near := range []bool{false, true} {
+		for _, how := range []string{"slow", "breaker open"} {
+			c := connectURL(t, srv.URL, redis.Options{Timeout: 100 * time.Millisecond, DisableNearCache: !near})
+			writer := redis.NewBackend(c)
+			key := "topics:{u}" + strconv.FormatBool(near) + how
+			l, err := other.Lease(ctx, key, false, time.Minute)
+			if err != nil || l.Token == "" {
+				t.Fatalf("Lease: %+v, %v", l, err)
+			}
+			if ok, err := other.Fill(ctx, key, l.Token, []byte("old"), time.Minute); err != nil || !ok {
+				t.Fatalf("Fill: %v, %v", ok, err)
+			}
+			if _, ok, err := writer.Get(ctx, key); err != nil || !ok {
+				t.Fatalf("the writer's Get: %v, %v", ok, err) // near-cached, with the near-cache on
+			}
+			resumed := make(chan struct{})
+			if how == "slow" {
+				// Redis stops answering for three read timeouts.
+				srv.Pause(t)
+				go func() {
+					time.Sleep(300 * time.Millisecond)
+					srv.Resume(t)
+					close(resumed)
+				}()
+			} else {
+				redis.TripBreaker(c)
+				close(resumed)
+			}
+			err = writer.Invalidate(ctx, key)
+			<-resumed
+			if err != nil {
+				t.Fatalf("near-cache %v, Redis %s: Invalidate = %v; want it to reach Redis", near, how, err)
+			}
+			if v, ok, err := other.Get(ctx, key); err != nil || ok {
+				t.Fatalf("near-cache %v, Redis %s: after the invalidation returned, another client reads %q (found %v, err %v)", near, how, v, ok, err)
+			}
+		}
 	}
 }

@@ -46,6 +46,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/redis/rueidis"
@@ -57,14 +58,17 @@ import (
 
 // Defaults of Options.
 const (
-	DefaultPrefix           = "recall:"
-	DefaultTimeout          = 100 * time.Millisecond
-	DefaultConnWriteTimeout = 250 * time.Millisecond
-	DefaultDialTimeout      = time.Second
-	DefaultNearCacheBytes   = 32 << 20
-	DefaultNearCacheTTL     = 10 * time.Minute
-	DefaultBreakerThreshold = 5
-	DefaultBreakerCooldown  = time.Second
+	DefaultPrefix  = "recall:"
+	DefaultTimeout = 100 * time.Millisecond
+	// DefaultInvalidateTimeout bounds a write's invalidation: see
+	// Options.InvalidateTimeout.
+	DefaultInvalidateTimeout = time.Second
+	DefaultConnWriteTimeout  = 250 * time.Millisecond
+	DefaultDialTimeout       = time.Second
+	DefaultNearCacheBytes    = 32 << 20
+	DefaultNearCacheTTL      = 10 * time.Minute
+	DefaultBreakerThreshold  = 5
+	DefaultBreakerCooldown   = time.Second
 )
 
 // maxPending bounds the failed invalidations kept for a retry.
@@ -99,8 +103,17 @@ var (
 type Options struct {
 	// Prefix starts every key; empty means DefaultPrefix.
 	Prefix string
-	// Timeout bounds every call; zero means DefaultTimeout.
+	// Timeout bounds every call but a write's invalidation; zero means
+	// DefaultTimeout.
 	Timeout time.Duration
+	// InvalidateTimeout bounds the invalidation that follows a committed
+	// write, tried again within it while Redis is up. A read that gives up
+	// falls back to the database, but a write acknowledged before its
+	// invalidation reached Redis leaves the old value for the other
+	// instances to read, so an invalidation that a loaded Redis answers
+	// late is waited for. Zero means DefaultInvalidateTimeout, or Timeout
+	// if that is longer.
+	InvalidateTimeout time.Duration
 	// ConnWriteTimeout is how long a connection may wait for Redis to
 	// answer before it is dropped (rueidis pings idle connections, so a
 	// silent Redis is noticed and the near-cache of the connection is
@@ -187,6 +200,9 @@ func Connect(ctx context.Context, url string, opts Options) (*Client, error) {
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
+	}
+	if opts.InvalidateTimeout <= 0 {
+		opts.InvalidateTimeout = max(DefaultInvalidateTimeout, opts.Timeout)
 	}
 	if opts.ConnWriteTimeout <= 0 {
 		opts.ConnWriteTimeout = DefaultConnWriteTimeout
@@ -358,17 +374,25 @@ func (c *Client) NearCache() bool { return !c.opts.DisableNearCache }
 // so fn must be safe to run again after a TRYAGAIN reply. (MOVED and ASK
 // are followed by rueidis itself.)
 func (c *Client) Call(ctx context.Context, fn func(ctx context.Context, rc rueidis.Client) error) error {
+	return c.call(ctx, c.opts.Timeout, false, fn)
+}
+
+// call is Call within timeout. With force it is made even while the
+// breaker is open, without telling the breaker how it went.
+func (c *Client) call(ctx context.Context, timeout time.Duration, force bool, fn func(ctx context.Context, rc rueidis.Client) error) error {
 	probe, ok := c.br.Allow()
-	if !ok {
+	if !ok && !force {
 		return ErrUnavailable
 	}
 	h := c.rc.Load()
 	if h == nil {
 		c.redial()
-		c.br.Record(probe, breaker.Failure)
+		if ok {
+			c.br.Record(probe, breaker.Failure)
+		}
 		return fmt.Errorf("%w: %w", ErrUnavailable, errNotYet)
 	}
-	tctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	tctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var err error
 	if c.pendingN.Load() > 0 {
@@ -381,7 +405,9 @@ func (c *Client) Call(ctx context.Context, fn func(ctx context.Context, rc rueid
 		}
 		err = nil
 	}
-	c.br.Record(probe, classify(ctx, err))
+	if ok {
+		c.br.Record(probe, classify(ctx, err))
+	}
 	return err
 }
 
@@ -483,13 +509,27 @@ func (c *Client) invalidateKeys(ctx context.Context, keys []string) error {
 		full := c.opts.Prefix + k
 		groups[i] = []string{full, full + leaseSuffix}
 	}
-	err := c.Call(ctx, func(ctx context.Context, rc rueidis.Client) error {
-		return c.invalidate(ctx, rc, groups)
-	})
-	if err != nil {
-		c.addPending(groups)
+	// The write has committed: until its invalidation reaches Redis,
+	// another instance may read the old value there. So it is made even
+	// while this Client's breaker is open (the breaker may have opened on
+	// timeouts of a loaded Redis that the other instances still read),
+	// and tried again until InvalidateTimeout (a connection dropped by a
+	// stalled Redis, a late reply). Only a Redis that refuses connections,
+	// which nobody can read, a Client not yet connected, or the time spent,
+	// leaves the keys for later.
+	deadline := time.Now().Add(c.opts.InvalidateTimeout)
+	for pause := time.Millisecond; ; pause = min(2*pause, tryAgainBackoff) {
+		err := c.call(ctx, time.Until(deadline), true, func(ctx context.Context, rc rueidis.Client) error {
+			return c.invalidate(ctx, rc, groups)
+		})
+		if err == nil {
+			return nil
+		}
+		if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, errNotYet) || ctx.Err() != nil || !sleep(ctx, min(pause, time.Until(deadline))) || time.Until(deadline) <= 0 {
+			c.addPending(groups)
+			return err
+		}
 	}
-	return err
 }
 
 // addPending keeps groups whose invalidation failed; they are deleted

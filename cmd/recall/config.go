@@ -72,7 +72,7 @@ func (c *Config) serveFlags(out io.Writer) *flag.FlagSet {
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", "", "serve GET /metrics on a listener of its own at this address (e.g. 127.0.0.1:9090), off the public port; empty: on --addr")
 	fs.StringVar(&c.Redis, "redis", "", "Redis URL: redis://[user:pass@]host:port[/db], rediss://… for TLS, redis://h1:p1,h2:p2 for a Cluster, redis-sentinel://[user:pass@]s1:p1,s2:p2/MASTER[?db=N] for Sentinel; empty: in-process equivalents")
 	fs.StringVar(&c.RedisPrefix, "redis-prefix", "recall:", "prefix of every Redis key")
-	fs.DurationVar(&c.RedisTimeout, "redis-timeout", 100*time.Millisecond, "the longest any request waits for Redis")
+	fs.DurationVar(&c.RedisTimeout, "redis-timeout", 100*time.Millisecond, "the longest a request waits for Redis before it falls back (a write's cache invalidation waits up to 1s, or this if longer)")
 	fs.BoolVar(&c.NearCache, "near-cache", true, "keep a coherent in-process copy of hot Redis keys (server-assisted client-side caching)")
 	fs.IntVar(&c.NearCacheBytes, "near-cache-bytes", 64<<20, "bytes of near-cache per Redis connection")
 	fs.BoolVar(&c.Refill, "refill", true, "after a write drops a cached topic list or question bank, put it back in the background (under the same lease as a read miss) so that the next read hits")
