@@ -209,9 +209,11 @@ type QuestionStore interface {
 	AddQuestions(ctx context.Context, userID, topicID string, qs []*Question) error
 
 	// Questions returns a topic's whole bank in bank order, in one query.
-	// It does not check ownership: callers check the topic first.
-	// A topic with no questions (or none at all) gives an empty slice.
-	Questions(ctx context.Context, topicID string) ([]*Question, error)
+	// userID is the topic's owner: the caller checks the topic first, and
+	// passes its owner, which a cache keys the bank under (the stores do
+	// not check it: the query is on topicID alone). A topic with no
+	// questions (or none at all) gives an empty slice.
+	Questions(ctx context.Context, userID, topicID string) ([]*Question, error)
 
 	// UpdateQuestion applies in to one question and sets its UpdatedAt (and
 	// the topic's) to now. Returns ENOTFOUND if the topic is not the user's

@@ -67,7 +67,7 @@ func benchHits(ctx context.Context, b *testing.B, k backendKind, opts cache.Opti
 	})
 	b.Run("Questions", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := in.questions.Questions(ctx, topicID); err != nil {
+			if _, err := in.questions.Questions(ctx, u.ID, topicID); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -14,9 +14,10 @@
 // "<key>:lease", in the same slot, so that one script can touch both.
 //
 //	topics:{<user_id>}       a user's topic list (TopicStore)
-//	questions:{<topic_id>}   a topic's question bank (QuestionStore), a hash:
-//	                         field <question_id> = the question,
-//	                         field "_order" = the ids in bank order
+//	questions:{<user_id>}:<topic_id>
+//	                         a topic's question bank (QuestionStore), under
+//	                         its owner, a hash: field <question_id> = the
+//	                         question, field "_order" = the ids in bank order
 //	token:{<user_id>}:<hex sha-256>
 //	                         a bearer token, under the user it claims (TokenStore)
 //	token:{<hex sha-256>}    a bearer token of the old form, which claims no user
@@ -585,9 +586,12 @@ func mayHaveWritten(err error) bool {
 }
 
 // Key names; see the package comment.
-func topicsKey(userID string) string     { return "topics:{" + userID + "}" }
-func questionsKey(topicID string) string { return "questions:{" + topicID + "}" }
-func tokenKey(hexHash string) string     { return "token:{" + hexHash + "}" }
+func topicsKey(userID string) string { return "topics:{" + userID + "}" }
+func tokenKey(hexHash string) string { return "token:{" + hexHash + "}" }
+
+// questionsKey shares the owner's hash tag, so that a turn can read the
+// bank with the user's token check and session (one Redis Cluster slot).
+func questionsKey(userID, topicID string) string { return "questions:{" + userID + "}:" + topicID }
 
 // userTokenKey shares the user's hash tag.
 func userTokenKey(userID, hexHash string) string { return "token:{" + userID + "}:" + hexHash }
@@ -614,8 +618,9 @@ func TopicsKey(userID string) string { return topicsKey(userID) }
 // recall.SessionCache, not by a Backend), under its user's hash tag.
 func SessionKey(userID, id string) string { return "session:{" + userID + "}:" + id }
 
-// QuestionsKey returns the backend key of a topic's question bank.
-func QuestionsKey(topicID string) string { return questionsKey(topicID) }
+// QuestionsKey returns the backend key of a topic's question bank, under
+// the topic's owner.
+func QuestionsKey(userID, topicID string) string { return questionsKey(userID, topicID) }
 
 // TokenKey returns the backend key of the token whose SHA-256 hash is
 // hash, looked up by its hash alone (a token of the old form).

@@ -121,7 +121,7 @@ func TestQuestionStore_HitMissInvalidate(t *testing.T) {
 		}
 		// An empty bank is cached too.
 		for range 2 {
-			if qs, err := in.questions.Questions(ctx, tp.ID); err != nil || len(qs) != 0 {
+			if qs, err := in.questions.Questions(ctx, tp.UserID, tp.ID); err != nil || len(qs) != 0 {
 				t.Fatalf("Questions of an empty bank = %v, %v", qs, err)
 			}
 		}
@@ -136,9 +136,9 @@ func TestQuestionStore_HitMissInvalidate(t *testing.T) {
 		if err := in.questions.AddQuestions(ctx, u.ID, tp.ID, qs); err != nil {
 			t.Fatal(err)
 		}
-		want, _ := db.Questions(ctx, tp.ID)
+		want, _ := db.Questions(ctx, tp.UserID, tp.ID)
 		for range 3 {
-			got, err := in.questions.Questions(ctx, tp.ID)
+			got, err := in.questions.Questions(ctx, tp.UserID, tp.ID)
 			if err != nil || !reflect.DeepEqual(got, want) {
 				t.Fatalf("Questions = %+v, %v; want %+v", got, err, want)
 			}
@@ -154,13 +154,13 @@ func TestQuestionStore_HitMissInvalidate(t *testing.T) {
 		if _, err := in.questions.UpdateQuestion(ctx, u.ID, tp.ID, qs[2].ID, recall.QuestionInput{Prompt: strp("New prompt")}, f.tick()); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := in.questions.Questions(ctx, tp.ID); got[2].Prompt != "New prompt" {
+		if got, _ := in.questions.Questions(ctx, tp.UserID, tp.ID); got[2].Prompt != "New prompt" {
 			t.Fatalf("after UpdateQuestion the prompt is %q", got[2].Prompt)
 		}
 		if err := in.questions.DeleteQuestion(ctx, u.ID, tp.ID, qs[0].ID, f.tick()); err != nil {
 			t.Fatal(err)
 		}
-		got, _ := in.questions.Questions(ctx, tp.ID)
+		got, _ := in.questions.Questions(ctx, tp.UserID, tp.ID)
 		if len(got) != 6 || got[0].ID != qs[1].ID {
 			t.Fatalf("after DeleteQuestion the bank starts with %s and has %d questions", got[0].ID, len(got))
 		}
@@ -171,7 +171,7 @@ func TestQuestionStore_HitMissInvalidate(t *testing.T) {
 		if err := in.topics.DeleteTopic(ctx, u.ID, tp.ID); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := in.questions.Questions(ctx, tp.ID); len(got) != 0 {
+		if got, _ := in.questions.Questions(ctx, tp.UserID, tp.ID); len(got) != 0 {
 			t.Fatalf("the bank of a deleted topic still has %d questions", len(got))
 		}
 	})
@@ -429,7 +429,7 @@ func TestNoStampede(t *testing.T) {
 					if list, err := in.topics.Topics(ctx, u.ID); err != nil || len(list) != 1 {
 						t.Error(list, err)
 					}
-					if qs, err := in.questions.Questions(ctx, tp.ID); err != nil || len(qs) != 20 {
+					if qs, err := in.questions.Questions(ctx, tp.UserID, tp.ID); err != nil || len(qs) != 20 {
 						t.Error(len(qs), err)
 					}
 				})
@@ -471,7 +471,7 @@ func TestCallerCopies(t *testing.T) {
 		}
 		hash, _ := f.token(u)
 		wantTopics, _ := db.Topics(ctx, u.ID)
-		wantQs, _ := db.Questions(ctx, tp.ID)
+		wantQs, _ := db.Questions(ctx, tp.UserID, tp.ID)
 		wantTok, _ := db.TokenByHash(ctx, hash)
 		for i := range 3 {
 			ts, err := in.topics.Topics(ctx, u.ID)
@@ -481,7 +481,7 @@ func TestCallerCopies(t *testing.T) {
 			ts[0].QuestionIDs[0] = "scribbled"
 			ts[0].QuestionIDs = append(ts[0].QuestionIDs, "more")
 			ts[0] = nil
-			qs, err := in.questions.Questions(ctx, tp.ID)
+			qs, err := in.questions.Questions(ctx, tp.UserID, tp.ID)
 			if err != nil || !reflect.DeepEqual(qs, wantQs) {
 				t.Fatalf("read %d: Questions = %+v, %v", i, qs, err)
 			}

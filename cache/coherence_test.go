@@ -208,7 +208,7 @@ func TestCoherence(t *testing.T) {
 							staleBy(since(st, start, min(n, floorTitle), min(len(got.QuestionIDs), floorBank)))
 						}
 					} else {
-						qs, err := in.questions.Questions(ctx, topics[w].ID)
+						qs, err := in.questions.Questions(ctx, topics[w].UserID, topics[w].ID)
 						if err != nil {
 							t.Error(err)
 							return

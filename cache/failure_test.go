@@ -61,7 +61,7 @@ func testRedisStalledOrDown(t *testing.T, near bool) {
 			want func() (any, error)
 		}{
 			{"Topics", func() (any, error) { return in.topics.Topics(ctx, u.ID) }, func() (any, error) { return db.Topics(ctx, u.ID) }},
-			{"Questions", func() (any, error) { return in.questions.Questions(ctx, tp.ID) }, func() (any, error) { return db.Questions(ctx, tp.ID) }},
+			{"Questions", func() (any, error) { return in.questions.Questions(ctx, tp.UserID, tp.ID) }, func() (any, error) { return db.Questions(ctx, tp.UserID, tp.ID) }},
 			{"TokenByHash", func() (any, error) { return in.tokens.TokenByHash(ctx, hash) }, func() (any, error) { return db.TokenByHash(ctx, hash) }},
 		} {
 			start := time.Now()

@@ -38,10 +38,10 @@ func (s *countingStore) Topics(ctx context.Context, userID string) ([]*recall.To
 	return s.Store.Topics(ctx, userID)
 }
 
-func (s *countingStore) Questions(ctx context.Context, topicID string) ([]*recall.Question, error) {
+func (s *countingStore) Questions(ctx context.Context, userID, topicID string) ([]*recall.Question, error) {
 	s.questions.Add(1)
 	time.Sleep(s.delay)
-	return s.Store.Questions(ctx, topicID)
+	return s.Store.Questions(ctx, userID, topicID)
 }
 
 func (s *countingStore) TokenByHash(ctx context.Context, hash []byte) (*recall.Token, error) {

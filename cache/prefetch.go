@@ -3,6 +3,8 @@ package cache
 import (
 	"context"
 	"sync"
+
+	"github.com/maypok86/otter/v2"
 )
 
 // A request that knows its user before it reads anything (a token that
@@ -14,7 +16,10 @@ import (
 // again. A prefetched value is what a read at the start of the request
 // would have returned; a write the request makes drops the keys it
 // invalidates from the prefetched set, so the request never reads back
-// what it has just changed.
+// what it has just changed; and a session write refused for a version
+// conflict drops the whole set, so that the turn's retry on the stored
+// state reads every value again (the question bank it grades against
+// above all) rather than what was read before the write that won.
 
 // PrefetchKey is a key a request will read: a plain value, a hash that
 // the backend stores whole (FillHash), or a versioned state that a state
@@ -90,6 +95,17 @@ func PrefetchedState(ctx context.Context, key string) (val []byte, found, known 
 	return v.e.val, v.found, known
 }
 
+// forgetPrefetched forgets every value read ahead for the request of ctx:
+// they proved older than the store (see SessionStore.SaveTurn), so its
+// next lookups read the backend.
+func forgetPrefetched(ctx context.Context) {
+	if p := prefetchedOf(ctx); p != nil {
+		p.mu.Lock()
+		clear(p.m)
+		p.mu.Unlock()
+	}
+}
+
 // drop forgets keys (the request changed them).
 func (p *Prefetched) drop(keys ...string) {
 	p.mu.Lock()
@@ -162,18 +178,71 @@ func (s *TopicStore) KnownTopicIDs(userID string) []string {
 }
 
 // TurnKeys are the keys of POST /v1/sessions/{id}/turns: the session's
-// state and, with reviews, the user (the review's time zone and weights).
-// None for an id that cannot be a session's.
-func TurnKeys(userID, sessionID string, reviews bool) []PrefetchKey {
+// state, the question bank of its topic if topicID names it (a
+// SessionTopics hint: "" when the process has not seen the session) and,
+// with reviews, the user (the review's time zone and weights). None for an
+// id that cannot be a session's.
+func TurnKeys(userID, sessionID, topicID string, reviews bool) []PrefetchKey {
 	if sessionID == "" || len(sessionID) > maxPrefetchID {
 		return nil
 	}
-	ks := []PrefetchKey{{Key: SessionKey(userID, sessionID), State: true}}
+	ks := make([]PrefetchKey, 1, 3)
+	ks[0] = PrefetchKey{Key: SessionKey(userID, sessionID), State: true}
+	if topicID != "" && len(topicID) <= maxPrefetchID {
+		ks = append(ks, PrefetchKey{Key: questionsKey(userID, topicID), Hash: true})
+	}
 	if reviews {
 		ks = append(ks, PrefetchKey{Key: userKey(userID)})
 	}
 	return ks
 }
+
+// DefaultSessionTopics bounds a SessionTopics: the sessions a process
+// remembers (about 200 bytes each).
+const DefaultSessionTopics = 1 << 15
+
+// SessionTopics remembers the topic of each session this process has
+// served, so that a turn's gate can read the topic's question bank along
+// with the session (TurnKeys), before the session itself says its topic.
+// A session never changes topic, so an entry is never wrong for its
+// session; a session it does not know (served by another process, or
+// forgotten to keep the bound) costs its turn the bank's own read. Least
+// recently used entries go first (otter's choice). It is safe for
+// concurrent use; a nil *SessionTopics remembers nothing.
+type SessionTopics struct {
+	c *otter.Cache[string, string]
+}
+
+// NewSessionTopics returns a memo of at most max sessions; max <= 0 means
+// DefaultSessionTopics.
+func NewSessionTopics(max int) *SessionTopics {
+	if max <= 0 {
+		max = DefaultSessionTopics
+	}
+	return &SessionTopics{c: otter.Must(&otter.Options[string, string]{MaximumSize: max})}
+}
+
+// Remember records that the user's session studies topicID.
+func (m *SessionTopics) Remember(userID, sessionID, topicID string) {
+	if m == nil || userID == "" || sessionID == "" || topicID == "" {
+		return
+	}
+	m.c.Set(sessionTopicKey(userID, sessionID), topicID)
+}
+
+// Topic returns the topic of the user's session, or "" if the memo does
+// not know the session.
+func (m *SessionTopics) Topic(userID, sessionID string) string {
+	if m == nil {
+		return ""
+	}
+	topicID, _ := m.c.GetIfPresent(sessionTopicKey(userID, sessionID))
+	return topicID
+}
+
+// sessionTopicKey is the memo's key of a session: its user's, so that a
+// session id claimed under another user finds nothing.
+func sessionTopicKey(userID, sessionID string) string { return userID + "\x00" + sessionID }
 
 // MeKeys are the keys of GET /v1/me: the user, and with days the user's
 // days of study.

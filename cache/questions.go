@@ -22,10 +22,11 @@ var (
 )
 
 // QuestionStore is a recall.QuestionStore that caches each topic's whole
-// question bank as a hash under questions:{<topic_id>}: one field per
-// question plus the bank order. A miss loads the bank with one call of the
-// inner store and fills the hash in one backend call. After the inner store
-// committed a write, the write drops the keys its rule in rules.go names.
+// question bank as a hash under questions:{<user_id>}:<topic_id>, in its
+// owner's hash slot: one field per question plus the bank order. A miss
+// loads the bank with one call of the inner store and fills the hash in
+// one backend call. After the inner store committed a write, the write
+// drops the keys its rule in rules.go names.
 type QuestionStore struct {
 	inner recall.QuestionStore
 	c     *core
@@ -42,8 +43,8 @@ func NewQuestionStore(inner recall.QuestionStore, b Backend, opts Options) *Ques
 		cd:    codec[[]*recall.Question]{encode: encodeQuestions, decode: decodeQuestions, clone: cloneQuestions, memo: newMemo[[]*recall.Question](opts.MemoBytes)},
 	}
 	if opts.Refill != nil {
-		opts.Refill.register(nameQuestions, filler{m: opts.Metrics, fill: func(ctx context.Context, topicID string) (*flight, error) {
-			return refill(ctx, s.c, s.request(topicID))
+		opts.Refill.register(nameQuestions, filler{m: opts.Metrics, fill: func(ctx context.Context, userID, topicID string) (*flight, error) {
+			return refill(ctx, s.c, s.request(userID, topicID))
 		}})
 	}
 	return s
@@ -57,22 +58,24 @@ func (s *QuestionStore) AddQuestions(ctx context.Context, userID, topicID string
 }
 
 // Questions returns the topic's bank from the cache, filling it on a miss.
-// Like the inner store, it does not check ownership.
-func (s *QuestionStore) Questions(ctx context.Context, topicID string) ([]*recall.Question, error) {
-	if topicID == "" {
-		return s.inner.Questions(ctx, topicID)
+// Like the inner store, it does not check ownership: userID must be the
+// topic's owner, whose key the bank is cached under and whose writes drop
+// it (a bank read under another user would miss those drops).
+func (s *QuestionStore) Questions(ctx context.Context, userID, topicID string) ([]*recall.Question, error) {
+	if userID == "" || topicID == "" {
+		return s.inner.Questions(ctx, userID, topicID)
 	}
-	return lookup(ctx, s.c, s.request(topicID))
+	return lookup(ctx, s.c, s.request(userID, topicID))
 }
 
-func (s *QuestionStore) request(topicID string) request[[]*recall.Question] {
+func (s *QuestionStore) request(userID, topicID string) request[[]*recall.Question] {
 	return request[[]*recall.Question]{
 		name: nameQuestions,
-		key:  questionsKey(topicID),
+		key:  questionsKey(userID, topicID),
 		hash: true,
 		cd:   s.cd,
 		load: func(ctx context.Context) ([]*recall.Question, error) {
-			return s.inner.Questions(ctx, topicID)
+			return s.inner.Questions(ctx, userID, topicID)
 		},
 	}
 }

@@ -77,11 +77,11 @@ type Refiller struct {
 	outstanding int
 }
 
-// filler refills a key of one cache, given the id the key is made of, and
-// counts the results in m (the metrics of the decorator that registered
-// it).
+// filler refills a key of one cache, given the ids the key is made of
+// (the user's, and the topic's for a key of one topic), and counts the
+// results in m (the metrics of the decorator that registered it).
 type filler struct {
-	fill func(ctx context.Context, id string) (*flight, error)
+	fill func(ctx context.Context, userID, topicID string) (*flight, error)
 	m    *metrics.Metrics
 }
 
@@ -187,8 +187,8 @@ func (r *Refiller) work() {
 }
 
 // run refills t and returns the result to count.
-func (r *Refiller) run(t refillTarget, fill func(context.Context, string) (*flight, error)) string {
-	f, err := fill(r.ctx, t.id)
+func (r *Refiller) run(t refillTarget, fill func(ctx context.Context, userID, topicID string) (*flight, error)) string {
+	f, err := fill(r.ctx, t.userID, t.topicID)
 	if err == nil {
 		err = f.err
 	}

@@ -157,7 +157,7 @@ func TestRefillAfterWrite(t *testing.T) {
 			if _, err := in.topics.Topics(ctx, u.ID); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := in.questions.Questions(ctx, tp.ID); err != nil {
+			if _, err := in.questions.Questions(ctx, tp.UserID, tp.ID); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -183,7 +183,7 @@ func TestRefillAfterWrite(t *testing.T) {
 			if err != nil || len(got) != 1 || !got[0].UpdatedAt.Equal(want[0].UpdatedAt) {
 				t.Fatalf("%s: Topics = %+v, %v; want %+v", name, got, err, want)
 			}
-			bank, err := in.questions.Questions(ctx, tp.ID)
+			bank, err := in.questions.Questions(ctx, tp.UserID, tp.ID)
 			if err != nil || len(bank) != len(qs) || bank[1].Explanation != explanation {
 				t.Fatalf("%s: Questions = %+v, %v; want the question edited", name, bank, err)
 			}
@@ -205,7 +205,7 @@ func TestRefillAfterWrite(t *testing.T) {
 		topics, questions := b.reads()
 		deadline := time.Now().Add(10 * time.Second)
 		for {
-			bank, err := b.questions.Questions(ctx, tp.ID)
+			bank, err := b.questions.Questions(ctx, tp.UserID, tp.ID)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -39,8 +39,9 @@ type keyKind func(w write) string
 // topicList is the topic list of the write's user: topics:{<user_id>}.
 func topicList(w write) string { return keyOf(w.userID, topicsKey) }
 
-// questionBank is the question bank of the write's topic: questions:{<topic_id>}.
-func questionBank(w write) string { return keyOf(w.topicID, questionsKey) }
+// questionBank is the question bank of the write's topic, under its owner:
+// questions:{<user_id>}:<topic_id>.
+func questionBank(w write) string { return keyOfTopic(w, questionsKey) }
 
 // tokenEntry is the bearer token of the write's hash: token:{<hex hash>}.
 func tokenEntry(w write) string { return keyOf(hex.EncodeToString(w.tokenHash), tokenKey) }
@@ -59,12 +60,7 @@ func userEntry(w write) string { return keyOf(w.userID, userKey) }
 
 // topicMemories is the owner's memory states of the write's topic,
 // memories:{<user_id>}:<topic_id>.
-func topicMemories(w write) string {
-	if w.userID == "" || w.topicID == "" {
-		return ""
-	}
-	return memoriesKey(w.userID, w.topicID)
-}
+func topicMemories(w write) string { return keyOfTopic(w, memoriesKey) }
 
 // reviewedMemories is the write's user's memory states of its topic,
 // memories:{<user_id>}:<topic_id>, named by a turn with a review only.
@@ -99,6 +95,15 @@ func keyOf(id string, key func(string) string) string {
 		return ""
 	}
 	return key(id)
+}
+
+// keyOfTopic returns key(user, topic) of the write, or "" if it lacks
+// either id.
+func keyOfTopic(w write, key func(userID, topicID string) string) string {
+	if w.userID == "" || w.topicID == "" {
+		return ""
+	}
+	return key(w.userID, w.topicID)
 }
 
 // drops lists the kinds a rule drops; none is the empty list.
@@ -201,11 +206,13 @@ func (r rule) keys(w write) []string {
 }
 
 // refillTarget is a dropped key that a writer puts back (Options.Refill):
-// the cache that knows how to load it, and the id its key is made of.
+// the cache that knows how to load it, and the ids its key is made of
+// (topicID is empty for a key of the user's alone).
 type refillTarget struct {
-	key   string
-	cache string
-	id    string
+	key     string
+	cache   string
+	userID  string
+	topicID string
 }
 
 // refills returns which of the keys that method dropped for w are put back
@@ -218,9 +225,9 @@ func refills(method string, w write, dropped []string) []refillTarget {
 	for _, key := range dropped {
 		switch {
 		case key == topicList(w):
-			ts = append(ts, refillTarget{key: key, cache: nameTopics, id: w.userID})
+			ts = append(ts, refillTarget{key: key, cache: nameTopics, userID: w.userID})
 		case key == questionBank(w) && method != "TopicStore.DeleteTopic":
-			ts = append(ts, refillTarget{key: key, cache: nameQuestions, id: w.topicID})
+			ts = append(ts, refillTarget{key: key, cache: nameQuestions, userID: w.userID, topicID: w.topicID})
 		}
 	}
 	return ts

@@ -135,7 +135,7 @@ func newRuleEnv(t *testing.T) *ruleEnv {
 
 // keys are the cached keys of the env.
 func (e *ruleEnv) keys() []string {
-	return []string{cache.TopicsKey(e.u.ID), cache.QuestionsKey(e.tp.ID), cache.TokenKey(e.hash),
+	return []string{cache.TopicsKey(e.u.ID), cache.QuestionsKey(e.u.ID, e.tp.ID), cache.TokenKey(e.hash),
 		cache.MemoriesKey(e.u.ID, e.tp.ID), cache.DaysKey(e.u.ID), cache.UserKey(e.u.ID)}
 }
 
@@ -153,7 +153,7 @@ func (e *ruleEnv) cached(t *testing.T, key string) bool {
 	t.Helper()
 	var ok bool
 	var err error
-	if key == cache.QuestionsKey(e.tp.ID) {
+	if key == cache.QuestionsKey(e.u.ID, e.tp.ID) {
 		_, ok, err = e.b.GetHash(context.Background(), key)
 	} else {
 		_, ok, err = e.b.Get(context.Background(), key)
@@ -180,8 +180,8 @@ func (e *ruleEnv) check(t *testing.T, when string) {
 	got, gerr := e.in.topics.Topics(ctx, e.u.ID)
 	want, werr := e.db.Topics(ctx, e.u.ID)
 	same("Topics", got, want, gerr, werr)
-	gotQ, gerr := e.in.questions.Questions(ctx, e.tp.ID)
-	wantQ, werr := e.db.Questions(ctx, e.tp.ID)
+	gotQ, gerr := e.in.questions.Questions(ctx, e.tp.UserID, e.tp.ID)
+	wantQ, werr := e.db.Questions(ctx, e.tp.UserID, e.tp.ID)
 	same("Questions", gotQ, wantQ, gerr, werr)
 	gotT, gerr := e.in.tokens.TokenByHash(ctx, e.hash)
 	wantT, werr := e.db.TokenByHash(ctx, e.hash)

@@ -45,8 +45,18 @@ func (s *SessionStore) Sessions(ctx context.Context, userID string, page recall.
 // SaveTurn records t and ss in the inner store, then drops the keys of its
 // rule: the owner's topic list if the turn completed the session, the
 // user's memory states of the topic and days of study if it has a review.
+//
+// A turn refused for a version conflict was built on a state older than
+// the stored one, read ahead with the rest of the request's values (see
+// Prefetched): another write won since. SaveTurn forgets them all, so that
+// the caller's retry on the stored state reads the question bank, the user
+// and the memory states again instead of grading against values that may
+// predate the write that won.
 func (s *SessionStore) SaveTurn(ctx context.Context, ss *recall.Session, t *recall.Turn) error {
 	err := s.inner.SaveTurn(ctx, ss, t)
+	if recall.IsCode(err, recall.ECONFLICT) {
+		forgetPrefetched(ctx)
+	}
 	w := sessionWrite(ss)
 	w.reviewed = t != nil && t.Review != nil
 	s.c.after(ctx, "SessionStore.SaveTurn", w, err)

@@ -29,7 +29,7 @@ func NewTopicStore(inner recall.TopicStore, b Backend, opts Options) *TopicStore
 		cd:    codec[[]*recall.Topic]{encode: encodeTopics, decode: decodeTopics, clone: cloneTopics, memo: newMemo[[]*recall.Topic](opts.MemoBytes)},
 	}
 	if opts.Refill != nil {
-		opts.Refill.register(nameTopics, filler{m: opts.Metrics, fill: func(ctx context.Context, userID string) (*flight, error) {
+		opts.Refill.register(nameTopics, filler{m: opts.Metrics, fill: func(ctx context.Context, userID, _ string) (*flight, error) {
 			return refill(ctx, s.c, s.request(userID))
 		}})
 	}

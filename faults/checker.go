@@ -13,7 +13,7 @@ import (
 // store itself (sqlite.Store, postgres.Store), never a cache.
 type Source interface {
 	Topic(ctx context.Context, userID, id string) (*recall.Topic, error)
-	Questions(ctx context.Context, topicID string) ([]*recall.Question, error)
+	Questions(ctx context.Context, userID, topicID string) ([]*recall.Question, error)
 	Turns(ctx context.Context, sessionID string) ([]*recall.Turn, error)
 }
 
@@ -131,7 +131,9 @@ func (c *Checker) Verify(ctx context.Context, db Source) (Result, error) {
 		r.Questions++
 		bank, ok := banks[aq.topicID]
 		if !ok {
-			qs, err := db.Questions(ctx, aq.topicID)
+			// The store reads the bank by topic alone: the owner, known
+			// when the topic's creation was acknowledged, is for a cache.
+			qs, err := db.Questions(ctx, c.topics[aq.topicID].userID, aq.topicID)
 			if err != nil {
 				return r, fmt.Errorf("read the questions of topic %s: %w", aq.topicID, err)
 			}

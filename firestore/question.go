@@ -121,9 +121,10 @@ func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*
 }
 
 // Questions returns the topic's bank in bank order, in one query (on
-// topic_id, sorted here by position), without checking ownership. No
-// questions (or no topic) give an empty slice.
-func (s *Store) Questions(ctx context.Context, topicID string) ([]*recall.Question, error) {
+// topic_id, sorted here by position): the owner, which a cache keys the
+// bank under, is not checked. No questions (or no topic) give an empty
+// slice.
+func (s *Store) Questions(ctx context.Context, _, topicID string) ([]*recall.Question, error) {
 	const op = "Questions"
 	if !validID(topicID) {
 		return []*recall.Question{}, nil

@@ -233,7 +233,7 @@ func TestDocumentIDs(t *testing.T) {
 		wantCode(t, fmt.Sprintf("DeleteTopic(%q)", id), s.DeleteTopic(ctx, u.ID, id), recall.ENOTFOUND)
 		_, err = s.UpdateQuestion(ctx, u.ID, topic.ID, id, recall.QuestionInput{Hint: &id}, time.Now())
 		wantCode(t, fmt.Sprintf("UpdateQuestion(%q)", id), err, recall.ENOTFOUND)
-		if list, err := s.Questions(ctx, id); err != nil || len(list) != 0 {
+		if list, err := s.Questions(ctx, u.ID, id); err != nil || len(list) != 0 {
 			t.Errorf("Questions(%q) = %d questions, %v; want none", id, len(list), err)
 		}
 		if list, err := s.Turns(ctx, id); err != nil || len(list) != 0 {

@@ -184,7 +184,7 @@ func (s *Server) generateQuestions(w http.ResponseWriter, r *http.Request) error
 	case len(*body.Notes) > notes.MaxBytes:
 		return recall.Errorf(recall.ETOOLARGE, "The notes must not be larger than 1 MiB.")
 	}
-	bank, err := s.cfg.Questions.Questions(r.Context(), tid)
+	bank, err := s.cfg.Questions.Questions(r.Context(), uid, tid)
 	if err != nil {
 		return err
 	}
@@ -293,7 +293,7 @@ func (s *Server) generateFromProse(w http.ResponseWriter, r *http.Request, topic
 	if err != nil {
 		return s.llmError(w, err)
 	}
-	bank, err := s.cfg.Questions.Questions(r.Context(), topic.ID)
+	bank, err := s.cfg.Questions.Questions(r.Context(), topic.UserID, topic.ID)
 	if err != nil {
 		return err
 	}
@@ -502,7 +502,7 @@ func (s *Server) importQuestions(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.cfg.Topics.Topic(r.Context(), uid, tid); err != nil {
 		return err
 	}
-	bank, err := s.cfg.Questions.Questions(r.Context(), tid)
+	bank, err := s.cfg.Questions.Questions(r.Context(), uid, tid)
 	if err != nil {
 		return err
 	}
@@ -601,7 +601,7 @@ func (s *Server) exportQuestions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	bank, err := s.cfg.Questions.Questions(r.Context(), tid)
+	bank, err := s.cfg.Questions.Questions(r.Context(), uid, tid)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/recallhq/recall/cache"
+	"github.com/recallhq/recall/tutor"
 )
 
 // The keys each route reads, for Config.Gate to read with the token check
@@ -39,9 +40,19 @@ func (s *Server) topicKeys(r *http.Request, userID string) []cache.PrefetchKey {
 }
 
 // turnKeys are the keys of POST /v1/sessions/{id}/turns: the session's
-// state and, when turns review, the user.
+// state, the bank of its topic if this process has served the session
+// (sessionTopics), and when turns review, the user.
 func (s *Server) turnKeys(r *http.Request, userID string) []cache.PrefetchKey {
-	return cache.TurnKeys(userID, r.PathValue("id"), s.cfg.Memories != nil)
+	id := r.PathValue("id")
+	return cache.TurnKeys(userID, id, s.sessionTopics.Topic(userID, id), s.cfg.Memories != nil)
+}
+
+// sawSession records the topic of a session the user was served, for the
+// gate of the session's next turns (turnKeys).
+func (s *Server) sawSession(userID string, v *tutor.View) {
+	if v != nil && v.Session != nil {
+		s.sessionTopics.Remember(userID, v.Session.ID, v.Session.TopicID)
+	}
 }
 
 // stateKeys keeps the keys of keys that are states (PrefetchKey.State).

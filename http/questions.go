@@ -87,11 +87,11 @@ func addFields(fields map[string]string, err error) {
 
 // bank returns the bank of one of the user's topics, ownership checked.
 func (s *Server) bank(r *http.Request) ([]*recall.Question, error) {
-	tid := r.PathValue("id")
-	if _, err := s.cfg.Topics.Topic(r.Context(), userID(r), tid); err != nil {
+	uid, tid := userID(r), r.PathValue("id")
+	if _, err := s.cfg.Topics.Topic(r.Context(), uid, tid); err != nil {
 		return nil, err
 	}
-	return s.cfg.Questions.Questions(r.Context(), tid)
+	return s.cfg.Questions.Questions(r.Context(), uid, tid)
 }
 
 // listQuestions handles GET /v1/topics/{id}/questions.

@@ -221,6 +221,11 @@ type Server struct {
 
 	metricsHandler http.Handler
 
+	// sessionTopics remembers the topics of the sessions served here, for
+	// the gate to read a turn's question bank (turnKeys); nil without a
+	// gate.
+	sessionTopics *cache.SessionTopics
+
 	// buffers holds *[]byte response buffers for reuse (responseBuffer).
 	buffers sync.Pool
 }
@@ -228,6 +233,11 @@ type Server struct {
 // NewServer returns a Server for cfg.
 func NewServer(cfg Config) *Server {
 	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	if cfg.Gate != nil && !cfg.GateStatesOnly {
+		// With GateStatesOnly the bank is near-cached: the gate reads
+		// states alone.
+		s.sessionTopics = cache.NewSessionTopics(0)
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -17,6 +17,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.sawSession(userID(r), v)
 	w.Header().Set("Location", "/v1/sessions/"+v.Session.ID)
 	s.writeJSON(w, r, http.StatusCreated, map[string]any{"session": sessionView(v)})
 	return nil
@@ -56,6 +57,7 @@ func (s *Server) getSession(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.sawSession(userID(r), v)
 	s.writeJSON(w, r, http.StatusOK, map[string]any{"session": sessionView(v)})
 	return nil
 }
@@ -84,6 +86,7 @@ func (s *Server) createTurn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.sawSession(userID(r), v)
 	s.writeJSON(w, r, http.StatusOK, turnResponse{Turn: turnView(t), Session: sessionView(v)})
 	return nil
 }

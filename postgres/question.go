@@ -114,10 +114,10 @@ func (s *Store) AddQuestions(ctx context.Context, userID, topicID string, qs []*
 	})
 }
 
-// Questions returns the topic's bank in bank order, in one statement,
-// without checking ownership. No questions (or no topic) give an empty
-// slice.
-func (s *Store) Questions(ctx context.Context, topicID string) ([]*recall.Question, error) {
+// Questions returns the topic's bank in bank order, in one statement on
+// topicID alone: the owner, which a cache keys the bank under, is not
+// checked. No questions (or no topic) give an empty slice.
+func (s *Store) Questions(ctx context.Context, _, topicID string) ([]*recall.Question, error) {
 	const op = "Questions"
 	qs := []*recall.Question{}
 	if badKey(topicID) {

@@ -735,7 +735,7 @@ func TestBadText(t *testing.T) {
 			wantCode(t, "Session", err, recall.ENOTFOUND)
 			_, err = s.Turn(ctx, key, 0)
 			wantCode(t, "Turn", err, recall.ENOTFOUND)
-			if got, err := s.Questions(ctx, key); err != nil || len(got) != 0 {
+			if got, err := s.Questions(ctx, u.ID, key); err != nil || len(got) != 0 {
 				t.Errorf("Questions = %d, %v; want none", len(got), err)
 			}
 			if got, err := s.Turns(ctx, key); err != nil || len(got) != 0 {

@@ -71,8 +71,9 @@ func (s tokenStore) TokenByHash(_ context.Context, h []byte) (*recall.Token, err
 }
 
 // TestGateCluster: on Redis Cluster the gate checks the token, decides and
-// reads the user's keys in one script (one slot: the user's hash tag), and
-// leaves a key of another slot for the request to read itself.
+// reads the user's keys in one script (one slot: the user's hash tag, the
+// banks of the user's topics included), and leaves a key of another slot
+// for the request to read itself.
 func TestGateCluster(t *testing.T) {
 	srv := redistest.StartCluster(t)
 	c := connectURL(t, srv.URL, redis.Options{Prefix: "test:" + rand.Text() + ":", DisableNearCache: true})
@@ -85,7 +86,15 @@ func TestGateCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 	fill(t, b, "topics:{u1}", "list")
-	fill(t, b, "questions:{t1}", "bank")
+	bank := cache.QuestionsKey("u1", "t1")
+	l, err := b.Lease(ctx, bank, true, 10*time.Second)
+	if err != nil || l.Token == "" {
+		t.Fatalf("Lease(%s) = %+v, %v", bank, l, err)
+	}
+	if ok, err := b.FillHash(ctx, bank, l.Token, map[string][]byte{"q1": []byte("question")}, time.Minute); !ok || err != nil {
+		t.Fatalf("FillHash(%s) = %v, %v", bank, ok, err)
+	}
+	fill(t, b, "topics:{u2}", "list of another slot")
 	// A session of u1 and one of u2, read as states (PrefetchKey.State).
 	sc := redis.NewSessionCache(c)
 	for _, u := range []string{"u1", "u2"} {
@@ -97,8 +106,8 @@ func TestGateCluster(t *testing.T) {
 	}
 	g := redis.NewGate(c)
 	rules := []ratelimit.Rule{{Policy: "default", Interval: time.Second, Tolerance: 10 * time.Second}}
-	keys := []cache.PrefetchKey{{Key: "topics:{u1}"}, {Key: "memories:{u1}:t1"}, {Key: "questions:{t1}"},
-		{Key: cache.SessionKey("u1", "s-u1"), State: true}}
+	keys := []cache.PrefetchKey{{Key: "topics:{u1}"}, {Key: "memories:{u1}:t1"}, {Key: bank, Hash: true},
+		{Key: "topics:{u2}"}, {Key: cache.SessionKey("u1", "s-u1"), State: true}}
 	d := make([]time.Duration, 1)
 	pre := cache.NewPrefetched()
 	verified, admitted, err := g.Pass(ctx, "u1", sum[:], now, rules, d, keys, pre)
@@ -108,10 +117,17 @@ func TestGateCluster(t *testing.T) {
 	if d[0] != time.Second {
 		t.Fatalf("d = %v; want 1s (one interval ahead)", d[0])
 	}
-	if pre.Len() != 3 {
-		t.Fatalf("%d keys read; want 3 (the user's: the list, a miss and the session), not the bank of another slot", pre.Len())
+	if pre.Len() != 4 {
+		t.Fatalf("%d keys read; want 4 (the user's: the list, a miss, the bank and the session), not the key of another slot", pre.Len())
 	}
 	ctxPre := cache.WithPrefetched(ctx, pre)
+	// (PrefetchedState takes any key the gate read: a hash's found flag.)
+	if _, found, known := cache.PrefetchedState(ctxPre, bank); !known || !found {
+		t.Fatalf("the bank was not read whole: found %v, known %v", found, known)
+	}
+	if _, _, known := cache.PrefetchedState(ctxPre, "topics:{u2}"); known {
+		t.Fatal("the gate read a key of another slot")
+	}
 	if val, found, known := cache.PrefetchedState(ctxPre, cache.SessionKey("u1", "s-u1")); !known || !found {
 		t.Fatalf("the session was not read as a state: found %v, known %v", found, known)
 	} else if s, err := cache.DecodeSession(val); err != nil || s.ID != "s-u1" || s.Version != 3 {

@@ -12,8 +12,10 @@
 // Every key starts with Options.Prefix (default "recall:"):
 //
 //	<prefix>topics:{<user_id>}          cache.TopicStore's topic list (string)
-//	<prefix>questions:{<topic_id>}      cache.QuestionStore's bank (hash; field
-//	                                    "_complete" marks a hash filled whole)
+//	<prefix>questions:{<user_id>}:<topic_id>
+//	                                    cache.QuestionStore's bank, under the
+//	                                    topic's owner (hash; field "_complete"
+//	                                    marks a hash filled whole)
 //	<prefix>token:{<hex sha-256>}       cache.TokenStore's token (string)
 //	<prefix><key>:lease                 the fill lease of <key>, same hash tag
 //	<prefix>session:{<user_id>}:<id>    SessionCache (hash: v, d, i, x)

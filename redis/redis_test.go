@@ -4,14 +4,42 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/metrics"
 	"github.com/recallhq/recall/redis"
 	"github.com/recallhq/recall/redis/redistest"
+	"github.com/recallhq/recall/sqlite"
+	"github.com/recallhq/recall/storetest"
 )
+
+// openSQLite opens a primary store in a file of the test's own, closed
+// after the test.
+func openSQLite(tb testing.TB) *sqlite.Store {
+	tb.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "recall.db"), sqlite.Options{})
+	return storetest.Opened(tb, db, err)
+}
+
+// seedTopic creates, in db, a user whose name starts with name and a topic
+// of the user's.
+func seedTopic(tb testing.TB, db *sqlite.Store, name string, now time.Time) (*recall.User, *recall.Topic) {
+	tb.Helper()
+	ctx := context.Background()
+	u := &recall.User{ID: recall.NewID(), Username: name + recall.NewID()[:8], CreatedAt: now}
+	if err := db.CreateUser(ctx, u, "hash"); err != nil {
+		tb.Fatal(err)
+	}
+	tp := &recall.Topic{ID: recall.NewID(), UserID: u.ID, Title: "T", CreatedAt: now, UpdatedAt: now}
+	if err := db.CreateTopic(ctx, tp); err != nil {
+		tb.Fatal(err)
+	}
+	return u, tp
+}
 
 // connect returns a Client on the shared Redis with a key prefix of its
 // own, deleted after the test.

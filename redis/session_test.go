@@ -3,7 +3,6 @@ package redis_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"testing"
@@ -12,7 +11,6 @@ import (
 	"github.com/recallhq/recall"
 	"github.com/recallhq/recall/cache"
 	"github.com/recallhq/recall/redis"
-	"github.com/recallhq/recall/sqlite"
 	"github.com/recallhq/recall/tutor"
 )
 
@@ -205,24 +203,13 @@ func TestSessionCache_AnotherSessionIsAMiss(t *testing.T) {
 // store, and the session goes on.
 func TestSessionCache_PreviousFormatIsRebuilt(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "recall.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openSQLite(t)
 	c := connect(t, redis.Options{})
 	sc := redis.NewSessionCache(c)
 	eng := tutor.New(tutor.Config{Sessions: db, Topics: db, Questions: db, Cache: sc})
 
 	now := time.Now().UTC()
-	u := &recall.User{ID: recall.NewID(), Username: "prev" + recall.NewID()[:8], CreatedAt: now}
-	if err := db.CreateUser(ctx, u, "hash"); err != nil {
-		t.Fatal(err)
-	}
-	tp := &recall.Topic{ID: recall.NewID(), UserID: u.ID, Title: "T", CreatedAt: now, UpdatedAt: now}
-	if err := db.CreateTopic(ctx, tp); err != nil {
-		t.Fatal(err)
-	}
+	u, tp := seedTopic(t, db, "prev", now)
 	var qs []*recall.Question
 	for _, a := range []string{"a", "b", "c"} {
 		qs = append(qs, &recall.Question{ID: recall.NewID(), TopicID: tp.ID, Prompt: "say " + a, Answers: []string{a},

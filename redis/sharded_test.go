@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,7 +19,6 @@ import (
 	"github.com/recallhq/recall/ratelimit"
 	"github.com/recallhq/recall/redis"
 	"github.com/recallhq/recall/redis/redistest"
-	"github.com/recallhq/recall/sqlite"
 )
 
 // TestClusterThreeMasters runs everything of the Redis layer and the rate
@@ -60,8 +58,11 @@ func TestClusterThreeMasters(t *testing.T) {
 		// in one slot, and the key families spread over the nodes.
 		const prefix = "recall:"
 		groups := [][]string{
-			{prefix + cache.TopicsKey("u1"), prefix + cache.TopicsKey("u1") + ":lease"},
-			{prefix + cache.QuestionsKey("t1"), prefix + cache.QuestionsKey("t1") + ":lease"},
+			// A user's keys, the banks of the user's topics among them,
+			// which a turn reads with the token check and the session.
+			{prefix + cache.TopicsKey("u1"), prefix + cache.TopicsKey("u1") + ":lease",
+				prefix + cache.QuestionsKey("u1", "t1"), prefix + cache.QuestionsKey("u1", "t1") + ":lease",
+				prefix + cache.MemoriesKey("u1", "t1"), prefix + cache.SessionKey("u1", "s1")},
 			{prefix + cache.TokenKey([]byte{0xab, 0xcd}), prefix + cache.TokenKey([]byte{0xab, 0xcd}) + ":lease"},
 			// The rate limiter's keys of one principal (see ratelimit/redis.go).
 			{prefix + "rl:user:{u1}:default", prefix + "rl:user:{u1}:turns", prefix + "rl:user:{u1}:writes"},
@@ -84,8 +85,8 @@ func TestClusterThreeMasters(t *testing.T) {
 	})
 
 	t.Run("InvalidateAcrossNodes", func(t *testing.T) {
-		// DeleteTopic invalidates topics:{user} and questions:{topic} in
-		// one call; here they, and a token, live on three different nodes.
+		// An invalidation of keys on three different nodes in one call
+		// (a topic list, a bank of another user, a token).
 		c := newClient(t, redis.Options{})
 		b := redis.NewBackend(c)
 		keys := keysOnEveryNode(t, cl, c.Prefix())
@@ -121,7 +122,8 @@ func keysOnEveryNode(tb testing.TB, cl *redistest.Cluster, prefix string) []stri
 	var keys []string
 	used := map[int]bool{}
 	for _, mk := range []func(string) string{
-		cache.TopicsKey, cache.QuestionsKey, func(s string) string { return cache.TokenKey([]byte(s)) },
+		cache.TopicsKey, func(s string) string { return cache.QuestionsKey(s, "t1") },
+		func(s string) string { return cache.TokenKey([]byte(s)) },
 	} {
 		for i := 0; ; i++ {
 			k := mk(fmt.Sprint("id", i))
@@ -221,14 +223,10 @@ type instance struct {
 // the cluster: a fill that raced with an invalidation does not write the
 // old value back; a write through one instance is seen at once by the
 // others (near-cache off) or by itself (near-cache on); deleting a topic
-// drops its user's list and its bank, which live on different nodes.
+// drops its user's list and its bank, both in the user's slot.
 func clusterCoherence(t *testing.T, cl *redistest.Cluster, newClient func(*testing.T, redis.Options) *redis.Client) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "recall.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openSQLite(t)
 	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	tick := func() time.Time { now = now.Add(time.Second); return now }
 	newUser := func() *recall.User {
@@ -329,7 +327,7 @@ func clusterCoherence(t *testing.T, cl *redistest.Cluster, newClient func(*testi
 						if err != nil {
 							return err
 						}
-						qs, err := in.questions.Questions(ctx, tp.ID)
+						qs, err := in.questions.Questions(ctx, tp.UserID, tp.ID)
 						if err != nil {
 							return err
 						}
@@ -352,15 +350,16 @@ func clusterCoherence(t *testing.T, cl *redistest.Cluster, newClient func(*testi
 		})
 	}
 
-	t.Run("DeleteTopicAcrossNodes", func(t *testing.T) {
+	t.Run("DeleteTopic", func(t *testing.T) {
+		// DeleteTopic drops the owner's topic list and the topic's bank,
+		// which lives in the owner's slot, and both instances see it.
 		prefix := "test:" + rand.Text()[:10] + ":"
 		a := newInstance(prefix, true, cache.Options{})
 		b := newInstance(prefix, true, cache.Options{})
 		u := newUser()
-		var tp *recall.Topic
-		userNode := cl.Owner(t, cl.Slot(t, prefix+cache.TopicsKey(u.ID)))
-		for tp == nil || cl.Owner(t, cl.Slot(t, prefix+cache.QuestionsKey(tp.ID))) == userNode {
-			tp = newTopic(u.ID, "doomed")
+		tp := newTopic(u.ID, "doomed")
+		if ls, bs := cl.Slot(t, prefix+cache.TopicsKey(u.ID)), cl.Slot(t, prefix+cache.QuestionsKey(u.ID, tp.ID)); ls != bs {
+			t.Fatalf("the topic list is in slot %d, the bank in slot %d; want the owner's one slot", ls, bs)
 		}
 		if err := a.topics.CreateTopic(ctx, tp); err != nil {
 			t.Fatal(err)
@@ -372,7 +371,7 @@ func clusterCoherence(t *testing.T, cl *redistest.Cluster, newClient func(*testi
 			if _, err := in.topics.Topics(ctx, u.ID); err != nil {
 				t.Fatal(err)
 			}
-			if qs, err := in.questions.Questions(ctx, tp.ID); err != nil || len(qs) != 1 {
+			if qs, err := in.questions.Questions(ctx, tp.UserID, tp.ID); err != nil || len(qs) != 1 {
 				t.Fatalf("Questions = %d, %v", len(qs), err)
 			}
 		}
@@ -382,12 +381,12 @@ func clusterCoherence(t *testing.T, cl *redistest.Cluster, newClient func(*testi
 		if _, err := b.topics.Topic(ctx, u.ID, tp.ID); recall.ErrorCode(err) != recall.ENOTFOUND {
 			t.Fatalf("the deleting instance: Topic = %v; want not found", err)
 		}
-		if qs, err := b.questions.Questions(ctx, tp.ID); err == nil && len(qs) != 0 {
+		if qs, err := b.questions.Questions(ctx, tp.UserID, tp.ID); err == nil && len(qs) != 0 {
 			t.Fatalf("the deleting instance still serves the deleted topic's %d questions", len(qs))
 		}
 		waitFor(t, 2*time.Second, "the other instance sees the delete", func() bool {
 			_, err := a.topics.Topic(ctx, u.ID, tp.ID)
-			qs, qerr := a.questions.Questions(ctx, tp.ID)
+			qs, qerr := a.questions.Questions(ctx, tp.UserID, tp.ID)
 			return recall.ErrorCode(err) == recall.ENOTFOUND && (qerr != nil || len(qs) == 0)
 		})
 	})
@@ -485,7 +484,7 @@ func TestMovedDuringResharding(t *testing.T) {
 	check("stable")
 	// A question bank in the same slot, left without its marker (as by a
 	// fill that never finished), with a fill lease taken on it.
-	const bank = "questions:{moving}"
+	const bank = "questions:{moving}:t1"
 	rc := strictClient.Rueidis()
 	if err := rc.Do(ctx, rc.B().Hset().Key(prefix+bank).FieldValue().FieldValue("stale", "x").Build()).Error(); err != nil {
 		t.Fatal(err)

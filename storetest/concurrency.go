@@ -145,7 +145,7 @@ func runConcurrency(t *testing.T, open opener) {
 				list, err := f.s.Topics(f.ctx, users[i].ID)
 				ok(f.tb, "Topics", err)
 				eqLen(f.tb, "Topics", list, rounds+1)
-				got, err := f.s.Questions(f.ctx, topics[i].ID)
+				got, err := f.s.Questions(f.ctx, topics[i].UserID, topics[i].ID)
 				ok(f.tb, "Questions", err)
 				eqList(f.tb, "question IDs", ids(got), p.session.QuestionIDs)
 				s, err := f.s.Session(f.ctx, p.session.ID)

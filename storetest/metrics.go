@@ -62,7 +62,7 @@ func RunMetrics(t *testing.T, open func(t *testing.T, m *metrics.Metrics) recall
 	}
 	_, err := f.s.Topic(f.ctx, alice.ID, topic.ID)
 	ok(t, "Topic", err)
-	_, err = f.s.Questions(f.ctx, topic.ID)
+	_, err = f.s.Questions(f.ctx, topic.UserID, topic.ID)
 	ok(t, "Questions", err)
 	_, _, err = f.s.UserByUsername(f.ctx, "alice")
 	ok(t, "UserByUsername", err)

@@ -16,7 +16,7 @@ func runQuestions(t *testing.T, open opener) {
 			last := f.questions(u, topic, 3)
 			qs = append(qs, last...)
 
-			got, err := f.s.Questions(f.ctx, topic.ID)
+			got, err := f.s.Questions(f.ctx, topic.UserID, topic.ID)
 			ok(f.tb, "Questions", err)
 			eqQuestions(f.tb, got, qs)
 
@@ -31,7 +31,7 @@ func runQuestions(t *testing.T, open opener) {
 			topic := f.topic(u, "Rivers")
 			qs := f.questions(u, topic, recall.MaxQuestionsPerRequest)
 			qs = append(qs, f.questions(u, topic, 7)...)
-			got, err := f.s.Questions(f.ctx, topic.ID)
+			got, err := f.s.Questions(f.ctx, topic.UserID, topic.ID)
 			ok(f.tb, "Questions", err)
 			eqQuestions(f.tb, got, qs)
 		})
@@ -54,7 +54,7 @@ func runQuestions(t *testing.T, open opener) {
 			err = f.s.AddQuestions(f.ctx, u.ID, topic.ID, batch)
 			wantCode(f.tb, "AddQuestions(same ID twice)", err, recall.ECONFLICT)
 
-			got, err := f.s.Questions(f.ctx, topic.ID)
+			got, err := f.s.Questions(f.ctx, topic.UserID, topic.ID)
 			ok(f.tb, "Questions", err)
 			eqQuestions(f.tb, got, qs)
 			gt, err := f.s.Topic(f.ctx, u.ID, topic.ID)
@@ -65,7 +65,7 @@ func runQuestions(t *testing.T, open opener) {
 
 			// The bank still grows at its end afterwards.
 			more := f.questions(u, topic, 1)
-			got, err = f.s.Questions(f.ctx, topic.ID)
+			got, err = f.s.Questions(f.ctx, topic.UserID, topic.ID)
 			ok(f.tb, "Questions", err)
 			eqQuestions(f.tb, got, append(qs, more...))
 		})
@@ -80,7 +80,7 @@ func runQuestions(t *testing.T, open opener) {
 			topic := f.topic(alice, "Rivers")
 			err := f.s.AddQuestions(f.ctx, bob.ID, topic.ID, []*recall.Question{f.question(topic, f.tick())})
 			wantCode(f.tb, "AddQuestions", err, recall.ENOTFOUND)
-			got, err := f.s.Questions(f.ctx, topic.ID)
+			got, err := f.s.Questions(f.ctx, topic.UserID, topic.ID)
 			ok(f.tb, "Questions", err)
 			eqLen(f.tb, "Questions", got, 0)
 			gt, err := f.s.Topic(f.ctx, alice.ID, topic.ID)
@@ -93,10 +93,10 @@ func runQuestions(t *testing.T, open opener) {
 		test(t, open, "OKEmpty", func(f *fixture) {
 			u := f.user("alice")
 			topic := f.topic(u, "Rivers")
-			got, err := f.s.Questions(f.ctx, topic.ID)
+			got, err := f.s.Questions(f.ctx, topic.UserID, topic.ID)
 			ok(f.tb, "Questions", err)
 			eqLen(f.tb, "Questions", got, 0)
-			got, err = f.s.Questions(f.ctx, "no-such-topic")
+			got, err = f.s.Questions(f.ctx, u.ID, "no-such-topic")
 			ok(f.tb, "Questions(unknown topic)", err)
 			eqLen(f.tb, "Questions(unknown topic)", got, 0)
 		})
@@ -115,7 +115,7 @@ func runQuestions(t *testing.T, open opener) {
 			want.Prompt, want.Hint, want.UpdatedAt = prompt, hint, now
 			eqQuestion(f.tb, got, &want)
 
-			list, err := f.s.Questions(f.ctx, topic.ID)
+			list, err := f.s.Questions(f.ctx, topic.UserID, topic.ID)
 			ok(f.tb, "Questions", err)
 			eqQuestions(f.tb, list, []*recall.Question{qs[0], &want, qs[2]})
 
@@ -143,7 +143,7 @@ func runQuestions(t *testing.T, open opener) {
 			ok(f.tb, "UpdateQuestion(clear choices)", err)
 			want.Choices, want.UpdatedAt = nil, now
 			eqQuestion(f.tb, got, &want)
-			list, err := f.s.Questions(f.ctx, topic.ID)
+			list, err := f.s.Questions(f.ctx, topic.UserID, topic.ID)
 			ok(f.tb, "Questions", err)
 			eqQuestions(f.tb, list, []*recall.Question{&want})
 		})
@@ -161,7 +161,7 @@ func runQuestions(t *testing.T, open opener) {
 			want := *q
 			want.AbsTol, want.RelTol, want.Unit, want.UpdatedAt = abs, rel, unit, now
 			eqQuestion(f.tb, got, &want)
-			list, err := f.s.Questions(f.ctx, topic.ID)
+			list, err := f.s.Questions(f.ctx, topic.UserID, topic.ID)
 			ok(f.tb, "Questions", err)
 			eqQuestions(f.tb, list, []*recall.Question{&want})
 
@@ -171,7 +171,7 @@ func runQuestions(t *testing.T, open opener) {
 			_, err = f.s.UpdateQuestion(f.ctx, u.ID, topic.ID, q.ID, recall.QuestionInput{AbsTol: &zero, RelTol: &zero, Unit: &none}, now)
 			ok(f.tb, "UpdateQuestion(clear tolerance)", err)
 			want.AbsTol, want.RelTol, want.Unit, want.UpdatedAt = 0, 0, "", now
-			list, err = f.s.Questions(f.ctx, topic.ID)
+			list, err = f.s.Questions(f.ctx, topic.UserID, topic.ID)
 			ok(f.tb, "Questions", err)
 			eqQuestions(f.tb, list, []*recall.Question{&want})
 		})
@@ -187,7 +187,7 @@ func runQuestions(t *testing.T, open opener) {
 			_, err := f.s.UpdateQuestion(f.ctx, u.ID, topic.ID, q.ID, recall.QuestionInput{Answers: &answers}, f.tick())
 			wantCode(f.tb, "UpdateQuestion", err, recall.EINVALID)
 
-			list, err := f.s.Questions(f.ctx, topic.ID)
+			list, err := f.s.Questions(f.ctx, topic.UserID, topic.ID)
 			ok(f.tb, "Questions", err)
 			eqQuestions(f.tb, list, []*recall.Question{q})
 			gt, err := f.s.Topic(f.ctx, u.ID, topic.ID)
@@ -209,7 +209,7 @@ func runQuestions(t *testing.T, open opener) {
 			prompt := "New"
 			_, err := f.s.UpdateQuestion(f.ctx, u.ID, topic.ID, q.ID, recall.QuestionInput{Prompt: &prompt}, f.tick())
 			wantCode(f.tb, "UpdateQuestion", err, recall.ENOTFOUND)
-			list, err := f.s.Questions(f.ctx, other.ID)
+			list, err := f.s.Questions(f.ctx, other.UserID, other.ID)
 			ok(f.tb, "Questions", err)
 			eqQuestions(f.tb, list, []*recall.Question{q})
 		})
@@ -220,7 +220,7 @@ func runQuestions(t *testing.T, open opener) {
 			prompt := "Bob was here"
 			_, err := f.s.UpdateQuestion(f.ctx, bob.ID, topic.ID, q.ID, recall.QuestionInput{Prompt: &prompt}, f.tick())
 			wantCode(f.tb, "UpdateQuestion", err, recall.ENOTFOUND)
-			list, err := f.s.Questions(f.ctx, topic.ID)
+			list, err := f.s.Questions(f.ctx, topic.UserID, topic.ID)
 			ok(f.tb, "Questions", err)
 			eqQuestions(f.tb, list, []*recall.Question{q})
 		})
@@ -234,7 +234,7 @@ func runQuestions(t *testing.T, open opener) {
 			now := f.tick()
 			ok(f.tb, "DeleteQuestion", f.s.DeleteQuestion(f.ctx, u.ID, topic.ID, qs[1].ID, now))
 			rest := []*recall.Question{qs[0], qs[2]}
-			list, err := f.s.Questions(f.ctx, topic.ID)
+			list, err := f.s.Questions(f.ctx, topic.UserID, topic.ID)
 			ok(f.tb, "Questions", err)
 			eqQuestions(f.tb, list, rest)
 			gt, err := f.s.Topic(f.ctx, u.ID, topic.ID)
@@ -244,7 +244,7 @@ func runQuestions(t *testing.T, open opener) {
 
 			// New questions go after the last one, not into the gap.
 			rest = append(rest, f.questions(u, topic, 1)...)
-			list, err = f.s.Questions(f.ctx, topic.ID)
+			list, err = f.s.Questions(f.ctx, topic.UserID, topic.ID)
 			ok(f.tb, "Questions", err)
 			eqQuestions(f.tb, list, rest)
 		})
@@ -260,7 +260,7 @@ func runQuestions(t *testing.T, open opener) {
 			qs := f.questions(alice, topic, 2)
 			err := f.s.DeleteQuestion(f.ctx, bob.ID, topic.ID, qs[0].ID, f.tick())
 			wantCode(f.tb, "DeleteQuestion", err, recall.ENOTFOUND)
-			list, err := f.s.Questions(f.ctx, topic.ID)
+			list, err := f.s.Questions(f.ctx, topic.UserID, topic.ID)
 			ok(f.tb, "Questions", err)
 			eqQuestions(f.tb, list, qs)
 		})

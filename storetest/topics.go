@@ -156,7 +156,7 @@ func runTopics(t *testing.T, open opener) {
 
 			_, err := f.s.Topic(f.ctx, u.ID, topic.ID)
 			wantCode(f.tb, "Topic", err, recall.ENOTFOUND)
-			got, err := f.s.Questions(f.ctx, topic.ID)
+			got, err := f.s.Questions(f.ctx, topic.UserID, topic.ID)
 			ok(f.tb, "Questions", err)
 			eqLen(f.tb, "Questions", got, 0)
 			_, err = f.s.Session(f.ctx, s.ID)
@@ -176,7 +176,7 @@ func runTopics(t *testing.T, open opener) {
 			ok(f.tb, "Topics", err)
 			eqLen(f.tb, "Topics", topics, 1)
 			eqList(f.tb, "Topics[0].QuestionIDs", topics[0].QuestionIDs, ids(kept))
-			got, err = f.s.Questions(f.ctx, keep.ID)
+			got, err = f.s.Questions(f.ctx, keep.UserID, keep.ID)
 			ok(f.tb, "Questions(kept)", err)
 			eqQuestions(f.tb, got, kept)
 			gs, err := f.s.Session(f.ctx, ks.ID)

@@ -64,7 +64,7 @@ func RunTwoStores(t *testing.T, open func(t *testing.T) (recall.Store, recall.St
 			t.Error(err)
 		}
 
-		got, err := s.Questions(ctx, topic.ID)
+		got, err := s.Questions(ctx, topic.UserID, topic.ID)
 		ok(t, "Questions", err)
 		eqLen(t, "Questions", got, writers*rounds*2)
 		// Each batch of two sits together, in its order; a writer's

@@ -353,7 +353,7 @@ func (e *Conversations) Send(ctx context.Context, userID, id, content, key strin
 	if c.Messages+2 > MaxConversationMessages {
 		return nil, recall.Errorf(recall.ECONFLICT, "This conversation has reached its limit of %d messages; start another.", MaxConversationMessages)
 	}
-	bank, err := e.questions.Questions(ctx, c.TopicID)
+	bank, err := e.questions.Questions(ctx, c.UserID, c.TopicID)
 	if err != nil {
 		return nil, err
 	}

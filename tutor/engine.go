@@ -215,7 +215,7 @@ func (e *Engine) Start(ctx context.Context, userID string, in StartInput) (*View
 	if err != nil {
 		return nil, err
 	}
-	qs, err := e.questions.Questions(ctx, topic.ID)
+	qs, err := e.questions.Questions(ctx, topic.UserID, topic.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -453,7 +453,7 @@ func (e *Engine) apply(ctx context.Context, userID, key string, s *recall.Sessio
 	if limited && s.Turns >= MaxTurns {
 		return nil, nil, nil, recall.Errorf(recall.ECONFLICT, "This session has reached its limit of %d turns; end it and start another.", MaxTurns)
 	}
-	qs, err := e.questions.Questions(ctx, s.TopicID)
+	qs, err := e.questions.Questions(ctx, s.UserID, s.TopicID)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -623,7 +623,7 @@ func (e *Engine) viewWithBank(ctx context.Context, s *recall.Session) (*View, ba
 	var qs bank
 	if s.StateAt(now, e.idle, e.lifetime) == recall.SessionActive {
 		var err error
-		if qs, err = e.questions.Questions(ctx, s.TopicID); err != nil {
+		if qs, err = e.questions.Questions(ctx, s.UserID, s.TopicID); err != nil {
 			return nil, nil, err
 		}
 	}

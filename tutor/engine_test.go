@@ -951,7 +951,7 @@ type cachedBank struct {
 	qs []*recall.Question
 }
 
-func (c cachedBank) Questions(ctx context.Context, topicID string) ([]*recall.Question, error) {
+func (c cachedBank) Questions(ctx context.Context, userID, topicID string) ([]*recall.Question, error) {
 	return c.qs, nil
 }
 

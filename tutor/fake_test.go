@@ -152,7 +152,7 @@ func (f *fakeStore) AddQuestions(ctx context.Context, userID, topicID string, qs
 	return nil
 }
 
-func (f *fakeStore) Questions(ctx context.Context, topicID string) ([]*recall.Question, error) {
+func (f *fakeStore) Questions(ctx context.Context, userID, topicID string) ([]*recall.Question, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.count("Questions")

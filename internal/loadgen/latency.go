@@ -150,11 +150,11 @@ func (s *latencyStore) AddQuestions(ctx context.Context, userID, topicID string,
 }
 
 // Questions waits, then calls the store.
-func (s *latencyStore) Questions(ctx context.Context, topicID string) ([]*recall.Question, error) {
+func (s *latencyStore) Questions(ctx context.Context, userID, topicID string) ([]*recall.Question, error) {
 	if err := s.wait(ctx); err != nil {
 		return nil, err
 	}
-	return s.Store.Questions(ctx, topicID)
+	return s.Store.Questions(ctx, userID, topicID)
 }
 
 // UpdateQuestion waits, then calls the store.
