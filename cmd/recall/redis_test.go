@@ -117,10 +117,11 @@ func rtDiff(before, after map[string]float64) map[string]float64 {
 	return out
 }
 
-// rtMeasure runs step between two scrapes of srv's /metrics.
+// rtMeasure runs step between two scrapes of srv's /metrics, once no
+// refill a write asked for is queued or running (rtSettle).
 func rtMeasure(tb testing.TB, srv *testServer, step func()) rtCounts {
 	tb.Helper()
-	before := srv.scrape(tb)
+	before := rtSettle(tb, srv)
 	step()
 	after := srv.scrape(tb)
 	return rtCounts{
@@ -129,6 +130,32 @@ func rtMeasure(tb testing.TB, srv *testServer, step func()) rtCounts {
 			rtSeries(after, "recall_redis_calls_total", "op")),
 		cache: rtDiff(rtSeries(before, "recall_cache_requests_total", "cache", "result"),
 			rtSeries(after, "recall_cache_requests_total", "cache", "result")),
+	}
+}
+
+// rtSettle waits until srv has no refill queued or running
+// (recall_cache_refills_pending is 0) and returns that scrape: a refill
+// still finishing from an earlier write (its Fill call) must not be
+// counted in the next step's Redis calls, as it was once on a loaded
+// machine (a hot dashboard read showed fill:1).
+func rtSettle(tb testing.TB, srv *testServer) []promSample {
+	tb.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		samples := srv.scrape(tb)
+		var pending float64
+		for _, s := range samples {
+			if s.name == "recall_cache_refills_pending" {
+				pending += s.value
+			}
+		}
+		if pending == 0 {
+			return samples
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%v refills still pending after 30 s", pending)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
