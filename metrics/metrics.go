@@ -6,6 +6,7 @@ package metrics
 import (
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,6 +53,15 @@ type Metrics struct {
 	// by op and reason (a failure's reason, over_budget, budget_unknown or
 	// unsafe_input).
 	LLMFallbacks *prometheus.CounterVec
+	// NearCacheEntries and NearCacheBytes are the replies the Redis
+	// near-cache holds in this process and their approximate size, read
+	// at each gathering from the source NearCacheSource set (0 without
+	// one).
+	NearCacheEntries prometheus.GaugeFunc
+	NearCacheBytes   prometheus.GaugeFunc
+
+	// nearSource reports the near-cache's size; nil before NearCacheSource.
+	nearSource atomic.Pointer[func() (entries, bytes int64)]
 
 	// The children of the vectors by their label values, for the counting
 	// methods: WithLabelValues checks and hashes the values byte by byte
@@ -148,6 +158,15 @@ func New(reg prometheus.Registerer) *Metrics {
 			Help: "Times the rules answered instead of the LLM, by op and reason.",
 		}, []string{"op", "reason"}),
 	}
+	m.NearCacheEntries = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: "recall", Subsystem: "near_cache", Name: "entries",
+		Help: "Replies held by the Redis near-cache (client-side cache) of this process.",
+	}, func() float64 { e, _ := m.nearCacheSize(); return float64(e) })
+	m.NearCacheBytes = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Namespace: "recall", Subsystem: "near_cache", Name: "bytes",
+		Help: "Approximate bytes held by the Redis near-cache (client-side cache) of this process.",
+	}, func() float64 { _, b := m.nearCacheSize(); return float64(b) })
+	reg.MustRegister(m.NearCacheEntries, m.NearCacheBytes)
 	reg.MustRegister(m.HTTPRequests, m.HTTPDuration, m.DBQueries, m.DBBatchWrites, m.CacheRequests, m.CacheRefills, m.CacheRefillsPending, m.RedisCalls, m.RateLimitDecisions,
 		m.LLMCalls, m.LLMTokens, m.LLMFailures, m.LLMFallbacks)
 	return m
@@ -159,6 +178,23 @@ func NewRegistry() (*prometheus.Registry, *Metrics) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg, New(reg)
+}
+
+// NearCacheSource makes the near-cache gauges report what size returns
+// (called at each gathering; a later call replaces an earlier one). It is
+// safe on a nil *Metrics.
+func (m *Metrics) NearCacheSource(size func() (entries, bytes int64)) {
+	if m != nil {
+		m.nearSource.Store(&size)
+	}
+}
+
+// nearCacheSize asks the near-cache source, 0 and 0 without one.
+func (m *Metrics) nearCacheSize() (entries, bytes int64) {
+	if fn := m.nearSource.Load(); fn != nil {
+		return (*fn)()
+	}
+	return 0, 0
 }
 
 // DBQuery counts one statement. It is safe on a nil *Metrics.

@@ -71,3 +71,23 @@ func BenchmarkCount(b *testing.B) {
 		})
 	})
 }
+
+// TestNearCacheGauges: the near-cache gauges read their source at each
+// gathering, 0 before one is set; they are exposed under their names.
+func TestNearCacheGauges(t *testing.T) {
+	reg, m := NewRegistry()
+	if e, b := testutil.ToFloat64(m.NearCacheEntries), testutil.ToFloat64(m.NearCacheBytes); e != 0 || b != 0 {
+		t.Fatalf("gauges without a source = %v, %v; want 0, 0", e, b)
+	}
+	n := int64(2)
+	m.NearCacheSource(func() (int64, int64) { return n, 1000 * n })
+	n = 7
+	if e, b := testutil.ToFloat64(m.NearCacheEntries), testutil.ToFloat64(m.NearCacheBytes); e != 7 || b != 7000 {
+		t.Fatalf("gauges = %v, %v; want 7, 7000", e, b)
+	}
+	if c, err := testutil.GatherAndCount(reg, "recall_near_cache_entries", "recall_near_cache_bytes"); err != nil || c != 2 {
+		t.Fatalf("gathered %d near-cache series (%v); want 2", c, err)
+	}
+	var none *Metrics
+	none.NearCacheSource(func() (int64, int64) { return 1, 1 }) // safe on nil
+}

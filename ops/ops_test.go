@@ -62,12 +62,19 @@ func TestSamplerRates(t *testing.T) {
 
 	m.HTTPRequest("/v1/topics", "GET", 200, 3*time.Millisecond) // before the first sample
 	m.Cache("topics", "miss")
+	entries, bytes := int64(3), int64(4096)
+	m.NearCacheSource(func() (int64, int64) { return entries, bytes })
 	if err := s.Sample(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.Latest(); len(got.Routes) != 0 || got.Seconds != 0 {
 		t.Fatalf("the first sample has rates: %+v", got)
 	}
+	// The near-cache's size is a gauge: the first sample has it already.
+	if got := s.Latest().NearCache; got != (NearCache{Enabled: true, CapacityBytes: 64, Entries: 3, Bytes: 4096}) {
+		t.Fatalf("near-cache %+v, want 3 entries of 4096 bytes", got)
+	}
+	entries, bytes = 5, 10000
 
 	now = now.Add(2 * time.Second)
 	// 100 requests: 90 at 0.3 ms (bucket 0.25–0.5 ms), 10 at 30 ms
@@ -101,6 +108,9 @@ func TestSamplerRates(t *testing.T) {
 	got := s.Latest()
 	if got.Seconds != 2 || got.Instance != "a:1" || got.Redis != "disabled" || !got.NearCache.Enabled {
 		t.Fatalf("snapshot %+v", got)
+	}
+	if got.NearCache.Entries != 5 || got.NearCache.Bytes != 10000 {
+		t.Errorf("near-cache %+v, want 5 entries of 10000 bytes", got.NearCache)
 	}
 	if len(got.Routes) != 2 || got.Routes[0].Route != "/v1/topics" || got.Routes[1].Route != "/v1/me" {
 		t.Fatalf("routes %+v, want /v1/topics then /v1/me", got.Routes)
@@ -152,15 +162,16 @@ func TestTotal(t *testing.T) {
 		Caches:    []Cache{{Cache: "topics", Hits: 9, Misses: 1, HitRatio: ratioOf(0.9)}},
 		DB:        DB{Reads: 1, Writes: 2, ReadsAvoided: 9},
 		RateLimit: RateLimit{Allowed: 10, Limited: 1},
-		NearCache: NearCache{Enabled: true, CapacityBytes: 100}}
+		NearCache: NearCache{Enabled: true, CapacityBytes: 100, Entries: 7, Bytes: 7000}}
 	b := Snapshot{Instance: "b", Seconds: 2, LatencyBounds: bounds, Redis: "degraded",
 		Routes:    []Route{{Route: "/r", Method: "GET", PerSecond: 10, Counts: []float64{0, 20, 0}}},
 		Caches:    []Cache{{Cache: "topics", Hits: 1, Misses: 9, HitRatio: ratioOf(0.1)}},
 		DB:        DB{Reads: 9, ReadsAvoided: 1},
 		RateLimit: RateLimit{Allowed: 5, Fallback: 2},
-		NearCache: NearCache{Enabled: true, CapacityBytes: 100}}
+		NearCache: NearCache{Enabled: true, CapacityBytes: 100, Entries: 3, Bytes: 500}}
 	got := Total([]Snapshot{a, b})
-	if got.Instance != "cluster" || got.Redis != "degraded" || got.NearCache.CapacityBytes != 200 {
+	if got.Instance != "cluster" || got.Redis != "degraded" ||
+		got.NearCache != (NearCache{Enabled: true, CapacityBytes: 200, Entries: 10, Bytes: 7500}) {
 		t.Errorf("total %+v", got)
 	}
 	if len(got.Routes) != 1 || got.Routes[0].PerSecond != 20 {

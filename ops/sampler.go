@@ -28,6 +28,8 @@ const (
 	seriesCache     = "recall_cache_requests_total"
 	seriesDB        = "recall_db_queries_total"
 	seriesRateLimit = "recall_ratelimit_decisions_total"
+	seriesNearItems = "recall_near_cache_entries"
+	seriesNearBytes = "recall_near_cache_bytes"
 )
 
 // Board is where the instances of a deployment publish their snapshots and
@@ -225,6 +227,8 @@ type counters struct {
 	cache  map[[2]string]float64 // by cache and result
 	db     map[string]float64    // by kind
 	limits map[string]float64    // by result, over every policy
+	// nearEntries and nearBytes are the near-cache gauges.
+	nearEntries, nearBytes float64
 }
 
 // readCounters takes the series of the families it knows.
@@ -260,6 +264,10 @@ func readCounters(fams []*dto.MetricFamily, at time.Time) *counters {
 				c.db[l["kind"]] += m.GetCounter().GetValue()
 			case seriesRateLimit:
 				c.limits[l["result"]] += m.GetCounter().GetValue()
+			case seriesNearItems:
+				c.nearEntries = m.GetGauge().GetValue()
+			case seriesNearBytes:
+				c.nearBytes = m.GetGauge().GetValue()
 			}
 		}
 	}
@@ -280,6 +288,11 @@ func (cfg *Config) diff(prev, cur *counters) Snapshot {
 	snap := Snapshot{Instance: cfg.Instance, At: cur.at.UTC(), NearCache: cfg.NearCache, LatencyBounds: []float64{}, Routes: []Route{}, Caches: []Cache{}}
 	for _, b := range cur.bounds {
 		snap.LatencyBounds = append(snap.LatencyBounds, b*1000)
+	}
+	if snap.NearCache.Enabled {
+		// Gauges: what the near-cache holds now, first sample included.
+		snap.NearCache.Entries = int64(finite(cur.nearEntries))
+		snap.NearCache.Bytes = int64(finite(cur.nearBytes))
 	}
 	if prev == nil {
 		return snap

@@ -2,7 +2,7 @@
 // figures of the operations page (GET /v1/ops and /ops in the web app):
 // requests per second and p50/p99 latency per route, the hit ratio of each
 // cache, the database reads the caches avoided, rate-limit decisions, the
-// Redis status and the near-cache.
+// Redis status and the near-cache (its bound, entries and bytes).
 //
 // No Prometheus server is needed: a Sampler gathers the registry every few
 // seconds and computes rates and quantiles from the change of the counters
@@ -96,6 +96,11 @@ type NearCache struct {
 	// CapacityBytes is its bound per connection to a Redis node; for a
 	// cluster total, the sum over the instances.
 	CapacityBytes int64 `json:"capacity_bytes"`
+	// Entries and Bytes are what it holds at the sample (the gauges
+	// recall_near_cache_entries and recall_near_cache_bytes): replies kept
+	// and their approximate size; for a cluster total, the sums.
+	Entries int64 `json:"entries"`
+	Bytes   int64 `json:"bytes"`
 }
 
 // Quantile estimates the q-quantile (0 < q < 1) of the observations
@@ -202,6 +207,8 @@ func Total(snaps []Snapshot) Snapshot {
 		out.Redis = worse(out.Redis, s.Redis)
 		out.NearCache.Enabled = out.NearCache.Enabled || s.NearCache.Enabled
 		out.NearCache.CapacityBytes += s.NearCache.CapacityBytes
+		out.NearCache.Entries += s.NearCache.Entries
+		out.NearCache.Bytes += s.NearCache.Bytes
 	}
 	for _, r := range routes {
 		r.P50 = Quantile(0.5, out.LatencyBounds, r.Counts)

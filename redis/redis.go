@@ -31,7 +31,8 @@
 // copy is gone. For that, with the near-cache on, the Client keeps one
 // pipelined connection per Redis node (rueidis PipelineMultiplex -1), so
 // that the reads, the writes and the pushes of a key share it; rueidis's
-// auto-pipelining makes one connection enough.
+// auto-pipelining makes one connection enough. The copies are kept in a
+// store of this package (nearStore), which counts them for NearCacheSize.
 package redis
 
 import (
@@ -125,11 +126,14 @@ type Options struct {
 	DialTimeout time.Duration
 	// DisableNearCache turns the client-side cache off.
 	DisableNearCache bool
-	// NearCacheBytes bounds the client-side cache of each connection;
-	// zero means DefaultNearCacheBytes.
+	// NearCacheBytes bounds the client-side cache of each connection (one
+	// per Redis node), in the approximate bytes NearCacheSize reports:
+	// past it the least recently read copies are dropped (CLOCK). Zero
+	// means DefaultNearCacheBytes.
 	NearCacheBytes int
 	// NearCacheTTL bounds how long a local copy is kept (the key's TTL in
-	// Redis bounds it too); zero means DefaultNearCacheTTL.
+	// Redis bounds it too): an older copy is read from Redis again. Zero
+	// means DefaultNearCacheTTL.
 	NearCacheTTL time.Duration
 	// BreakerThreshold is the number of consecutive failed calls that
 	// opens the circuit breaker; zero means DefaultBreakerThreshold.
@@ -140,7 +144,9 @@ type Options struct {
 	// TLSConfig, if set, replaces the TLS configuration of a rediss:// URL
 	// (or turns TLS on for redis://).
 	TLSConfig *tls.Config
-	// Metrics counts round trips; nil counts nothing.
+	// Metrics counts round trips and, with the near-cache on, reports its
+	// size (the gauges recall_near_cache_entries and _bytes); nil counts
+	// nothing.
 	Metrics *metrics.Metrics
 	// Logger receives connection and breaker events; nil discards them.
 	Logger *slog.Logger
@@ -164,6 +170,8 @@ type Client struct {
 	pending   map[string]pendingGroup
 	pendingN  atomic.Int64
 	pendingID uint64
+
+	near *nearTotals // the near-cache's entries and bytes
 }
 
 type rcHolder struct{ c rueidis.Client }
@@ -245,6 +253,10 @@ func Connect(ctx context.Context, url string, opts Options) (*Client, error) {
 	copt.ConnWriteTimeout = opts.ConnWriteTimeout
 	copt.DisableCache = opts.DisableNearCache
 	copt.CacheSizeEachConn = opts.NearCacheBytes
+	near := new(nearTotals)
+	copt.NewCacheStoreFn = func(o rueidis.CacheStoreOption) rueidis.CacheStore {
+		return newNearStore(o.CacheSizeEachConn, near)
+	}
 	if !opts.DisableNearCache {
 		// One connection per Redis node: the invalidation barrier needs
 		// the near-cache reads and the writes of a key on one connection.
@@ -260,6 +272,10 @@ func Connect(ctx context.Context, url string, opts Options) (*Client, error) {
 		m:       opts.Metrics,
 		br:      breaker.New(breaker.Config{Threshold: opts.BreakerThreshold, Cooldown: opts.BreakerCooldown}),
 		pending: make(map[string]pendingGroup),
+		near:    near,
+	}
+	if !opts.DisableNearCache {
+		c.m.NearCacheSource(c.NearCacheSize)
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -362,6 +378,13 @@ func (c *Client) Prefix() string { return c.opts.Prefix }
 
 // NearCache reports whether reads of cache keys use the client-side cache.
 func (c *Client) NearCache() bool { return !c.opts.DisableNearCache }
+
+// NearCacheSize returns what the near-cache holds now, over every
+// connection: the replies kept and their approximate size in bytes (the
+// replies, keys and bookkeeping). Both are 0 with the near-cache off.
+func (c *Client) NearCacheSize() (entries, bytes int64) {
+	return c.near.entries.Load(), c.near.bytes.Load()
+}
 
 // Call runs fn with the rueidis client, through the circuit breaker and
 // within the call timeout. It fails at once with an error wrapping

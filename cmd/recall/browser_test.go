@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -128,5 +130,28 @@ func TestBrowserOps(t *testing.T) {
 	t.Logf("node web/test/ops.mjs:\n%s", out)
 	if err != nil {
 		t.Fatalf("ops browser test: %v", err)
+	}
+
+	// /metrics carries the near-cache's size as gauges, filled by the
+	// traffic's reads.
+	for _, inst := range []*testServer{a, b} {
+		res, err := inst.client.Get(inst.m.URL() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"recall_near_cache_entries", "recall_near_cache_bytes"} {
+			m := regexp.MustCompile(`(?m)^` + name + ` (\S+)$`).FindSubmatch(body)
+			if m == nil {
+				t.Fatalf("%s: /metrics has no %s", inst.m.URL(), name)
+			}
+			if v, err := strconv.ParseFloat(string(m[1]), 64); err != nil || v <= 0 {
+				t.Errorf("%s: %s %s; want > 0 after traffic with the near-cache on", inst.m.URL(), name, m[1])
+			}
+		}
 	}
 }

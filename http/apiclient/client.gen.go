@@ -808,9 +808,15 @@ type OpsSnapshot struct {
 	// LatencyBoundsMs Upper bounds of the latency buckets in milliseconds (+Inf left out).
 	LatencyBoundsMs []float32 `json:"latency_bounds_ms"`
 	NearCache       struct {
+		// Bytes Approximate size of what the near-cache holds: replies, keys and bookkeeping (summed for the cluster; 0 with it off). The gauge recall_near_cache_bytes.
+		Bytes int `json:"bytes"`
+
 		// CapacityBytes Bound of the near-cache per connection to a Redis node (summed for the cluster).
 		CapacityBytes int  `json:"capacity_bytes"`
 		Enabled       bool `json:"enabled"`
+
+		// Entries Replies the near-cache holds at the sample, over all Redis connections (summed for the cluster; 0 with it off). The gauge recall_near_cache_entries.
+		Entries int `json:"entries"`
 	} `json:"near_cache"`
 	RateLimit struct {
 		Allowed float32 `json:"allowed"`
@@ -1438,7 +1444,7 @@ type ClientInterface interface {
 
 	// GetOps Live operations figures of the cluster and of each instance (admins only).
 	//
-	// Requests per second and p50/p99 latency per route, cache hit ratios, database reads avoided, rate-limit decisions, Redis status and the near-cache, sampled every 2 s from the process's own metrics. With Redis every instance publishes its snapshot there (a key per instance, 10 s TTL) and any instance answers for all. The caller's role is checked on every request.
+	// Requests per second and p50/p99 latency per route, cache hit ratios, database reads avoided, rate-limit decisions, Redis status and the near-cache (its bound, entries and bytes), sampled every 2 s from the process's own metrics. With Redis every instance publishes its snapshot there (a key per instance, 10 s TTL) and any instance answers for all. The caller's role is checked on every request.
 	//
 	// Corresponds with GET /v1/ops (the `GetOps` operationId).
 	GetOps(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1876,7 +1882,7 @@ func (c *Client) Openapi(ctx context.Context, reqEditors ...RequestEditorFn) (*h
 
 // GetOps Live operations figures of the cluster and of each instance (admins only).
 //
-// Requests per second and p50/p99 latency per route, cache hit ratios, database reads avoided, rate-limit decisions, Redis status and the near-cache, sampled every 2 s from the process's own metrics. With Redis every instance publishes its snapshot there (a key per instance, 10 s TTL) and any instance answers for all. The caller's role is checked on every request.
+// Requests per second and p50/p99 latency per route, cache hit ratios, database reads avoided, rate-limit decisions, Redis status and the near-cache (its bound, entries and bytes), sampled every 2 s from the process's own metrics. With Redis every instance publishes its snapshot there (a key per instance, 10 s TTL) and any instance answers for all. The caller's role is checked on every request.
 //
 // Corresponds with GET /v1/ops (the `GetOps` operationId).
 func (c *Client) GetOps(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4084,7 +4090,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetOpsWithResponse Live operations figures of the cluster and of each instance (admins only).
 	//
-	// Requests per second and p50/p99 latency per route, cache hit ratios, database reads avoided, rate-limit decisions, Redis status and the near-cache, sampled every 2 s from the process's own metrics. With Redis every instance publishes its snapshot there (a key per instance, 10 s TTL) and any instance answers for all. The caller's role is checked on every request.
+	// Requests per second and p50/p99 latency per route, cache hit ratios, database reads avoided, rate-limit decisions, Redis status and the near-cache (its bound, entries and bytes), sampled every 2 s from the process's own metrics. With Redis every instance publishes its snapshot there (a key per instance, 10 s TTL) and any instance answers for all. The caller's role is checked on every request.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9612,7 +9618,7 @@ func (c *ClientWithResponses) OpenapiWithResponse(ctx context.Context, reqEditor
 
 // GetOpsWithResponse Live operations figures of the cluster and of each instance (admins only).
 //
-// Requests per second and p50/p99 latency per route, cache hit ratios, database reads avoided, rate-limit decisions, Redis status and the near-cache, sampled every 2 s from the process's own metrics. With Redis every instance publishes its snapshot there (a key per instance, 10 s TTL) and any instance answers for all. The caller's role is checked on every request.
+// Requests per second and p50/p99 latency per route, cache hit ratios, database reads avoided, rate-limit decisions, Redis status and the near-cache (its bound, entries and bytes), sampled every 2 s from the process's own metrics. With Redis every instance publishes its snapshot there (a key per instance, 10 s TTL) and any instance answers for all. The caller's role is checked on every request.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -3,4 +3,4 @@
 package apiclient
 
 // specSHA256 is the SHA-256 of the openapi.json this client was generated from.
-const specSHA256 = "6515f23487d89b906fbe101a603f52ec1d77f1dd0f5d6e0d5803409f466873ff"
+const specSHA256 = "e87243391c459723c28697c82e2b3b666f4ff310fcc3375157cff095cce9f992"

@@ -18,7 +18,23 @@ function fmt(v, unit = '') {
   return s + unit;
 }
 const pct = (r) => (r === null || r === undefined ? '–' : Math.round(r * 100) + ' %');
-const mib = (b) => (b >= 1 << 20 ? Math.round(b / (1 << 20)) + ' MiB' : Math.round(b / 1024) + ' KiB');
+/** size shows a number of bytes in B, KiB, MiB or GiB: 699 B, 2.1 KiB, 64 MiB. */
+function size(b) {
+  if (b === null || b === undefined || Number.isNaN(b)) return '–';
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let i = 0;
+  while (b >= 1024 && i < units.length - 1) {
+    b /= 1024;
+    i++;
+  }
+  return (i === 0 || b >= 100 ? String(Math.round(b)) : b.toFixed(1).replace(/\.0$/, '')) + '\u00a0' + units[i]; // no break inside
+}
+/** count shows a whole number with thousands separators. */
+const count = (n) => (n === null || n === undefined ? '–' : Math.round(n).toLocaleString('en-US'));
+/** entries shows a number of near-cache entries in words. */
+const entries = (n) => count(n) + (n === 1 ? ' entry' : ' entries');
+/** nearText is the near-cache of a snapshot in a few words. */
+const nearText = (nc) => (nc.enabled ? `${entries(nc.entries)}, ${size(nc.bytes)}` : 'Off');
 
 /** quantile merges routes' latency buckets and estimates the q-quantile (ms). */
 function quantile(q, bounds, routes) {
@@ -60,6 +76,7 @@ function summary(s) {
     limited: s.rate_limit.limited,
     allowed: s.rate_limit.allowed,
     fallback: s.rate_limit.fallback,
+    nearEntries: s.near_cache.enabled ? s.near_cache.entries : null,
   };
 }
 
@@ -175,8 +192,7 @@ export function OpsPage({ api }) {
     </div>
     <h2 class="visually-hidden">Now, ${scopeName}</h2>
     <div class="stats">
-      <${Stat} title="Redis" value=${REDIS_WORDS[cur.redis] || cur.redis} state=${redisState}
-        hint=${cur.near_cache.enabled ? `Near-cache on, ${mib(cur.near_cache.capacity_bytes)} per connection` : 'Near-cache off'} />
+      <${Stat} title="Redis" value=${REDIS_WORDS[cur.redis] || cur.redis} state=${redisState} />
       <${Stat} title="Requests" value=${fmt(sum.rps, ' /s')} values=${series((s) => s.rps)} />
       <${Stat} title="Latency p99" value=${fmt(sum.p99, ' ms')} hint=${'p50 ' + fmt(sum.p50, ' ms')} values=${series((s) => s.p99)} />
       <${Stat} title="Cache hit ratio" value=${pct(sum.hitRatio)} values=${series((s) => s.hitRatio)} />
@@ -184,18 +200,25 @@ export function OpsPage({ api }) {
         values=${series((s) => s.avoided)} />
       <${Stat} title="Rate limited" value=${fmt(sum.limited, ' /s')} state=${sum.limited > 0 ? 'warn' : ''}
         hint=${`${fmt(sum.allowed, ' /s')} allowed, ${fmt(sum.fallback, ' /s')} by the local fallback`} values=${series((s) => s.limited)} />
+      ${cur.near_cache.enabled
+        ? html`<${Stat} title="Near-cache" value=${entries(cur.near_cache.entries)}
+            hint=${scope === 'cluster' && latest.instances.length > 1
+              ? `${size(cur.near_cache.bytes)} held in the instances' memory`
+              : `${size(cur.near_cache.bytes)} held in memory, at most ${size(cur.near_cache.capacity_bytes)} per Redis connection`}
+            values=${series((s) => s.nearEntries)} />`
+        : html`<${Stat} title="Near-cache" value="Off" hint=${cur.redis === 'disabled' ? 'No Redis: the caches live in process' : 'Every cached read goes to Redis'} />`}
     </div>
 
     <h2>Instances</h2>
     <div class="table-wrap">
       <table>
-        <thead><tr><th scope="col">Instance</th><th scope="col">Requests</th><th scope="col">p99</th><th scope="col">Cache hits</th><th scope="col">Redis</th></tr></thead>
+        <thead><tr><th scope="col">Instance</th><th scope="col">Requests</th><th scope="col">p99</th><th scope="col">Cache hits</th><th scope="col">Near-cache</th><th scope="col">Redis</th></tr></thead>
         <tbody>
           ${latest.instances.map((s) => {
             const m = summary(s);
             return html`<tr key=${s.instance}>
               <th scope="row">${s.instance}${s.instance === latest.instance ? ' (this one)' : ''}</th>
-              <td>${fmt(m.rps, ' /s')}</td><td>${fmt(m.p99, ' ms')}</td><td>${pct(m.hitRatio)}</td><td>${REDIS_WORDS[s.redis] || s.redis}</td>
+              <td>${fmt(m.rps, ' /s')}</td><td>${fmt(m.p99, ' ms')}</td><td>${pct(m.hitRatio)}</td><td>${nearText(s.near_cache)}</td><td>${REDIS_WORDS[s.redis] || s.redis}</td>
             </tr>`;
           })}
         </tbody>

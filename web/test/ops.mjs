@@ -105,12 +105,34 @@ for (const scheme of ['light', 'dark']) {
   check(first > 0, `${scheme}: charts are drawn (${first} trend lines)`);
   check(true, `${scheme}: the requests chart moved between refreshes`);
   check((await routeRate(page)) !== null, `${scheme}: GET /v1/topics shows a rate (${await routeRate(page)})`);
+  // The near-cache figure: the traffic's reads fill it, on both instances
+  // (an instance's first snapshot may predate its traffic: wait a while).
+  const near = page.locator('.stat', { has: page.getByRole('heading', { name: 'Near-cache' }) });
+  const nearCell = (row) => row.locator('xpath=..').locator('td').nth(3); // Requests, p99, Cache hits, Near-cache
+  const entriesOf = (text) => parseInt(text.replace(/,/g, ''), 10);
+  let nearValue = '';
+  let cells = [];
+  for (let i = 0; i < 40; i++) {
+    nearValue = (await near.locator('.stat-value').innerText()).trim();
+    cells = [(await nearCell(rowA).innerText()).trim(), (await nearCell(rowB).innerText()).trim()];
+    if (entriesOf(nearValue) > 0 && cells.every((c) => entriesOf(c) > 0)) break;
+    await page.waitForTimeout(500);
+  }
+  check(/^[\d,]+ entr(y|ies)$/.test(nearValue) && entriesOf(nearValue) > 0, `${scheme}: the Near-cache figure shows entries > 0 (${nearValue})`);
+  const nearHint = (await near.locator('.meta').innerText()).trim();
+  check(/^\d+(\.\d)?\s(B|KiB|MiB|GiB) held/.test(nearHint) && !/^0\sB/.test(nearHint), `${scheme}: the Near-cache figure shows its size (${nearHint})`);
+  cells.forEach((cell, i) =>
+    check(/^[1-9][\d,]* entr(y|ies), \d+(\.\d)?\s(B|KiB|MiB)$/.test(cell), `${scheme}: instance ${'AB'[i]}'s Near-cache column (${cell})`),
+  );
   // The scope select, with the keyboard: show instance B alone.
   await page.getByLabel('Show').focus();
   await page.keyboard.press('ArrowDown');
   await page.keyboard.press('ArrowDown');
   const chosen = await page.getByLabel('Show').inputValue();
   check(chosen !== 'cluster', `${scheme}: the keyboard picks an instance in "Show" (${chosen})`);
+  const oneHint = (await near.locator('.meta').innerText()).trim();
+  check(/held in memory, at most \d+\sMiB per Redis connection$/.test(oneHint), `${scheme}: one instance's Near-cache shows its bound (${oneHint})`);
+  if (scheme === 'light') await shot(page, 'ops-admin-1280-instance');
   await page.getByLabel('Show').selectOption('cluster');
   await shot(page, `ops-admin-1280-${scheme}`);
   await ctx.close();
