@@ -101,6 +101,10 @@ func (s *nearStore) Flight(key, cmd string, ttl time.Duration, now time.Time) (r
 		}
 		return v, nil
 	}
+	if e != nil && !e.filled {
+		s.mu.RUnlock()
+		return rueidis.RedisMessage{}, e // a read in flight: wait on it
+	}
 	s.mu.RUnlock()
 
 	s.mu.Lock()
@@ -140,8 +144,18 @@ func (s *nearStore) Update(key, cmd string, val rueidis.RedisMessage) (pxat int6
 	e.val = val
 	e.filled = true
 	e.size = entryOverhead + int64(len(key)+len(cmd)) + messageSize(&val)
+	if e.size > s.max {
+		// Never kept: its waiters get the reply, and nothing is evicted
+		// for it.
+		s.unlink(e)
+		s.mu.Unlock()
+		close(e.done)
+		return e.xat
+	}
+	// Room first, then e: pushed before, e would be the hand's next
+	// victim once the entries read since its last pass were spared.
+	s.evict(time.Now().UnixMilli(), e.size)
 	s.push(e)
-	s.evict(time.Now().UnixMilli())
 	s.mu.Unlock()
 	close(e.done)
 	return e.xat
@@ -272,15 +286,15 @@ func (s *nearStore) unlink(e *nearEntry) {
 	}
 }
 
-// evict drops expired entries at the hand, then, while the store is over
-// its bound, runs the CLOCK: an entry read since the hand last passed is
-// spared once (moved to the end), the first one not read is dropped. Call
-// with s.mu held for writing.
-func (s *nearStore) evict(nowMs int64) {
+// evict drops expired entries at the hand, then, until need more bytes
+// fit within the bound, runs the CLOCK: an entry read since the hand last
+// passed is spared once (moved to the end), the first one not read is
+// dropped. Call with s.mu held for writing.
+func (s *nearStore) evict(nowMs, need int64) {
 	for s.head != nil && s.head.xat <= nowMs {
 		s.drop(s.head)
 	}
-	for s.bytes > s.max && s.head != nil {
+	for s.bytes+need > s.max && s.head != nil {
 		e := s.head
 		if e.ref.Load() && e != s.tail {
 			e.ref.Store(false)

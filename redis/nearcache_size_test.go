@@ -164,11 +164,15 @@ func TestNearCacheBytesBound(t *testing.T) {
 	fill(t, b, "hot", "h")
 	get(t, b, "hot", "h")
 	worst := int64(0)
+	trips0 := testutil.ToFloat64(m.RedisCalls.WithLabelValues("get"))
 	for i := range keys {
 		get(t, b, fmt.Sprintf("k:{%d}", i), val)
 		get(t, b, "hot", "h")
 		_, n := c.NearCacheSize()
 		worst = max(worst, n)
+	}
+	if trips := int(testutil.ToFloat64(m.RedisCalls.WithLabelValues("get")) - trips0); trips != keys {
+		t.Fatalf("the reads made %d round trips; want %d, one per key: the hot key, read between every two, is never dropped", trips, keys)
 	}
 	entries, bytes := c.NearCacheSize()
 	t.Logf("%d keys of 1 KiB read, bound %d: %d entries, %d bytes now, %d at most", keys, bound, entries, bytes, worst)
