@@ -42,9 +42,23 @@ const memoOverhead = 128
 // (W-TinyLFU), and it has no expiry: an item outlives its entry only
 // until the next put of its key or its eviction.
 type memo[T any] struct {
-	items *otter.Cache[string, *memoItem[T]]
+	items otterCache[string, *memoItem[T]]
 	// maxItem is the weight of the largest item kept.
 	maxItem int
+}
+
+// otterCache is the part of an *otter.Cache that this package uses. Fields
+// hold it as this interface rather than as the otter type: a field of an
+// otter type, in a type that other packages see, makes each of them compile
+// hundreds of otter's generic methods again whenever it is rebuilt (the
+// fast test loop paid seconds a package for it). The call through the
+// interface costs a nanosecond or two.
+type otterCache[K comparable, V any] interface {
+	GetIfPresent(key K) (V, bool)
+	Set(key K, value V) (V, bool)
+	CleanUp()
+	EstimatedSize() int
+	WeightedSize() uint64
 }
 
 // memoItem is one remembered decoding. It is never modified once stored.

@@ -210,7 +210,7 @@ const DefaultSessionTopics = 1 << 15
 // recently used entries go first (otter's choice). It is safe for
 // concurrent use; a nil *SessionTopics remembers nothing.
 type SessionTopics struct {
-	c *otter.Cache[string, string]
+	c otterCache[string, string] // see otterCache
 }
 
 // NewSessionTopics returns a memo of at most max sessions; max <= 0 means

@@ -43,10 +43,23 @@ type CacheOptions struct {
 // key's shard mutex, so they are atomic just like the Redis scripts. It is
 // safe for concurrent use; Close stops its maintenance goroutine.
 type Cache struct {
-	values *otter.Cache[string, *item]
+	values otterCache
 	seed   maphash.Seed
 	shards [leaseShards]leaseShard
 	tokens atomic.Uint64
+}
+
+// otterCache is the part of an *otter.Cache[string, *item] that Cache uses.
+// Cache holds it as this interface rather than as the otter type: a field of
+// an otter type, in a type that other packages see, makes each of them
+// compile hundreds of otter's generic methods again whenever it is rebuilt.
+type otterCache interface {
+	GetIfPresent(key string) (*item, bool)
+	Set(key string, value *item) (*item, bool)
+	Invalidate(key string) (*item, bool)
+	CleanUp()
+	WeightedSize() uint64
+	StopAllGoroutines() bool
 }
 
 // item is one cached value or hash. It is never modified once stored.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
+	"github.com/openai/openai-go/v3/packages/ssestream"
 
 	"github.com/recallhq/recall/ratelimit"
 )
@@ -25,8 +26,17 @@ func (u Usage) Total() int64 { return u.PromptTokens + u.CompletionTokens }
 
 // Client calls the endpoint. It is safe for concurrent use.
 type Client struct {
-	api openai.Client
-	cfg Config
+	chat chatAPI
+	cfg  Config
+}
+
+// chatAPI is the part of the openai client that Client calls. Client holds
+// it as this interface rather than as openai.Client: that type's services
+// have generic methods (pages, streams), which every package importing llm
+// would otherwise compile again, by the thousand, whenever it is rebuilt.
+type chatAPI interface {
+	New(ctx context.Context, body openai.ChatCompletionNewParams, opts ...option.RequestOption) (*openai.ChatCompletion, error)
+	NewStreaming(ctx context.Context, body openai.ChatCompletionNewParams, opts ...option.RequestOption) *ssestream.Stream[openai.ChatCompletionChunk]
 }
 
 // New validates cfg (filling its defaults) and returns a Client. It makes no
@@ -42,7 +52,8 @@ func New(cfg Config) (*Client, error) {
 		// at once instead.
 		option.WithMaxRetries(0),
 	}
-	return &Client{api: openai.NewClient(opts...), cfg: cfg}, nil
+	api := openai.NewClient(opts...)
+	return &Client{chat: &api.Chat.Completions, cfg: cfg}, nil
 }
 
 // Model returns the configured model.
@@ -183,7 +194,7 @@ func classify(ctx context.Context, err error) Reason {
 }
 
 func (c *Client) complete(ctx context.Context, params openai.ChatCompletionNewParams) (result, Reason, error) {
-	cc, err := c.api.Chat.Completions.New(ctx, params)
+	cc, err := c.chat.New(ctx, params)
 	if err != nil {
 		return result{}, classify(ctx, err), err
 	}
@@ -208,7 +219,7 @@ func (c *Client) complete(ctx context.Context, params openai.ChatCompletionNewPa
 }
 
 func (c *Client) stream(ctx context.Context, params openai.ChatCompletionNewParams, onChunk func(string) error) (result, Reason, error) {
-	s := c.api.Chat.Completions.NewStreaming(ctx, params)
+	s := c.chat.NewStreaming(ctx, params)
 	defer s.Close()
 	var r result
 	var text strings.Builder

@@ -167,8 +167,14 @@ func bankVersion(seed maphash.Seed, qs []*recall.Question) uint64 {
 // indexMemo keeps the index of each topic's bank in process, rebuilt when
 // the bank's version changes.
 type indexMemo struct {
-	seed    maphash.Seed
-	indexes *otter.Cache[string, *bankIndex]
+	seed maphash.Seed
+	// indexes is an *otter.Cache, held as an interface: a field of an
+	// otter type would make every package that imports tutor compile
+	// hundreds of otter's generic methods again whenever it is rebuilt.
+	indexes interface {
+		GetIfPresent(key string) (*bankIndex, bool)
+		Set(key string, value *bankIndex) (*bankIndex, bool)
+	}
 }
 
 func newIndexMemo(size int) *indexMemo {

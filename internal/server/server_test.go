@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/recallhq/recall"
+	"github.com/recallhq/recall/internal/server"
 )
 
 // closeCounter counts the Close calls of the store it wraps.
@@ -29,7 +30,7 @@ func TestNew(t *testing.T) {
 	ctx := context.Background()
 	db := filepath.Join(t.TempDir(), "recall.db")
 	var wrapped int
-	srv, err := New(ctx, Config{DB: "sqlite:" + db, WrapStore: func(s recall.Store) recall.Store {
+	srv, err := server.New(ctx, server.Config{DB: "sqlite:" + db, WrapStore: func(s recall.Store) recall.Store {
 		wrapped++
 		return s
 	}})
@@ -79,20 +80,20 @@ func TestNewFails(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name string
-		cfg  Config
+		cfg  server.Config
 		want string
 	}{
-		{"TrustedProxies", Config{TrustedProxies: "not-a-cidr"}, "--trusted-proxies"},
-		{"RateLimits", Config{RateLimits: []string{"turns=lots"}}, "turns"},
-		{"RateLimitFailure", Config{RateLimitFailure: "maybe"}, "maybe"},
-		{"Addr", Config{Addr: "256.0.0.1:0"}, "listen on 256.0.0.1:0"},
+		{"TrustedProxies", server.Config{TrustedProxies: "not-a-cidr"}, "--trusted-proxies"},
+		{"RateLimits", server.Config{RateLimits: []string{"turns=lots"}}, "turns"},
+		{"RateLimitFailure", server.Config{RateLimitFailure: "maybe"}, "maybe"},
+		{"Addr", server.Config{Addr: "256.0.0.1:0"}, "listen on 256.0.0.1:0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var closed int
 			cfg := tc.cfg
 			cfg.DB = filepath.Join(dir, tc.name+".db")
 			cfg.WrapStore = func(s recall.Store) recall.Store { return closeCounter{s, &closed} }
-			srv, err := New(ctx, cfg)
+			srv, err := server.New(ctx, cfg)
 			if err == nil {
 				srv.Close(ctx)
 				t.Fatalf("New succeeded, want an error saying %q", tc.want)
@@ -108,7 +109,7 @@ func TestNewFails(t *testing.T) {
 			}
 		})
 	}
-	if _, err := New(ctx, Config{DB: "mysql://x"}); err == nil || !strings.Contains(err.Error(), "unknown scheme") {
+	if _, err := server.New(ctx, server.Config{DB: "mysql://x"}); err == nil || !strings.Contains(err.Error(), "unknown scheme") {
 		t.Errorf("New with an unknown --db scheme: %v", err)
 	}
 }
