@@ -92,6 +92,7 @@ type Options struct {
 type Store struct {
 	w       *sql.DB // the one writer connection, used by the committer
 	r       *sql.DB // query-only readers
+	ws, rs  *stmts  // the prepared statements of w and of r
 	metrics *metrics.Metrics
 	logger  *slog.Logger
 
@@ -130,6 +131,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 	s.w = w
+	s.ws = newStmts(w)
 	// The writer connects first: it turns the file to WAL before any reader
 	// opens it.
 	if err := w.PingContext(ctx); err != nil {
@@ -151,6 +153,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	r.SetConnMaxLifetime(0)
 	r.SetConnMaxIdleTime(0)
 	s.r = r
+	s.rs = newStmts(r)
 
 	s.jobs, s.quit, s.stopped = make(chan *job), make(chan struct{}), make(chan struct{})
 	if err := s.Migrate(ctx); err != nil {
@@ -204,6 +207,12 @@ func (s *Store) Close() error {
 			<-s.stopped
 		}
 		var errs []error
+		if s.rs != nil {
+			errs = append(errs, s.rs.close())
+		}
+		if s.ws != nil {
+			errs = append(errs, s.ws.close())
+		}
 		if s.r != nil {
 			errs = append(errs, s.r.Close())
 		}
@@ -224,12 +233,29 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// conn runs statements for one store method, counting each.
+// conn runs statements for one store method, counting each. Its
+// statements run prepared where they can (see Prepared statements): a
+// reader's on the read pool, a writer's in tx.
 type conn struct {
 	s    *Store
 	q    querier
+	tx   *sql.Tx // the committer's transaction, for a writer
 	kind string
 	op   string
+}
+
+// stmt returns query's prepared statement for c, or nil to run the text
+// unprepared.
+func (c conn) stmt(ctx context.Context, query string) *sql.Stmt {
+	if c.tx == nil {
+		return c.s.rs.get(ctx, query)
+	}
+	st := c.s.ws.lookup(query)
+	if st == nil {
+		c.s.ws.want(query)
+		return nil
+	}
+	return c.tx.StmtContext(ctx, st)
 }
 
 func (s *Store) reader(op string) conn { return conn{s: s, q: s.r, kind: kindRead, op: op} }
@@ -248,12 +274,18 @@ func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 	if err := c.before(ctx); err != nil {
 		return nil, err
 	}
+	if st := c.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return c.q.ExecContext(ctx, query, args...)
 }
 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if err := c.before(ctx); err != nil {
 		return nil, err
+	}
+	if st := c.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
 	}
 	return c.q.QueryContext(ctx, query, args...)
 }
@@ -274,6 +306,9 @@ func (r row) Scan(dest ...any) error {
 func (c conn) queryRow(ctx context.Context, query string, args ...any) row {
 	if err := c.before(ctx); err != nil {
 		return row{err: err}
+	}
+	if st := c.stmt(ctx, query); st != nil {
+		return row{r: st.QueryRowContext(ctx, args...)}
 	}
 	return row{r: c.q.QueryRowContext(ctx, query, args...)}
 }
@@ -321,7 +356,9 @@ func (s *Store) fail(ctx context.Context, op string, err error) error {
 
 // classify is the storeerr.Classify of SQLite's driver errors.
 func classify(err error) (code, msg string) {
-	if errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "sql: database is closed") {
+	// A closed store: its pools, or a prepared statement that Close closed
+	// under a call in flight.
+	if msg := err.Error(); errors.Is(err, sql.ErrConnDone) || strings.Contains(msg, "sql: database is closed") || strings.Contains(msg, "sql: statement is closed") {
 		return recall.EUNAVAILABLE, ""
 	}
 	var se *sqlite.Error
