@@ -52,7 +52,8 @@ type memo[T any] struct {
 // otter type, in a type that other packages see, makes each of them compile
 // hundreds of otter's generic methods again whenever it is rebuilt (the
 // fast test loop paid seconds a package for it). The call through the
-// interface costs a nanosecond or two.
+// interface did not show in `go test -run '^$' -bench BenchmarkMemo ./cache/`
+// (Get: 29 ns before, 31 ns after, best of three on a noisy machine).
 type otterCache[K comparable, V any] interface {
 	GetIfPresent(key K) (V, bool)
 	Set(key K, value V) (V, bool)

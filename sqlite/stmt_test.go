@@ -1,7 +1,9 @@
 package sqlite
 
 import (
+	"context"
 	"fmt"
+	"reflect"
 	"testing"
 
 	"github.com/recallhq/recall"
@@ -29,6 +31,27 @@ func TestPreparedStatements(t *testing.T) {
 	}
 	if n := s.ws.n.Load(); n != writes {
 		t.Errorf("the same writes again prepared %d statements more", n-writes)
+	}
+
+	// A write's text: unprepared in the batch that first runs it, then
+	// handed to the transactions after that batch, prepared.
+	const touch = `UPDATE users SET username = username WHERE id = ?`
+	var got []bool
+	for range 3 {
+		f.ok(s.inTx(f.ctx, "Test", func(ctx context.Context, c conn) error {
+			got = append(got, c.stmt(ctx, touch) != nil)
+			_, err := c.exec(ctx, touch, "u")
+			return err
+		}))
+	}
+	if !reflect.DeepEqual(got, []bool{false, true, true}) {
+		t.Errorf("prepared statement of a write, by transaction: %v, want [false true true]", got)
+	}
+
+	// A read's text: the same statement each time.
+	const one = `SELECT username FROM users WHERE id = ?`
+	if a, b := s.reader("Test").stmt(f.ctx, one), s.reader("Test").stmt(f.ctx, one); a == nil || a != b {
+		t.Errorf("read statements %p and %p: want one, prepared", a, b)
 	}
 
 	if _, err := s.UserByID(f.ctx, "u"); err != nil {
