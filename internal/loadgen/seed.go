@@ -101,7 +101,17 @@ type topicState struct {
 	index     int
 	id        string
 	questions []string
-	count     int // questions in the bank
+	// count is the questions in the bank. The write operation's virtual
+	// user adds to it while the message operation's reads it, for the same
+	// user at the same time: it is the one field two goroutines share.
+	count atomic.Int64
+}
+
+// newTopicState returns a topic with count questions.
+func newTopicState(index int, id string, questions []string, count int) *topicState {
+	t := &topicState{index: index, id: id, questions: questions}
+	t.count.Store(int64(count))
+	return t
 }
 
 // sessionState is the active session a virtual user is answering.
@@ -111,8 +121,11 @@ type sessionState struct {
 	prompt   string // and its prompt
 }
 
-// userState is a seeded user and what a virtual user knows about it. A
-// userState belongs to one goroutine at a time.
+// userState is a seeded user and what a virtual user knows about it.
+// The virtual users of different operations may hold the same user at the
+// same time, so each field but a topic's count belongs to one operation:
+// session to the session and turn operations, conversation to the
+// message's, writes to the write's.
 type userState struct {
 	index    int
 	name     string
@@ -125,7 +138,6 @@ type userState struct {
 	// the message operation starts one.
 	conversation *conversationState
 	writes       int
-	added        int
 }
 
 // cloneUsers returns a copy of the seeded users as they were before any
@@ -137,8 +149,7 @@ func cloneUsers(seeded []*userState) []*userState {
 		c.session, c.conversation, c.writes = nil, nil, 0
 		c.topics = make([]*topicState, len(u.topics))
 		for j, t := range u.topics {
-			tc := *t
-			c.topics[j] = &tc
+			c.topics[j] = newTopicState(t.index, t.id, t.questions, int(t.count.Load()))
 		}
 		out[i] = &c
 	}
@@ -214,7 +225,7 @@ func seedUser(ctx context.Context, cfg *Config, s seeder, u *userState) error {
 		if len(ids) != len(qs) {
 			return fmt.Errorf("added %d questions, got %d IDs back", len(qs), len(ids))
 		}
-		u.topics = append(u.topics, &topicState{index: t, id: id, questions: slices.Clone(ids[:min(len(ids), keptQuestionIDs)]), count: len(ids)})
+		u.topics = append(u.topics, newTopicState(t, id, slices.Clone(ids[:min(len(ids), keptQuestionIDs)]), len(ids)))
 	}
 	return nil
 }

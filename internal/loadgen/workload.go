@@ -158,12 +158,12 @@ func (w *worker) write(ctx context.Context, u *userState) error {
 		return w.c.call(ctx, "PATCH", "/v1/topics/"+t.id, u.token,
 			map[string]string{"description": fmt.Sprintf("Practice deck %d of learner %d, revision %d.", t.index+1, u.index, u.writes)}, nil)
 	default:
-		nq := makeQuestion(u.index, t.index, t.count)
+		nq := makeQuestion(u.index, t.index, int(t.count.Load()))
 		if err := w.c.call(ctx, "POST", "/v1/topics/"+t.id+"/questions", u.token,
 			map[string]any{"questions": []newQuestion{nq}}, nil); err != nil {
 			return err
 		}
-		t.count++
+		t.count.Add(1)
 		return nil
 	}
 }
@@ -221,7 +221,7 @@ func (w *worker) message(ctx context.Context, u *userState) error {
 	case w.rng.IntN(2) == 0:
 		msg = "quiz me"
 	default:
-		msg = fmt.Sprintf("What is the code word of card %d?", 1+w.rng.IntN(c.topic.count))
+		msg = fmt.Sprintf("What is the code word of card %d?", 1+w.rng.IntN(int(c.topic.count.Load())))
 	}
 	var out struct {
 		Message struct {
