@@ -48,7 +48,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		rateDur     = fs.Duration("rate-duration", loadgen.DefaultRateDuration, "length of each open-loop load of --rate")
 		quiet       = fs.Bool("quiet", false, "no progress line on stderr")
 		logLevel    = fs.String("log-level", "error", "log level of the servers started in process: debug, info, warn or error")
-		cpuProfile  = fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and load generator) to this file")
+		cpuProfile  = fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and load generator) to this file; samples carry the labels bench_role (server or loadgen) and bench_mode, so that go tool pprof -tags splits them")
 		refill      = fs.Bool("refill", true, "in the redis and near modes, refill the topic lists and question banks that writes drop (serve's --refill); false to compare without")
 	)
 	if err := parseFlags(fs, args, func(string) string { return "" }); err != nil {

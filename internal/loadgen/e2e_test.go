@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -70,6 +71,9 @@ func startTestServer(ctx context.Context, in Instance) (Server, error) {
 type startLog struct {
 	mu   sync.Mutex
 	list []Instance
+	// labels are the CPU profile labels each start ran under, as
+	// "role/mode".
+	labels []string
 	// wrap, when set, wraps each server started.
 	wrap func(Server) Server
 }
@@ -81,6 +85,9 @@ func recordStarts(cfg *Config) *startLog {
 	cfg.Start = func(ctx context.Context, in Instance) (Server, error) {
 		l.mu.Lock()
 		l.list = append(l.list, in)
+		role, _ := pprof.Label(ctx, "bench_role")
+		mode, _ := pprof.Label(ctx, "bench_mode")
+		l.labels = append(l.labels, role+"/"+mode)
 		wrap := l.wrap
 		l.mu.Unlock()
 		s, err := startTestServer(ctx, in)
@@ -168,6 +175,11 @@ func TestRunModeNone(t *testing.T) {
 	r := rep.Runs[0]
 	checkRun(t, r)
 	in := log.started()[0]
+	// The server starts under its profile labels, which its goroutines
+	// inherit (--cpuprofile splits the run's CPU by them).
+	if log.labels[0] != "server/none" {
+		t.Errorf("the server started under the profile labels %q, want server/none", log.labels[0])
+	}
 	if !in.Mode.NoCache || in.Mode.Redis != "" || in.WrapStore == nil {
 		t.Errorf("mode none started %+v, want no cache and the 200µs latency wrapper", in)
 	}

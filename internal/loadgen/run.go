@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"sync"
@@ -280,7 +281,9 @@ func (b *bencher) runMode(ctx context.Context, name string, count int, tmpl *Tem
 	}
 	var urls []string
 	for i := range count {
-		srv, err := cfg.Start(ctx, in)
+		var srv Server
+		// The server's goroutines inherit the labels (see profileLabels).
+		pprof.Do(ctx, profileLabels("server", name), func(ctx context.Context) { srv, err = cfg.Start(ctx, in) })
 		if err != nil {
 			return r, fmt.Errorf("start instance %d: %w", i+1, err)
 		}
@@ -296,9 +299,22 @@ func (b *bencher) runMode(ctx context.Context, name string, count int, tmpl *Tem
 		}
 		urls = append(urls, srv.URL())
 	}
-	r, err = b.drive(ctx, name, urls, cloneUsers(seeded), true, mode.Redis != "")
+	pprof.Do(ctx, profileLabels("loadgen", name), func(ctx context.Context) {
+		r, err = b.drive(ctx, name, urls, cloneUsers(seeded), true, mode.Redis != "")
+	})
 	r.Instances = count
 	return r, err
+}
+
+// profileLabels are the CPU profile labels (--cpuprofile) of the
+// goroutines of one mode: the in-process server's (role "server"), started
+// under them so that every goroutine it starts inherits them, and the load
+// generator's ("loadgen"). `go tool pprof -tags` then splits the run's CPU
+// by role and mode. What carries neither label is the seeding and the
+// runtime's own work (the garbage collector's background workers);
+// redis-server, another process, is not in the profile.
+func profileLabels(role, mode string) pprof.LabelSet {
+	return pprof.Labels("bench_role", role, "bench_mode", mode)
 }
 
 // checkRedis makes sure the server's Redis status matches the mode: "ok"
@@ -355,7 +371,10 @@ func (b *bencher) runTarget(ctx context.Context) (_ RunReport, seedSeconds float
 		return RunReport{}, 0, err
 	}
 	seedSeconds = round3(time.Since(start).Seconds())
-	r, err := b.drive(ctx, ModeTarget, []string{cfg.Target}, users, false, false)
+	var r RunReport
+	pprof.Do(ctx, profileLabels("loadgen", ModeTarget), func(ctx context.Context) {
+		r, err = b.drive(ctx, ModeTarget, []string{cfg.Target}, users, false, false)
+	})
 	r.Instances = 1
 	return r, seedSeconds, err
 }
