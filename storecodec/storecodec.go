@@ -12,6 +12,7 @@ package storecodec
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/recallhq/recall"
@@ -32,11 +33,58 @@ func DecodeList(b []byte) ([]string, error) {
 	if b == nil {
 		return nil, nil
 	}
+	if list, ok := decodePlainList(b); ok {
+		return list, nil
+	}
 	var list []string
 	if err := json.Unmarshal(b, &list); err != nil {
 		return nil, fmt.Errorf("decode list: %w", err)
 	}
 	return ListOrNil(list), nil
+}
+
+// decodePlainList is DecodeList's fast path, for the lists that IDs make
+// (a topic's question IDs, read on every topic-list miss): a compact array
+// of strings of printable ASCII with no escape, such as SQLite's
+// json_group_array and json.Marshal write. It reports false for anything
+// else, which then goes through encoding/json, so the two never disagree:
+// without a backslash no string can hold a quote, so each `","` is a
+// separator, and an element holding a quote means the input was not such
+// a list.
+func decodePlainList(b []byte) ([]string, bool) {
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
+		return nil, false
+	}
+	inner := b[1 : len(b)-1]
+	if len(inner) == 0 {
+		return nil, true
+	}
+	if len(inner) < 2 || inner[0] != '"' || inner[len(inner)-1] != '"' {
+		return nil, false
+	}
+	for _, c := range inner {
+		if c < 0x20 || c >= 0x7f || c == '\\' {
+			return nil, false
+		}
+	}
+	// One string for all the elements, sliced: one allocation.
+	all := string(inner[1 : len(inner)-1])
+	list := make([]string, 0, strings.Count(all, `","`)+1)
+	for {
+		i := strings.Index(all, `","`)
+		if i < 0 {
+			break
+		}
+		list = append(list, all[:i])
+		all = all[i+3:]
+	}
+	list = append(list, all)
+	for _, e := range list {
+		if strings.IndexByte(e, '"') >= 0 {
+			return nil, false
+		}
+	}
+	return list, true
 }
 
 // ListOrNil returns nil for an empty list, list otherwise: the stores

@@ -1,6 +1,7 @@
 package storecodec_test
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"testing"
@@ -168,4 +169,55 @@ func TestAfter(t *testing.T) {
 			t.Error("DecodeAfter(truncated) gave no error")
 		}
 	})
+}
+
+// FuzzDecodeList: DecodeList (with its fast path for plain lists of IDs)
+// gives what encoding/json gives, for any input: the same list, or an
+// error for both.
+func FuzzDecodeList(f *testing.F) {
+	for _, s := range []string{`[]`, `[""]`, `["a","b"]`, `["a",""]`, `["","a"]`, `["a" ,"b"]`, `["a\"b"]`,
+		`["a"",""b"]`, `[1]`, `["é"]`, `["a",]`, `[null]`, `["a","b"] `, `["\u0041"]`, "[\"a\tb\"]"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := storecodec.DecodeList(b)
+		var want []string
+		werr := json.Unmarshal(b, &want)
+		if b == nil {
+			want, werr = nil, nil
+		}
+		if (err != nil) != (werr != nil) {
+			t.Fatalf("DecodeList(%q) error %v, encoding/json %v", b, err, werr)
+		}
+		if err == nil && (!slices.Equal(got, storecodec.ListOrNil(want)) || (got == nil) != (len(want) == 0)) {
+			t.Fatalf("DecodeList(%q) = %#v, encoding/json %#v", b, got, want)
+		}
+	})
+}
+
+// TestDecodeListOfIDs: a list of IDs, as SQLite aggregates a topic's
+// question IDs on every topic read, is decoded in two allocations (the
+// list and one string its elements share), not through encoding/json's
+// reflection (an allocation per element and more).
+func TestDecodeListOfIDs(t *testing.T) {
+	ids := make([]string, 30)
+	for i := range ids {
+		ids[i] = recall.NewID()
+	}
+	b, err := storecodec.EncodeList(ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	allocs := testing.AllocsPerRun(100, func() {
+		if got, err = storecodec.DecodeList(b); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if !slices.Equal(got, ids) {
+		t.Fatalf("DecodeList = %q, want %q", got, ids)
+	}
+	if allocs > 2 {
+		t.Errorf("DecodeList of 30 IDs: %.0f allocations, want at most 2", allocs)
+	}
 }
