@@ -124,8 +124,8 @@ type sessionState struct {
 // userState is a seeded user and what a virtual user knows about it.
 // The virtual users of different operations may hold the same user at the
 // same time, so each field but a topic's count belongs to one operation:
-// session to the session and turn operations, conversation to the
-// message's, writes to the write's.
+// session to the turn's (a session start adopts nothing), conversation to
+// the message's, writes to the write's.
 type userState struct {
 	index    int
 	name     string
