@@ -254,6 +254,27 @@ func TestReportSVG(t *testing.T) {
 	}
 }
 
+// TestLabelLines: an operation's label wider than its group breaks at the
+// underscore nearest its middle; one that fits stays whole.
+func TestLabelLines(t *testing.T) {
+	for _, tc := range []struct {
+		label string
+		width int
+		want  []string
+	}{
+		{"dashboard", 76, []string{"dashboard"}},
+		{"session_start", 78, []string{"session_start"}},
+		{"session_start_due", 76, []string{"session_", "start_due"}},
+		{"conversation_start", 76, []string{"conversation_", "start"}},
+		{"conversation_start", 200, []string{"conversation_start"}},
+		{"averyveryverylonglabel", 20, []string{"averyveryverylonglabel"}},
+	} {
+		if got := labelLines(tc.label, tc.width); !slices.Equal(got, tc.want) {
+			t.Errorf("labelLines(%q, %d) = %q, want %q", tc.label, tc.width, got, tc.want)
+		}
+	}
+}
+
 func TestNiceCeil(t *testing.T) {
 	for _, tc := range []struct{ in, want float64 }{{0, 1}, {0.7, 1}, {1, 1}, {1.1, 2}, {2.2, 2.5}, {3, 5}, {7, 10}, {12000, 20000}, {2500, 2500}} {
 		if got := niceCeil(tc.in); got != tc.want {

@@ -236,7 +236,11 @@ func (r *Report) WriteSVG(w io.Writer) error {
 					lx, ly, lx, ly, esc(fmtValue(v)))
 			}
 			lx := gx + nModes*chartBarWidth/2
-			fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`+"\n", lx, plotBottom+16, esc(group))
+			fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">`, lx, plotBottom+16)
+			for li, line := range labelLines(group, groupW) {
+				fmt.Fprintf(&b, `<tspan x="%d" dy="%d">%s</tspan>`, lx, li*13, esc(line))
+			}
+			fmt.Fprintln(&b, `</text>`)
 		}
 	}
 	fmt.Fprintln(&b, `</svg>`)
@@ -267,4 +271,36 @@ func (r *Report) openLoopLoads() []string {
 		}
 	}
 	return out
+}
+
+// chartCharWidth is about the width of a character of the chart's 11 px
+// sans-serif labels, in pixels.
+const chartCharWidth = 6
+
+// labelLines splits an operation's label that is wider than width pixels
+// in two lines at the underscore nearest its middle (keeping the
+// underscore on the first line), so that neighbouring labels such as
+// session_start_due and conversation_start do not run into each other. A
+// label that fits, or has no underscore, stays one line.
+func labelLines(label string, width int) []string {
+	if len(label)*chartCharWidth <= width {
+		return []string{label}
+	}
+	best := -1
+	for i := range len(label) {
+		if label[i] == '_' && (best < 0 || abs(2*i-len(label)) < abs(2*best-len(label))) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return []string{label}
+	}
+	return []string{label[:best+1], label[best+1:]}
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
