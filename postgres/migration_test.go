@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,5 +68,51 @@ func TestMigrationBackfillsTopicStats(t *testing.T) {
 				t.Errorf("topic e: stats %+v, want none", got)
 			}
 		}
+	}
+}
+
+// TestQuestionIDsFromIndex: the unique index on a topic's question
+// positions carries the question's ID (migration 00009), so the topic
+// reads' ordered list of IDs can come from the index alone. With the
+// planner kept to index scans, the read is an index-only scan; without the
+// ID in the index it is an index scan that reads every question's row.
+func TestQuestionIDsFromIndex(t *testing.T) {
+	skipShort(t)
+	_, u := open(t, postgres.Options{})
+	cfg, err := pgx.ParseConfig(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := stdlib.OpenDB(*cfg)
+	defer db.Close()
+	tx, err := db.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	// A table this small is read whole unless seq and bitmap scans are off.
+	for _, q := range []string{`SET LOCAL enable_seqscan = off`, `SET LOCAL enable_bitmapscan = off`} {
+		if _, err := tx.ExecContext(t.Context(), q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	rows, err := tx.QueryContext(t.Context(), `EXPLAIN SELECT q.id FROM questions q WHERE q.topic_id = 't' ORDER BY q.position`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, line)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if all := strings.Join(plan, "\n"); !strings.Contains(all, "Index Only Scan using questions_topic_id_position_key") {
+		t.Errorf("a topic's question IDs are not read from the index alone; plan:\n%s", all)
 	}
 }
