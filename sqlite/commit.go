@@ -166,7 +166,7 @@ func (s *Store) runBatch(jobs []*job, errs []error) (err error) {
 		if _, err := tx.ExecContext(ctx, `SAVEPOINT job`); err != nil {
 			return err
 		}
-		errs[i] = j.fn(ctx, conn{s: s, q: tx, tx: tx, kind: kindWrite, op: j.op})
+		errs[i] = j.fn(ctx, conn{s: s, tx: tx, op: j.op})
 		if errs[i] != nil {
 			if _, err := tx.ExecContext(ctx, `ROLLBACK TO job`); err != nil {
 				return err

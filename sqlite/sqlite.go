@@ -233,15 +233,29 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// conn runs statements for one store method, counting each. Its
-// statements run prepared where they can (see Prepared statements): a
-// reader's on the read pool, a writer's in tx.
+// conn runs statements for one store method, counting each: a reader's on
+// the read pool, a writer's in the committer's transaction tx. They run
+// prepared where they can (see Prepared statements).
 type conn struct {
-	s    *Store
-	q    querier
-	tx   *sql.Tx // the committer's transaction, for a writer
-	kind string
-	op   string
+	s  *Store
+	tx *sql.Tx // nil for a reader
+	op string
+}
+
+// q is what c runs its unprepared statements on.
+func (c conn) q() querier {
+	if c.tx == nil {
+		return c.s.r
+	}
+	return c.tx
+}
+
+// kind is c's statement kind for metrics.
+func (c conn) kind() string {
+	if c.tx == nil {
+		return kindRead
+	}
+	return kindWrite
 }
 
 // stmt returns query's prepared statement for c, or nil to run the text
@@ -258,7 +272,7 @@ func (c conn) stmt(ctx context.Context, query string) *sql.Stmt {
 	return c.tx.StmtContext(ctx, st)
 }
 
-func (s *Store) reader(op string) conn { return conn{s: s, q: s.r, kind: kindRead, op: op} }
+func (s *Store) reader(op string) conn { return conn{s: s, op: op} }
 
 // before counts the statement about to be sent; a statement the context
 // cancelled first is neither sent nor counted.
@@ -266,7 +280,7 @@ func (c conn) before(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	c.s.metrics.DBQuery(c.kind, c.op)
+	c.s.metrics.DBQuery(c.kind(), c.op)
 	return nil
 }
 
@@ -277,7 +291,7 @@ func (c conn) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 	if st := c.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
-	return c.q.ExecContext(ctx, query, args...)
+	return c.q().ExecContext(ctx, query, args...)
 }
 
 func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -287,7 +301,7 @@ func (c conn) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	if st := c.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
-	return c.q.QueryContext(ctx, query, args...)
+	return c.q().QueryContext(ctx, query, args...)
 }
 
 // row is a *sql.Row, or the error that kept the statement from running.
@@ -310,7 +324,7 @@ func (c conn) queryRow(ctx context.Context, query string, args ...any) row {
 	if st := c.stmt(ctx, query); st != nil {
 		return row{r: st.QueryRowContext(ctx, args...)}
 	}
-	return row{r: c.q.QueryRowContext(ctx, query, args...)}
+	return row{r: c.q().QueryRowContext(ctx, query, args...)}
 }
 
 // scanner is a row to read: a *sql.Row, a *sql.Rows or a row.
