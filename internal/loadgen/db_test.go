@@ -187,6 +187,15 @@ func TestTemplatePostgresThroughProxy(t *testing.T) {
 	if stats == 0 {
 		t.Error("the copy has no statistics of the seeded table: the template was not analyzed")
 	}
+	// And vacuumed: the copy's visibility map marks the seeded page
+	// all-visible, which index-only scans need.
+	var visible int
+	if err := c.QueryRow(ctx, "SELECT relallvisible FROM pg_class WHERE relname = 'seeded'").Scan(&visible); err != nil {
+		t.Fatal(err)
+	}
+	if visible == 0 {
+		t.Error("the copy's seeded table has no all-visible page: the template was not vacuumed")
+	}
 	c.Close(ctx)
 	u, err := url.Parse(db.ServeURL)
 	if err != nil {
