@@ -163,10 +163,12 @@ func TestRedTeamLeak(t *testing.T) {
 	}
 }
 
-func leaks(s string) bool {
-	l := strings.ToLower(s)
-	return strings.Contains(l, "paris") || strings.Contains(l, "987")
-}
+// leaks reports whether s holds the quizzed question's answer or the year
+// of its explanation. The year counts as a number of its own only: the
+// prompt's random hex markers (e.g. e869878a20cf) may hold the digits 987.
+func leaks(s string) bool { return leakRE.MatchString(s) }
+
+var leakRE = regexp.MustCompile(`(?i)paris|\b987\b`)
 
 // titleAttacks are topic titles that try to pose as the system or break
 // out of the markers. withMarkers are left out of the prompt whole.
