@@ -90,6 +90,12 @@ type OpenLoopStep struct {
 	// CPUCores and RPSPerCore are the server process's, as in Totals.
 	CPUCores   float64 `json:"cpu_cores"`
 	RPSPerCore float64 `json:"rps_per_core"`
+	// SendLagP50 and SendLagP99 are how late the virtual users woke for
+	// their requests, after the intended starts (ms): the load generator's
+	// own error, which every latency of the step includes, plus waits
+	// behind a previous answer still coming.
+	SendLagP50 float64 `json:"send_lag_p50_ms"`
+	SendLagP99 float64 `json:"send_lag_p99_ms"`
 }
 
 // OpenLoopOp is the figures of one operation (or all) at one open-loop
@@ -222,26 +228,54 @@ func (b *bencher) openLoop(ctx context.Context, label string, f fleet, users []*
 	for _, r := range rates {
 		total += r
 	}
+	pacers := make([]*pacer, len(workers))
+	defer func() {
+		for _, p := range pacers {
+			if p != nil {
+				_ = p.close()
+			}
+		}
+	}()
+	for i := range pacers {
+		if pacers[i], err = newPacer(); err != nil {
+			return nil, err
+		}
+	}
 	stop := b.pr.every(func(elapsed time.Duration) string {
 		n := st.requests.Load()
 		return fmt.Sprintf("%-6s open %-6s %5.0fs/%.0fs  target %7.0f/s  requests %9d  errors %d",
 			label, rate, elapsed.Seconds(), d.Seconds(), total, n, st.errTotal.Load())
 	})
+	// A pacer that fails (it never has) stops the load: a virtual user
+	// gone quiet would lower the rate the step reports as asked.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var failMu sync.Mutex
+	var failure error
+	failed := func(err error) {
+		failMu.Lock()
+		defer failMu.Unlock()
+		if failure == nil {
+			failure = fmt.Errorf("open loop: %w", err)
+			cancel()
+		}
+	}
 	var wg sync.WaitGroup
-	for _, w := range workers {
+	for i, w := range workers {
+		p := pacers[i]
 		wg.Go(func() {
 			for k := 0; ; k++ {
 				intended := w.first.Add(time.Duration(k) * w.period)
 				if !intended.Before(end) || ctx.Err() != nil {
 					return
 				}
-				if wait := time.Until(intended); wait > 0 {
-					select {
-					case <-ctx.Done():
-						return
-					case <-time.After(wait):
+				if err := p.until(ctx, intended); err != nil {
+					if ctx.Err() == nil {
+						failed(err)
 					}
+					return
 				}
+				st.lag.Record(time.Since(intended))
 				u := w.users[w.rng.IntN(len(w.users))]
 				if s := setupOp(w.op, u); s >= 0 {
 					_ = st.timed(ctx, s, time.Now(), func() error { return w.setUp(ctx, s, u) })
@@ -256,6 +290,9 @@ func (b *bencher) openLoop(ctx context.Context, label string, f fleet, users []*
 	wg.Wait()
 	st.elapsed = d
 	stop()
+	if failure != nil {
+		return st, failure
+	}
 	if err := ctx.Err(); err != nil {
 		return st, err
 	}
@@ -313,6 +350,7 @@ func (b *bencher) openLoopSteps(ctx context.Context, label string, urls []string
 			sum.Merge(h)
 		}
 		step.Total = openLoopFigures(&sum, target, secs, st.errTotal.Load())
+		step.SendLagP50, step.SendLagP99 = ms(st.lag.Percentile(50)), ms(st.lag.Percentile(99))
 		step.CPUCores = round3((after.cpuSeconds - before.cpuSeconds) / secs)
 		if step.CPUCores > 0 {
 			step.RPSPerCore = round3(step.Total.RPS / step.CPUCores)

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -156,4 +157,58 @@ func TestOpenLoopCountsTheWait(t *testing.T) {
 	if h.Max() < stall-20*time.Millisecond {
 		t.Errorf("max %v, want about the stall (%v)", h.Max(), stall)
 	}
+	// Every request's virtual user woke for it once, and the stalled one
+	// woke late for those due during the stall: the send lag shows it.
+	if n := st.lag.Count(); n != 100 {
+		t.Errorf("%d send lags recorded, want 100", n)
+	}
+	if m := st.lag.Max(); m < stall/2 {
+		t.Errorf("largest send lag %v, want at least %v: the wait behind the stall is not in it", m, stall/2)
+	}
+}
+
+// TestPacer checks that the pacer never wakes before the time asked for,
+// also when that time is past or a pacer is reused, and that it gives up
+// with the context's error when the context ends first, after which it
+// paces again.
+func TestPacer(t *testing.T) {
+	p, err := newPacer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := p.close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	ctx := context.Background()
+	check := func() {
+		t.Helper()
+		for i := range 20 {
+			at := time.Now().Add(time.Duration(i%4) * 700 * time.Microsecond)
+			if err := p.until(ctx, at); err != nil {
+				t.Fatal(err)
+			}
+			if now := time.Now(); now.Before(at) {
+				t.Fatalf("woke %v early", at.Sub(now))
+			}
+		}
+	}
+	check()
+	if err := p.until(ctx, time.Now().Add(-time.Second)); err != nil {
+		t.Fatalf("a past time: %v", err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- p.until(cctx, time.Now().Add(time.Hour)) }()
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled: %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a cancelled wait did not return")
+	}
+	check()
 }

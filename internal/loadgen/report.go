@@ -447,7 +447,8 @@ func writeOpenLoop(w io.Writer, run *RunReport) error {
 		return err
 	}
 	for _, s := range run.OpenLoop {
-		fmt.Fprintf(w, "  open loop at %.0f req/s: %.2f CPU cores used (%.0f req/s per core)\n", s.TargetRPS, s.CPUCores, s.RPSPerCore)
+		fmt.Fprintf(w, "  open loop at %.0f req/s: %.2f CPU cores used (%.0f req/s per core); requests sent %.3f ms (p50) and %.3f ms (p99) after their intended starts\n",
+			s.TargetRPS, s.CPUCores, s.RPSPerCore, s.SendLagP50, s.SendLagP99)
 	}
 	return nil
 }

@@ -42,7 +42,8 @@ func withOpenLoop(r *Report) *Report {
 		for j, pct := range []float64{25, 50} {
 			f := float64((i + 1) * (j + 1))
 			o := OpenLoopOp{TargetRPS: 100 * f, Count: 1000, RPS: 100 * f, P50: f / 4, P99: f, P999: 2 * f, Max: 3 * f}
-			run.OpenLoop = append(run.OpenLoop, OpenLoopStep{Percent: pct, TargetRPS: 200 * f, Seconds: 10, Total: o, Ops: map[string]OpenLoopOp{OpDashboard: o}})
+			run.OpenLoop = append(run.OpenLoop, OpenLoopStep{Percent: pct, TargetRPS: 200 * f, Seconds: 10, Total: o, Ops: map[string]OpenLoopOp{OpDashboard: o},
+				SendLagP50: f / 20, SendLagP99: f / 10})
 		}
 	}
 	return r
@@ -153,7 +154,8 @@ func TestReportOpenLoop(t *testing.T) {
 	if err := r.WriteTable(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"open loop (latency from each request's intended start", "p99.9 ms", "50% of near"} {
+	for _, want := range []string{"open loop (latency from each request's intended start", "p99.9 ms", "50% of near",
+		"requests sent 0.200 ms (p50) and 0.400 ms (p99) after their intended starts"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
 		}
@@ -176,8 +178,10 @@ func TestReportOpenLoop(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &back); err != nil || back.Runs[1].OpenLoop[1].Ops[OpDashboard].P999 != 8 {
 		t.Fatalf("open loop does not round-trip: %v %+v", err, back.Runs[1].OpenLoop)
 	}
-	if !strings.Contains(b.String(), `"p99_9_ms"`) {
-		t.Error("the JSON has no p99_9_ms")
+	for _, key := range []string{`"p99_9_ms"`, `"send_lag_p50_ms": 0.2`, `"send_lag_p99_ms": 0.4`} {
+		if !strings.Contains(b.String(), key) {
+			t.Errorf("the JSON has no %s", key)
+		}
 	}
 	b.Reset()
 	if err := r.WriteSVG(&b); err != nil {

@@ -541,6 +541,10 @@ type phaseStats struct {
 	requests atomic.Uint64
 	errTotal atomic.Uint64
 	elapsed  time.Duration
+	// lag is, in the open loop, how late each request's virtual user woke
+	// for it: the pacer's own error, plus any wait behind the user's
+	// previous answer.
+	lag Histogram
 
 	mu      sync.Mutex
 	samples []string
