@@ -19,8 +19,8 @@ import (
 // machine that made the open loop send its requests 0.55 ms after their
 // intended starts at the median and 1.1–1.9 ms at the 99th percentile,
 // lateness every latency of the open loop then counted. A timerfd is
-// armed in nanoseconds and wakes the poller when it expires (within the
-// kernel's timer slack, 50 µs by default): 50 µs at the median. (The
+// armed in nanoseconds and wakes the poller when it expires: 50 µs late at
+// the median on the same machine. (The
 // load generator is Linux's only already: it starts redis-server with a
 // parent-death signal.)
 type pacer struct {
