@@ -98,21 +98,6 @@ func (m *memo[T]) get(key string, e entry) (T, bool) {
 	return it.val, true
 }
 
-// peek returns the value last decoded at key, whatever the key holds now:
-// a hint (which topics a user had), never an answer.
-func (m *memo[T]) peek(key string) (T, bool) {
-	if m == nil {
-		var zero T
-		return zero, false
-	}
-	it, ok := m.items.GetIfPresent(key)
-	if !ok {
-		var zero T
-		return zero, false
-	}
-	return it.val, true
-}
-
 // put remembers that e at key decodes to v, which the memo now owns.
 func (m *memo[T]) put(key string, e entry, v T) {
 	cost := entryCost(key, e)

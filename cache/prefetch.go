@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/maypok86/otter/v2"
+
+	"github.com/recallhq/recall"
 )
 
 // A request that knows its user before it reads anything (a token that
@@ -162,19 +164,60 @@ func TopicKeys(userID, topicID string, stats bool) []PrefetchKey {
 }
 
 // KnownTopicIDs returns the ids of the user's topics as this process last
-// decoded them, or nil: a hint of which memory states a dashboard will
-// read, which may be out of date (a prefetched key the request does not
-// read costs a little; one it reads and the hint missed is read as usual).
+// read them, or nil: a hint of which memory states a dashboard will read,
+// which may be out of date (a prefetched key the request does not read
+// costs a little; one it reads and the hint missed is read as usual). The
+// slice is shared: the caller must not change it.
 func (s *TopicStore) KnownTopicIDs(userID string) []string {
-	list, ok := s.cd.memo.peek(topicsKey(userID))
-	if !ok {
-		return nil
-	}
-	ids := make([]string, len(list))
-	for i, t := range list {
-		ids[i] = t.ID
-	}
+	ids, _ := s.known.GetIfPresent(userID)
 	return ids
+}
+
+// DefaultKnownTopicsBytes bounds what a TopicStore remembers of which
+// topics each user has (KnownTopicIDs): about 16,000 users of ten topics.
+const DefaultKnownTopicsBytes = 8 << 20
+
+// newKnownTopics returns the hint of KnownTopicIDs, bounded to maxBytes.
+//
+// It is its own cache, not the memo of decoded lists: a list weighs tens
+// of times its ids (question ids, stats), so a memo of 8 MiB held the
+// lists of about 420 of 1,000 seeded users, and the dashboards of all the
+// others made a Redis round trip per topic after the gate's.
+func newKnownTopics(maxBytes int) otterCache[string, []string] {
+	return otter.Must(&otter.Options[string, []string]{
+		MaximumWeight: uint64(maxBytes),
+		Weigher: func(userID string, ids []string) uint32 {
+			n := 64 + len(userID)
+			for _, id := range ids {
+				n += 16 + len(id)
+			}
+			return uint32(n)
+		},
+	})
+}
+
+// rememberTopics records the ids of the user's topics for KnownTopicIDs,
+// unless they are what it holds already.
+func (s *TopicStore) rememberTopics(userID string, list []*recall.Topic) {
+	if old, ok := s.known.GetIfPresent(userID); ok && len(old) == len(list) {
+		same := true
+		for i, t := range list {
+			if t == nil || old[i] != t.ID {
+				same = false
+				break
+			}
+		}
+		if same {
+			return
+		}
+	}
+	ids := make([]string, 0, len(list))
+	for _, t := range list {
+		if t != nil {
+			ids = append(ids, t.ID)
+		}
+	}
+	s.known.Set(userID, ids)
 }
 
 // TurnKeys are the keys of POST /v1/sessions/{id}/turns: the session's

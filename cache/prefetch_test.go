@@ -1,6 +1,8 @@
 package cache_test
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -59,4 +61,54 @@ func TestTurnKeys(t *testing.T) {
 	if got := cache.TurnKeys("u1", "", "t1", true); got != nil {
 		t.Errorf("TurnKeys of no session = %v; want none", got)
 	}
+}
+
+// TestKnownTopicIDs: the hint of which topics a user has comes from every
+// list the store reads, whatever the memo of decoded values holds (it is
+// off here; a full memo is the same), and follows a list that changed.
+func TestKnownTopicIDs(t *testing.T) {
+	forEachBackend(t, false, func(t *testing.T, k backendKind, space string) {
+		ctx := context.Background()
+		db := openDB(t)
+		f := newFixture(t, db)
+		in := newInstance(db, k.new(t, space), cache.Options{MemoBytes: -1})
+		u, other := f.user(), f.user()
+		if got := in.topics.KnownTopicIDs(u.ID); got != nil {
+			t.Fatalf("KnownTopicIDs before any read = %v; want none", got)
+		}
+		var want []string
+		for _, title := range []string{"Go", "Rust"} {
+			tp := f.newTopic(u, title)
+			if err := in.topics.CreateTopic(ctx, tp); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check := func() {
+			t.Helper()
+			list, err := in.topics.Topics(ctx, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = want[:0]
+			for _, tp := range list {
+				want = append(want, tp.ID)
+			}
+			if got := in.topics.KnownTopicIDs(u.ID); !slices.Equal(got, want) {
+				t.Fatalf("KnownTopicIDs = %v; want %v", got, want)
+			}
+		}
+		check() // a miss
+		check() // a hit
+		tp := f.newTopic(u, "Zig")
+		if err := in.topics.CreateTopic(ctx, tp); err != nil {
+			t.Fatal(err)
+		}
+		check()
+		if len(want) != 3 {
+			t.Fatalf("the list holds %d topics; want 3", len(want))
+		}
+		if got := in.topics.KnownTopicIDs(other.ID); got != nil {
+			t.Fatalf("KnownTopicIDs of a user never read = %v; want none", got)
+		}
+	})
 }

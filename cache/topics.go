@@ -17,6 +17,7 @@ type TopicStore struct {
 	inner recall.TopicStore
 	c     *core
 	cd    codec[[]*recall.Topic]
+	known otterCache[string, []string] // see KnownTopicIDs
 }
 
 // NewTopicStore wraps inner with a cache kept in b.
@@ -27,6 +28,7 @@ func NewTopicStore(inner recall.TopicStore, b Backend, opts Options) *TopicStore
 		inner: inner,
 		c:     newCore(b, opts),
 		cd:    codec[[]*recall.Topic]{encode: encodeTopics, decode: decodeTopics, clone: cloneTopics, memo: newMemo[[]*recall.Topic](opts.MemoBytes)},
+		known: newKnownTopics(DefaultKnownTopicsBytes),
 	}
 	if opts.Refill != nil {
 		opts.Refill.register(nameTopics, filler{m: opts.Metrics, fill: func(ctx context.Context, userID, _ string) (*flight, error) {
@@ -52,7 +54,11 @@ func (s *TopicStore) Topics(ctx context.Context, userID string) ([]*recall.Topic
 	if userID == "" {
 		return s.inner.Topics(ctx, userID)
 	}
-	return lookup(ctx, s.c, s.request(userID))
+	list, err := lookup(ctx, s.c, s.request(userID))
+	if err == nil {
+		s.rememberTopics(userID, list)
+	}
+	return list, err
 }
 
 func (s *TopicStore) request(userID string) request[[]*recall.Topic] {
