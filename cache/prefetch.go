@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/maypok86/otter/v2"
@@ -173,19 +174,20 @@ func (s *TopicStore) KnownTopicIDs(userID string) []string {
 	return ids
 }
 
-// DefaultKnownTopicsBytes bounds what a TopicStore remembers of which
-// topics each user has (KnownTopicIDs): about 16,000 users of ten topics.
-const DefaultKnownTopicsBytes = 8 << 20
+// knownTopicsBytes bounds what a TopicStore remembers of which topics each
+// user has (KnownTopicIDs): by newKnownTopics' weigher, about 16,000 users
+// of ten topics.
+const knownTopicsBytes = 8 << 20
 
-// newKnownTopics returns the hint of KnownTopicIDs, bounded to maxBytes.
+// newKnownTopics returns the hint of KnownTopicIDs.
 //
 // It is its own cache, not the memo of decoded lists: a list weighs tens
 // of times its ids (question ids, stats), so a memo of 8 MiB held the
 // lists of about 420 of 1,000 seeded users, and the dashboards of all the
 // others made a Redis round trip per topic after the gate's.
-func newKnownTopics(maxBytes int) otterCache[string, []string] {
+func newKnownTopics() otterCache[string, []string] {
 	return otter.Must(&otter.Options[string, []string]{
-		MaximumWeight: uint64(maxBytes),
+		MaximumWeight: knownTopicsBytes,
 		Weigher: func(userID string, ids []string) uint32 {
 			n := 64 + len(userID)
 			for _, id := range ids {
@@ -199,23 +201,13 @@ func newKnownTopics(maxBytes int) otterCache[string, []string] {
 // rememberTopics records the ids of the user's topics for KnownTopicIDs,
 // unless they are what it holds already.
 func (s *TopicStore) rememberTopics(userID string, list []*recall.Topic) {
-	if old, ok := s.known.GetIfPresent(userID); ok && len(old) == len(list) {
-		same := true
-		for i, t := range list {
-			if t == nil || old[i] != t.ID {
-				same = false
-				break
-			}
-		}
-		if same {
-			return
-		}
+	old, ok := s.known.GetIfPresent(userID)
+	if ok && slices.EqualFunc(old, list, func(id string, t *recall.Topic) bool { return id == t.ID }) {
+		return
 	}
-	ids := make([]string, 0, len(list))
-	for _, t := range list {
-		if t != nil {
-			ids = append(ids, t.ID)
-		}
+	ids := make([]string, len(list))
+	for i, t := range list {
+		ids[i] = t.ID
 	}
 	s.known.Set(userID, ids)
 }

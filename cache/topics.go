@@ -28,7 +28,7 @@ func NewTopicStore(inner recall.TopicStore, b Backend, opts Options) *TopicStore
 		inner: inner,
 		c:     newCore(b, opts),
 		cd:    codec[[]*recall.Topic]{encode: encodeTopics, decode: decodeTopics, clone: cloneTopics, memo: newMemo[[]*recall.Topic](opts.MemoBytes)},
-		known: newKnownTopics(DefaultKnownTopicsBytes),
+		known: newKnownTopics(),
 	}
 	if opts.Refill != nil {
 		opts.Refill.register(nameTopics, filler{m: opts.Metrics, fill: func(ctx context.Context, userID, _ string) (*flight, error) {
