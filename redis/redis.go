@@ -750,7 +750,9 @@ func Redact(url string) string { return redact(url) }
 // redact hides the password of a URL in error messages.
 func redact(s string) string {
 	scheme, rest, ok := strings.Cut(s, "://")
-	if !ok {
+	if !ok || !validScheme(scheme) {
+		// Not a URL: whatever precedes a "://" may hold a password
+		// ("//:pw@h://").
 		return "…"
 	}
 	rest = sentinelPassword.ReplaceAllString(rest, "${1}xxxxx")
@@ -764,6 +766,20 @@ func redact(s string) string {
 		}
 	}
 	return scheme + "://" + rest
+}
+
+// validScheme reports whether s is a URL scheme (RFC 3986: a letter, then
+// letters, digits, "+", "-" or ".").
+func validScheme(s string) bool {
+	for i, c := range s {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return s != ""
 }
 
 // sentinelPassword finds the value of a sentinel_password parameter.

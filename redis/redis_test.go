@@ -112,6 +112,13 @@ func TestParseURL_RedactsPassword(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "s3cret") {
 		t.Fatalf("error = %v; want an error that does not show the password", err)
 	}
+	// Before a "://" that ends no scheme, the userinfo of a URL without
+	// one (found by FuzzParseURL).
+	for _, u := range []string{"//:s3cret@h://", "x y://u:s3cret@h"} {
+		if got := redis.Redact(u); strings.Contains(got, "s3cret") {
+			t.Errorf("Redact(%q) = %q; want no password", u, got)
+		}
+	}
 }
 
 func TestConnect_WrongPasswordIsRefused(t *testing.T) {
